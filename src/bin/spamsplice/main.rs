@@ -1,0 +1,45 @@
+//! The `spamsplice` command line: argument parsing and I/O over the library.
+
+use clap::{Parser, Subcommand};
+
+mod eval;
+mod filter;
+mod synth;
+mod train;
+
+/// Find gambling-spam fragments injected into news text and splice them out.
+#[derive(Parser)]
+#[command(name = "spamsplice", version, about, long_about = None)]
+struct Cli {
+    #[command(subcommand)]
+    command: Command,
+}
+
+#[derive(Subcommand)]
+enum Command {
+    /// Generate labeled training data by injecting spam into clean corpora.
+    Synth(synth::Args),
+    /// Train a detector on a generated CSV.
+    Train(train::Args),
+    /// Evaluate a model on a labeled CSV, per slice.
+    Eval(eval::Args),
+    /// Clean documents (plain text or JSONL) with a model.
+    Filter(filter::Args),
+}
+
+fn main() {
+    let cli = Cli::parse();
+    let result = match cli.command {
+        Command::Synth(a) => synth::run(a),
+        Command::Train(a) => train::run(a),
+        Command::Eval(a) => eval::run(a),
+        Command::Filter(a) => filter::run(a),
+    };
+    match result {
+        Ok(code) => std::process::exit(code),
+        Err(e) => {
+            eprintln!("spamsplice: error: {e:#}");
+            std::process::exit(1);
+        }
+    }
+}

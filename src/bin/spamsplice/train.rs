@@ -1,0 +1,8 @@
+//! `spamsplice train` (in progress).
+
+#[derive(clap::Args)]
+pub struct Args {}
+
+pub fn run(_args: Args) -> anyhow::Result<i32> {
+    anyhow::bail!("`train` is not built yet")
+}

@@ -1,0 +1,70 @@
+//! The public entry point: a loaded model that cleans documents.
+
+use std::path::Path;
+use std::sync::OnceLock;
+
+use crate::error::{Error, Result};
+use crate::model::Model;
+use crate::restore::Cleaned;
+
+/// The default model, trained by the recipe in README.md and embedded so the
+/// binary needs no flag and no file next to it.
+static EMBEDDED_MODEL: &[u8] = include_bytes!("../models/default.model");
+
+/// A trained detector: scores tokens, picks spans, and restores the text.
+/// Cheap to share across threads (`&Detector` is `Sync`).
+#[derive(Debug, Clone)]
+pub struct Detector {
+    model: Model,
+}
+
+impl Detector {
+    /// Loads a model file written by `spamsplice train`.
+    pub fn load(path: impl AsRef<Path>) -> Result<Detector> {
+        let path = path.as_ref();
+        let bytes = std::fs::read(path).map_err(|e| Error::io(path, e))?;
+        Detector::from_bytes(&bytes).map_err(|e| match e {
+            Error::Model { reason, .. } => Error::Model { what: path.display().to_string(), reason },
+            other => other,
+        })
+    }
+
+    /// Parses a model from its serialized bytes.
+    pub fn from_bytes(bytes: &[u8]) -> Result<Detector> {
+        Ok(Detector { model: Model::from_bytes(bytes)? })
+    }
+
+    /// The embedded default model, parsed once per process.
+    pub fn embedded() -> Result<&'static Detector> {
+        static CELL: OnceLock<std::result::Result<Detector, String>> = OnceLock::new();
+        CELL.get_or_init(|| Detector::from_bytes(EMBEDDED_MODEL).map_err(|e| e.to_string()))
+            .as_ref()
+            .map_err(|reason| Error::Model { what: "(embedded)".into(), reason: reason.clone() })
+    }
+
+    /// Wraps an already-built model (used by the trainer).
+    pub fn from_model(model: Model) -> Detector {
+        Detector { model }
+    }
+
+    pub fn model(&self) -> &Model {
+        &self.model
+    }
+
+    /// The span score above which a span is removed.
+    pub fn threshold(&self) -> f32 {
+        self.model.threshold
+    }
+
+    /// Overrides the threshold chosen on the dev set at training time.
+    pub fn set_threshold(&mut self, t: f32) {
+        self.model.threshold = t;
+    }
+
+    /// Cleans one document. Never panics; a document with nothing flagged
+    /// comes back borrowed and byte-identical.
+    pub fn clean<'a>(&self, text: &'a str) -> Cleaned<'a> {
+        let spans = self.model.find_spans(text);
+        Cleaned::from_spans(text, spans)
+    }
+}

@@ -1,0 +1,35 @@
+//! spamsplice finds gambling-spam fragments injected into news text and splices
+//! them out, giving the article back exactly as it was written.
+//!
+//! The injected fragments are usually Korean gambling-site ads whose CP949 bytes
+//! were read as Latin-1 and then partly "repaired" by ftfy, so they look like
+//! `¹Ù´ÙÀ̾߱â°ÔÀÓÀå` in the middle of an English sentence. spamsplice reads
+//! every token through several [`encoding`] views, scores it with a learned
+//! [`model`], and [`restore`]s the text by deleting each flagged span together
+//! with the glue the injection added.
+//!
+//! ```no_run
+//! let detector = spamsplice::Detector::embedded().unwrap();
+//! let cleaned = detector.clean("a foundation stone for restorin\n¹Ù´ÙÀ̾߱â°ÔÀÓÀå g Korea-China relations");
+//! assert_eq!(cleaned.text, "a foundation stone for restoring Korea-China relations");
+//! ```
+//!
+//! Modules, one idea each: [`encoding`] (readings of a token), [`tokens`]
+//! (lines and ASCII-whitespace tokens), [`features`] (what the model sees),
+//! [`model`] (learned scorers and the joiner), [`restore`] (splice and rejoin),
+//! [`synth`] (labeled training data), [`pipeline`] (streaming I/O).
+
+pub mod detector;
+pub mod encoding;
+pub mod error;
+pub mod features;
+pub mod lexicon;
+pub mod model;
+pub mod pipeline;
+pub mod restore;
+pub mod synth;
+pub mod tokens;
+
+pub use detector::Detector;
+pub use error::Error;
+pub use restore::{Cleaned, Span};
