@@ -1,0 +1,1 @@
+//! Forward mis-decodings used to synthesize spam (in progress).
