@@ -1,4 +1,354 @@
-//! Encoding views: the readings of a token under the mis-decodings seen on
-//! the web. (Reverse views being built; see issue 3.)
+//! Encoding views: the readings a token has under the mis-decodings seen on
+//! the web, each counted only where it decodes cleanly.
+//!
+//! | view | how the text got here | how we read it back |
+//! |---|---|---|
+//! | raw | Hangul served as UTF-8 | as is |
+//! | CP949 | CP949 bytes read as Latin-1 (optionally then ftfy-fixed) or as windows-1252 | chars ≤ U+00FF → their byte; other chars → their UTF-8 bytes (undoes ftfy's partial re-decoding), or their windows-1252 byte; decode as windows-949 |
+//! | CP949, shifted | as above, but the injection cut a two-byte character | drop a dangling byte at either end |
+//! | UTF-8 behind 1252 | UTF-8 bytes read as windows-1252 (`ë°”ë‹¤`) | windows-1252 bytes → UTF-8 |
+//! | de-obfuscated | symbols between syllables (`바@카@라`), full-width letters | drop the symbols, fold full-width to ASCII |
+//!
+//! `encoding_rs::EUC_KR` is windows-949 (UHC): trail bytes can be ASCII
+//! letters, so a CP949 mojibake token may contain plain ASCII.
 
 pub mod forward;
+
+use encoding_rs::EUC_KR;
+
+/// Which view produced a reading.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum View {
+    /// The token as it stands (raw Hangul, or no Hangul reading at all).
+    Raw,
+    /// CP949 behind Latin-1 or windows-1252, ftfy's re-decoding undone.
+    Cp949,
+    /// CP949 with one dangling byte dropped at an end.
+    Cp949Shifted,
+    /// UTF-8 behind windows-1252.
+    Utf8From1252,
+}
+
+/// The windows-1252 characters at bytes 0x80..=0x9F (0 = undefined byte,
+/// which encoding_rs maps to the C1 control of the same value).
+const W1252_HIGH: [u16; 32] = [
+    0x20AC, 0, 0x201A, 0x0192, 0x201E, 0x2026, 0x2020, 0x2021, 0x02C6, 0x2030, 0x0160, 0x2039, 0x0152,
+    0, 0x017D, 0, 0, 0x2018, 0x2019, 0x201C, 0x201D, 0x2022, 0x2013, 0x2014, 0x02DC, 0x2122, 0x0161,
+    0x203A, 0x0153, 0, 0x017E, 0x0178,
+];
+
+/// The windows-1252 byte for a char above U+00FF, if it has one.
+#[inline]
+pub fn w1252_byte(c: char) -> Option<u8> {
+    let u = c as u32;
+    if !(0x152..=0x2122).contains(&u) {
+        return None;
+    }
+    W1252_HIGH.iter().position(|&v| v as u32 == u).map(|i| 0x80 + i as u8)
+}
+
+/// The byte a char stands for when text was decoded as windows-1252
+/// (chars ≤ U+00FF stand for themselves, as encoding_rs round-trips the
+/// undefined bytes through the C1 controls).
+#[inline]
+fn byte_1252(c: char) -> Option<u8> {
+    let u = c as u32;
+    if u <= 0xFF {
+        Some(u as u8)
+    } else {
+        w1252_byte(c)
+    }
+}
+
+#[inline]
+pub fn is_hangul_syllable(c: char) -> bool {
+    ('\u{AC00}'..='\u{D7A3}').contains(&c)
+}
+
+#[inline]
+pub fn is_hangul(c: char) -> bool {
+    is_hangul_syllable(c) || ('\u{1100}'..='\u{11FF}').contains(&c) || ('\u{3130}'..='\u{318F}').contains(&c)
+}
+
+#[inline]
+pub fn is_han(c: char) -> bool {
+    ('\u{4E00}'..='\u{9FFF}').contains(&c) || ('\u{3400}'..='\u{4DBF}').contains(&c) || ('\u{F900}'..='\u{FAFF}').contains(&c)
+}
+
+#[inline]
+pub fn is_kana(c: char) -> bool {
+    ('\u{3040}'..='\u{30FF}').contains(&c)
+}
+
+/// Scratch buffers for computing readings without allocating per token.
+#[derive(Debug, Default, Clone)]
+pub struct Scratch {
+    bytes: Vec<u8>,
+    /// The last reading produced.
+    pub reading: String,
+}
+
+/// Maps `token` back to the bytes it came from under the CP949-as-Latin-1
+/// (+ftfy) story; `alt_1252` picks the windows-1252 byte for the 27 1252
+/// specials instead of their UTF-8 bytes. False when a char has no byte.
+fn cp949_bytes_of(token: &str, alt_1252: bool, out: &mut Vec<u8>) -> bool {
+    out.clear();
+    for c in token.chars() {
+        let u = c as u32;
+        if u <= 0xFF {
+            out.push(u as u8);
+        } else if alt_1252 {
+            match w1252_byte(c) {
+                Some(b) => out.push(b),
+                None => return false,
+            }
+        } else {
+            // ftfy re-decoded a valid UTF-8 byte run into this char: undo it.
+            let mut buf = [0u8; 4];
+            out.extend_from_slice(c.encode_utf8(&mut buf).as_bytes());
+        }
+    }
+    true
+}
+
+/// Decodes `bytes` as windows-949 into `out`, strictly. True when clean.
+fn decode_949_strict(bytes: &[u8], out: &mut String) -> bool {
+    out.clear();
+    let mut dec = EUC_KR.new_decoder_without_bom_handling();
+    out.reserve(bytes.len() * 3 / 2 + 4);
+    let (res, _read) = dec.decode_to_string_without_replacement(bytes, out, true);
+    matches!(res, encoding_rs::DecoderResult::InputEmpty)
+}
+
+/// Counts of character classes in a reading.
+#[derive(Debug, Default, Clone, Copy, PartialEq)]
+pub struct Profile {
+    pub chars: u32,
+    pub hangul: u32,
+    pub han: u32,
+    pub kana: u32,
+    pub ascii_alnum: u32,
+    pub digits: u32,
+    pub other: u32,
+}
+
+impl Profile {
+    pub fn of(s: &str) -> Profile {
+        let mut p = Profile::default();
+        for c in s.chars() {
+            p.chars += 1;
+            if c.is_ascii_alphanumeric() {
+                p.ascii_alnum += 1;
+                if c.is_ascii_digit() {
+                    p.digits += 1;
+                }
+            } else if is_hangul(c) {
+                p.hangul += 1;
+            } else if is_han(c) {
+                p.han += 1;
+            } else if is_kana(c) {
+                p.kana += 1;
+            } else {
+                p.other += 1;
+            }
+        }
+        p
+    }
+
+    pub fn hangul_share(&self) -> f32 {
+        if self.chars == 0 {
+            0.0
+        } else {
+            self.hangul as f32 / self.chars as f32
+        }
+    }
+}
+
+/// Tries the CP949 views on a non-ASCII token. On success the reading is left
+/// in `scratch.reading` and the view that produced it is returned.
+pub fn read_cp949(token: &str, scratch: &mut Scratch) -> Option<View> {
+    let Scratch { bytes, reading } = scratch;
+    for alt in [false, true] {
+        if !cp949_bytes_of(token, alt, bytes) {
+            continue;
+        }
+        if decode_949_strict(bytes, reading) {
+            return Some(View::Cp949);
+        }
+        // A cut two-byte character leaves one stray byte at an end.
+        let n = bytes.len();
+        if n >= 3 {
+            for (a, b) in [(1, n), (0, n - 1), (1, n - 1)] {
+                if decode_949_strict(&bytes[a..b], reading) {
+                    return Some(View::Cp949Shifted);
+                }
+            }
+        }
+        if token.chars().all(|c| (c as u32) <= 0xFF) {
+            break; // the windows-1252 alternative maps identically
+        }
+    }
+    reading.clear();
+    None
+}
+
+/// Tries UTF-8 behind windows-1252 (`ë°”ë‹¤` → `바다`).
+pub fn read_utf8_from_1252(token: &str, scratch: &mut Scratch) -> Option<View> {
+    let Scratch { bytes, reading } = scratch;
+    bytes.clear();
+    for c in token.chars() {
+        match byte_1252(c) {
+            Some(b) => bytes.push(b),
+            None => return None,
+        }
+    }
+    match std::str::from_utf8(bytes) {
+        Ok(s) if !s.is_ascii() => {
+            reading.clear();
+            reading.push_str(s);
+            Some(View::Utf8From1252)
+        }
+        _ => None,
+    }
+}
+
+/// The best reading of a token: raw when it already holds Hangul, else the
+/// first view that decodes cleanly to text with Hangul, else raw.
+/// The reading is left in `scratch.reading`.
+pub fn best_reading(token: &str, scratch: &mut Scratch) -> View {
+    if token.is_ascii() || token.chars().any(is_hangul) || token.chars().any(|c| c as u32 > 0x2122) {
+        // Raw Hangul, CJK, full-width and other text beyond the 1252 range:
+        // no byte-level mis-decoding could have produced it except ftfy's
+        // partial re-decode, which leaves Latin-1 chars around it.
+        if !token.chars().any(|c| (c as u32) >= 0x80 && (c as u32) <= 0xFF) {
+            scratch.reading.clear();
+            scratch.reading.push_str(token);
+            return View::Raw;
+        }
+    }
+    // Valid multi-byte UTF-8 rarely happens by chance, so this view goes first.
+    if let Some(v) = read_utf8_from_1252(token, scratch) {
+        if scratch.reading.chars().any(is_hangul_syllable) {
+            return v;
+        }
+    }
+    if let Some(v) = read_cp949(token, scratch) {
+        if scratch.reading.chars().any(is_hangul_syllable) {
+            return v;
+        }
+    }
+    scratch.reading.clear();
+    scratch.reading.push_str(token);
+    View::Raw
+}
+
+/// Folds obfuscation out of a reading: full-width ASCII to ASCII, and symbols
+/// standing between two Hangul syllables (`바@카@라`, `야★마★토`) dropped.
+/// Returns true when anything changed.
+pub fn deobfuscate(reading: &str, out: &mut String) -> bool {
+    out.clear();
+    let chars: Vec<char> = reading.chars().collect();
+    let mut changed = false;
+    let mut i = 0;
+    while i < chars.len() {
+        let c = chars[i];
+        let u = c as u32;
+        if (0xFF01..=0xFF5E).contains(&u) {
+            out.push(char::from_u32(u - 0xFEE0).unwrap_or(c));
+            changed = true;
+        } else if is_symbol(c) && i > 0 && is_hangul_syllable(chars[i - 1]) {
+            // Skip a run of symbols if a syllable follows it.
+            let mut j = i;
+            while j < chars.len() && is_symbol(chars[j]) {
+                j += 1;
+            }
+            if j < chars.len() && is_hangul_syllable(chars[j]) && j - i <= 2 {
+                changed = true;
+                i = j;
+                continue;
+            }
+            out.push(c);
+        } else {
+            out.push(c);
+        }
+        i += 1;
+    }
+    changed
+}
+
+#[inline]
+fn is_symbol(c: char) -> bool {
+    !c.is_alphanumeric() && !c.is_whitespace() && !is_hangul(c)
+}
+
+/// Decodes a fragment as found in the text to its Hangul, for reports:
+/// each token through its best view, de-obfuscated. None if no token has Hangul.
+pub fn decode_hangul(fragment: &str) -> Option<String> {
+    let mut scratch = Scratch::default();
+    let mut deob = String::new();
+    let mut out = String::new();
+    let mut any = false;
+    for tok in fragment.split(|c: char| c.is_ascii_whitespace()).filter(|t| !t.is_empty()) {
+        best_reading(tok, &mut scratch);
+        deobfuscate(&scratch.reading, &mut deob);
+        any |= deob.chars().any(is_hangul);
+        if !out.is_empty() {
+            out.push(' ');
+        }
+        out.push_str(&deob);
+    }
+    any.then_some(out)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn read(tok: &str) -> (View, String) {
+        let mut s = Scratch::default();
+        let v = best_reading(tok, &mut s);
+        (v, s.reading)
+    }
+
+    #[test]
+    fn seed_fragments_read_back_to_their_hangul() {
+        for (moj, hangul) in [
+            ("¹Ù´ÙÀ̾߱â°ÔÀÓÀå", "바다이야기게임장"),
+            ("¾ß¸¶Å俬Ÿ", "야마토연타"),
+            ("¿À¼Ç¸±°ÔÀÓ", "오션릴게임"),
+            ("Ȳ±Ý¼º»çÀÌÆ®", "황금성사이트"),
+            ("¸±°ÔÀÓ5¸¸", "릴게임5만"),
+        ] {
+            assert_eq!(read(moj), (View::Cp949, hangul.to_string()), "{moj}");
+        }
+    }
+
+    #[test]
+    fn article_punctuation_mojibake_reads_as_punctuation() {
+        let mut s = Scratch::default();
+        assert_eq!(read_cp949("Lee¡¯s", &mut s), Some(View::Cp949));
+        assert_eq!(s.reading, "Lee\u{2019}s");
+        assert_eq!(read("¡°This"), (View::Raw, "¡°This".to_string()));
+    }
+
+    #[test]
+    fn other_views() {
+        assert_eq!(read("ë°”ë‹¤"), (View::Utf8From1252, "바다".to_string()));
+        assert_eq!(read("바카라"), (View::Raw, "바카라".to_string()));
+        assert_eq!(read("Müller"), (View::Raw, "Müller".to_string()));
+        // A two-byte character cut by the injection: one stray byte dropped.
+        let (v, r) = read("Ù´ÙÀÌ");
+        assert_eq!((v, r.as_str()), (View::Cp949Shifted, "다이"));
+    }
+
+    #[test]
+    fn deobfuscation() {
+        let mut out = String::new();
+        assert!(deobfuscate("바@카@라", &mut out));
+        assert_eq!(out, "바카라");
+        assert!(deobfuscate("ＳＯＧＯ９．ＣＯＭ", &mut out));
+        assert_eq!(out, "SOGO9.COM");
+        assert!(!deobfuscate("서울, 부산", &mut out));
+        assert_eq!(decode_hangul("¸±°ÔÀÓ5¸¸ sogo9.com").as_deref(), Some("릴게임5만 sogo9.com"));
+    }
+}
