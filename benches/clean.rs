@@ -1,0 +1,2 @@
+//! Benchmarks of `clean()` (filled in below).
+fn main() {}

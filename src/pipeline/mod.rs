@@ -1,0 +1,352 @@
+//! Streaming I/O: the `spamsplice filter` stage as a library.
+//!
+//! [`run`] cleans plain-text documents or JSONL records with any [`Cleaner`]
+//! (a [`Detector`](crate::Detector), or a mock in tests and benchmarks),
+//! streaming with bounded memory, in parallel across documents with the input
+//! order kept, and returns a [`Summary`]. It never prints: a caller shows
+//! progress by polling the shared [`Counters`].
+//!
+//! - **text** ([`Format::Text`]): each input is one document. It is cleaned in
+//!   windows of whole lines (about [`Options::window_bytes`] each). Each window
+//!   starts with the last line of the window before it, so the join between two
+//!   lines is always seen with both lines; a window owns the spans that start
+//!   after its first line's newline and before its last line's newline. A
+//!   document that fits in one window is cleaned by one `clean()` call.
+//! - **jsonl** ([`Format::Jsonl`]): one JSON object a line; the string at
+//!   [`Options::field`] (a dotted path) is cleaned by deleting the spans from the
+//!   string *as written* (escapes and all), so everything else in the line,
+//!   and every unchanged line, comes out byte-identical.
+//!
+//! Spans go to an optional dolma attribute file and a CSV report (see
+//! [`sinks`]); offsets there are Unicode code points of the input text.
+
+use std::io::{Read, Write};
+use std::path::{Path, PathBuf};
+use std::sync::atomic::{AtomicU64, Ordering};
+use std::time::{Duration, Instant};
+
+use crate::error::{Error, Result};
+use crate::restore::Cleaned;
+use crate::Detector;
+
+pub mod io;
+pub mod json;
+mod jsonl;
+pub mod mock;
+pub mod sinks;
+mod text;
+
+/// Anything that cleans one document: the [`Detector`], or a mock.
+///
+/// Contract (checked by `tests/prop_clean.rs` for the detector): never
+/// panics; `spans` are sorted, disjoint, on char boundaries of the input, and
+/// `text` is the input with exactly those spans deleted. For text-mode
+/// windowing to give the same result as one call on the whole document, a
+/// span must lie within one line plus the newline before it.
+pub trait Cleaner: Sync {
+    fn clean<'a>(&self, text: &'a str) -> Cleaned<'a>;
+}
+
+impl Cleaner for Detector {
+    fn clean<'a>(&self, text: &'a str) -> Cleaned<'a> {
+        Detector::clean(self, text)
+    }
+}
+
+impl<C: Cleaner + ?Sized> Cleaner for &C {
+    fn clean<'a>(&self, text: &'a str) -> Cleaned<'a> {
+        (**self).clean(text)
+    }
+}
+
+/// Input layout.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Format {
+    /// Each input is one plain-text document.
+    Text,
+    /// One JSON object a line.
+    Jsonl,
+}
+
+/// What to do with a JSONL line that cannot be cleaned (not JSON, not an
+/// object, no such field, a non-string field, a lone surrogate escape).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum OnError {
+    /// Stop with [`Error::Data`] after writing every earlier record.
+    Fail,
+    /// Write the line through unchanged and count it.
+    Pass,
+    /// Leave the line out and count it.
+    Skip,
+}
+
+/// How text-mode input that is not valid UTF-8 is read.
+#[derive(Debug, Clone, Copy)]
+pub enum InputEncoding {
+    /// UTF-8 only: invalid bytes are an [`Error::Data`] naming the byte offset.
+    Utf8,
+    /// From the first invalid byte on, decode with this encoding.
+    Fallback(&'static encoding_rs::Encoding),
+    /// From the first invalid byte on, decode with the encoding chardetng guesses.
+    Auto,
+}
+
+impl InputEncoding {
+    /// Parses `auto` or an encoding_rs / WHATWG label (`euc-kr`, `windows-1252`, ...).
+    pub fn from_label(label: &str) -> Option<InputEncoding> {
+        if label.eq_ignore_ascii_case("auto") {
+            return Some(InputEncoding::Auto);
+        }
+        encoding_rs::Encoding::for_label(label.trim().as_bytes()).map(InputEncoding::Fallback)
+    }
+}
+
+/// Settings of one run.
+#[derive(Debug, Clone)]
+pub struct Options {
+    pub format: Format,
+    /// JSONL: the field to clean, a dotted path (`text`, `metadata.body`).
+    pub field: String,
+    /// Worker threads for cleaning; 0 = one per core.
+    pub threads: usize,
+    pub on_error: OnError,
+    /// Text mode only.
+    pub input_encoding: InputEncoding,
+    /// Text mode: bytes of new text per window (whole lines are added until
+    /// the window holds at least this much).
+    pub window_bytes: usize,
+    /// JSONL: bytes of input lines per parallel batch.
+    pub batch_bytes: usize,
+}
+
+impl Default for Options {
+    fn default() -> Self {
+        Options {
+            format: Format::Text,
+            field: "text".into(),
+            threads: 0,
+            on_error: OnError::Fail,
+            input_encoding: InputEncoding::Utf8,
+            window_bytes: 1 << 20,
+            batch_bytes: 2 << 20,
+        }
+    }
+}
+
+/// Live counters, updated as output is written; poll them for a progress bar.
+#[derive(Debug, Default)]
+pub struct Counters {
+    /// Input bytes consumed (after decompression).
+    pub bytes_in: AtomicU64,
+    /// Documents written or refused so far.
+    pub documents: AtomicU64,
+}
+
+impl Counters {
+    pub fn bytes_in(&self) -> u64 {
+        self.bytes_in.load(Ordering::Relaxed)
+    }
+    pub fn documents(&self) -> u64 {
+        self.documents.load(Ordering::Relaxed)
+    }
+}
+
+/// What a run did.
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct Summary {
+    /// Documents read (text: inputs; JSONL: lines, refused ones included).
+    pub documents: u64,
+    /// Documents with at least one span removed.
+    pub changed: u64,
+    /// Spans removed, over all documents.
+    pub spans: u64,
+    /// JSONL lines written through unchanged under [`OnError::Pass`].
+    pub passed: u64,
+    /// JSONL lines left out under [`OnError::Skip`].
+    pub skipped: u64,
+    /// Input bytes (after decompression).
+    pub bytes_in: u64,
+    /// Output bytes (before compression).
+    pub bytes_out: u64,
+    pub elapsed: Duration,
+}
+
+impl Summary {
+    /// Lines that could not be cleaned (passed or skipped).
+    pub fn refused(&self) -> u64 {
+        self.passed + self.skipped
+    }
+    /// Input megabytes (10^6 bytes) per second of wall time.
+    pub fn mb_per_s(&self) -> f64 {
+        let s = self.elapsed.as_secs_f64();
+        if s > 0.0 {
+            self.bytes_in as f64 / 1e6 / s
+        } else {
+            0.0
+        }
+    }
+}
+
+/// One input stream with the name used in messages and as text-mode id.
+pub struct Source {
+    pub name: String,
+    pub reader: Box<dyn Read + Send>,
+}
+
+impl Source {
+    pub fn new(name: impl Into<String>, reader: impl Read + Send + 'static) -> Source {
+        Source { name: name.into(), reader: Box::new(reader) }
+    }
+
+    /// Opens a path (`-` = standard input), decompressing `.gz` / `.zst`.
+    pub fn open(path: &Path) -> Result<Source> {
+        Ok(Source { name: path.display().to_string(), reader: io::open_input(path)? })
+    }
+}
+
+/// Where results go: the cleaned output and the optional span sinks.
+pub struct Sinks<'w> {
+    pub output: &'w mut dyn Write,
+    /// dolma attribute JSONL.
+    pub spans: Option<&'w mut dyn Write>,
+    /// CSV report.
+    pub report: Option<&'w mut dyn Write>,
+}
+
+/// Paths of one run, as the CLI takes them.
+#[derive(Debug, Clone, Default)]
+pub struct Paths {
+    /// Inputs; empty or `-` = standard input.
+    pub inputs: Vec<PathBuf>,
+    /// Output; `None` or `-` = standard output.
+    pub output: Option<PathBuf>,
+    pub spans: Option<PathBuf>,
+    pub report: Option<PathBuf>,
+}
+
+/// Runs the stage over files: opens the inputs (checking that all exist
+/// first), creates the outputs (compressed when named `.gz`/`.zst`), streams,
+/// and finishes every output even when a bad record stops the run, so all
+/// earlier records are readable.
+pub fn run<C: Cleaner + ?Sized>(cleaner: &C, paths: &Paths, opts: &Options, counters: &Counters) -> Result<Summary> {
+    let inputs: Vec<PathBuf> = if paths.inputs.is_empty() { vec![PathBuf::from("-")] } else { paths.inputs.clone() };
+    for p in &inputs {
+        if p.as_os_str() != "-" {
+            std::fs::metadata(p).map_err(|e| Error::io(p, e))?;
+        }
+    }
+    let mut output = io::OutputFile::create(paths.output.as_deref())?;
+    let mut spans = paths.spans.as_deref().map(|p| io::OutputFile::create(Some(p))).transpose()?;
+    let mut report = paths.report.as_deref().map(|p| io::OutputFile::create(Some(p))).transpose()?;
+    // Inputs are opened lazily, in order, by the reader thread.
+    let sources = inputs.into_iter().map(|p| move || Source::open(&p));
+    let sources: Vec<Box<dyn FnOnce() -> Result<Source> + Send>> =
+        sources.map(|f| Box::new(f) as Box<dyn FnOnce() -> Result<Source> + Send>).collect();
+    let result = {
+        let sinks = Sinks {
+            output: &mut output,
+            spans: spans.as_mut().map(|w| w as &mut dyn Write),
+            report: report.as_mut().map(|w| w as &mut dyn Write),
+        };
+        run_lazy(cleaner, sources, sinks, opts, counters)
+    };
+    // Finish (flush, write compression trailers) in every case.
+    let finished = output
+        .finish()
+        .and_then(|_| spans.map(|w| w.finish()).transpose())
+        .and_then(|_| report.map(|w| w.finish()).transpose());
+    let summary = result?;
+    finished?;
+    Ok(summary)
+}
+
+/// Runs the stage over already-open streams (tests, embedding).
+pub fn run_streams<C: Cleaner + ?Sized>(
+    cleaner: &C,
+    sources: Vec<Source>,
+    sinks: Sinks<'_>,
+    opts: &Options,
+    counters: &Counters,
+) -> Result<Summary> {
+    let sources = sources
+        .into_iter()
+        .map(|s| Box::new(move || Ok(s)) as Box<dyn FnOnce() -> Result<Source> + Send>)
+        .collect();
+    run_lazy(cleaner, sources, sinks, opts, counters)
+}
+
+pub(crate) type LazySource = Box<dyn FnOnce() -> Result<Source> + Send>;
+
+fn run_lazy<C: Cleaner + ?Sized>(
+    cleaner: &C,
+    sources: Vec<LazySource>,
+    mut sinks: Sinks<'_>,
+    opts: &Options,
+    counters: &Counters,
+) -> Result<Summary> {
+    let start = Instant::now();
+    let threads = if opts.threads == 0 {
+        std::thread::available_parallelism().map(|n| n.get()).unwrap_or(1)
+    } else {
+        opts.threads
+    };
+    let pool = rayon::ThreadPoolBuilder::new()
+        .num_threads(threads)
+        .thread_name(|i| format!("spamsplice-clean-{i}"))
+        .build()
+        .map_err(|e| Error::Other(format!("cannot start {threads} threads: {e}")))?;
+    if let Some(w) = sinks.report.as_deref_mut() {
+        sinks::write_report_header(w).map_err(|e| Error::io("(report)", e))?;
+    }
+    let mut summary = Summary::default();
+    let result = match opts.format {
+        Format::Text => text::run(cleaner, &pool, sources, &mut sinks, opts, counters, &mut summary),
+        Format::Jsonl => jsonl::run(cleaner, &pool, sources, &mut sinks, opts, counters, &mut summary),
+    };
+    let flushed = flush_all(&mut sinks);
+    summary.elapsed = start.elapsed();
+    result?;
+    flushed?;
+    Ok(summary)
+}
+
+fn flush_all(sinks: &mut Sinks<'_>) -> Result<()> {
+    sinks.output.flush().map_err(|e| Error::io("(output)", e))?;
+    if let Some(w) = sinks.spans.as_deref_mut() {
+        w.flush().map_err(|e| Error::io("(spans)", e))?;
+    }
+    if let Some(w) = sinks.report.as_deref_mut() {
+        w.flush().map_err(|e| Error::io("(report)", e))?;
+    }
+    Ok(())
+}
+
+/// A receive loop for worker threads that also notices when the consumer has
+/// given up (so a worker never waits forever on a reader blocked on stdin).
+pub(crate) fn recv_or_stop<T>(
+    rx: &std::sync::mpsc::Receiver<T>,
+    stop: &std::sync::atomic::AtomicBool,
+) -> Option<T> {
+    use std::sync::mpsc::RecvTimeoutError;
+    loop {
+        if stop.load(Ordering::Relaxed) {
+            return None;
+        }
+        match rx.recv_timeout(Duration::from_millis(50)) {
+            Ok(v) => return Some(v),
+            Err(RecvTimeoutError::Timeout) => continue,
+            Err(RecvTimeoutError::Disconnected) => return None,
+        }
+    }
+}
+
+/// Sets a flag when dropped (on every exit path of the consumer).
+pub(crate) struct StopOnDrop<'a>(pub &'a std::sync::atomic::AtomicBool);
+impl Drop for StopOnDrop<'_> {
+    fn drop(&mut self) {
+        self.0.store(true, Ordering::Relaxed);
+    }
+}
+
+#[cfg(test)]
+mod tests;

@@ -1,0 +1,102 @@
+//! Span outputs: the dolma attribute file and the CSV report.
+//!
+//! Attribute file (`--spans`): one line per input document, in input order,
+//! refused JSONL lines included (with no spans), so it stays aligned with the
+//! input file as dolma's mixer expects:
+//! `{"id": ..., "attributes": {"spamsplice__gambling_injection": [[start, end, score], ...]}}`
+//! with offsets in Unicode code points of the input text.
+//!
+//! Report (`--report`): CSV with a header, one row per removed span:
+//! `id,start,end,score,fragment,decoded` (code-point offsets; `fragment` is
+//! the text as found; `decoded` its Hangul reading, empty until the encoding
+//! module exposes a decoder).
+
+use std::io::{self, Write};
+
+/// The attribute name written to the spans file.
+pub const ATTRIBUTE: &str = "spamsplice__gambling_injection";
+
+/// One removed span as the sinks see it.
+#[derive(Debug, Clone, PartialEq)]
+pub struct SpanRecord {
+    /// Code-point offsets in the document's input text.
+    pub start: u64,
+    pub end: u64,
+    pub score: f32,
+    /// The removed text, as found.
+    pub fragment: String,
+}
+
+pub(crate) fn write_report_header(w: &mut dyn Write) -> io::Result<()> {
+    w.write_all(b"id,start,end,score,fragment,decoded\n")
+}
+
+/// A finite score as JSON (NaN or infinity would make invalid JSON).
+pub(crate) fn score_str(s: f32) -> String {
+    let s = if s.is_finite() { s } else { 0.0 };
+    format!("{s}")
+}
+
+/// Starts a spans line; `id_json` is a JSON value as written.
+pub(crate) fn spans_open(w: &mut dyn Write, id_json: &[u8]) -> io::Result<()> {
+    w.write_all(b"{\"id\": ")?;
+    w.write_all(id_json)?;
+    write!(w, ", \"attributes\": {{\"{ATTRIBUTE}\": [")
+}
+
+pub(crate) fn spans_item(w: &mut dyn Write, first: bool, s: &SpanRecord) -> io::Result<()> {
+    if !first {
+        w.write_all(b", ")?;
+    }
+    write!(w, "[{}, {}, {}]", s.start, s.end, score_str(s.score))
+}
+
+pub(crate) fn spans_close(w: &mut dyn Write) -> io::Result<()> {
+    w.write_all(b"]}}\n")
+}
+
+/// A whole spans line.
+pub(crate) fn spans_line(w: &mut dyn Write, id_json: &[u8], spans: &[SpanRecord]) -> io::Result<()> {
+    spans_open(w, id_json)?;
+    for (i, s) in spans.iter().enumerate() {
+        spans_item(w, i == 0, s)?;
+    }
+    spans_close(w)
+}
+
+/// The Hangul reading of a fragment, when the encoding module offers one.
+fn decoded(_fragment: &str) -> String {
+    String::new()
+}
+
+fn csv_field(w: &mut dyn Write, s: &str) -> io::Result<()> {
+    if s.bytes().any(|c| matches!(c, b',' | b'"' | b'\n' | b'\r')) || s.starts_with(' ') || s.ends_with(' ') {
+        w.write_all(b"\"")?;
+        w.write_all(s.replace('"', "\"\"").as_bytes())?;
+        w.write_all(b"\"")
+    } else {
+        w.write_all(s.as_bytes())
+    }
+}
+
+pub(crate) fn report_row(w: &mut dyn Write, id: &str, s: &SpanRecord) -> io::Result<()> {
+    csv_field(w, id)?;
+    write!(w, ",{},{},{},", s.start, s.end, score_str(s.score))?;
+    csv_field(w, &s.fragment)?;
+    w.write_all(b",")?;
+    csv_field(w, &decoded(&s.fragment))?;
+    w.write_all(b"\n")
+}
+
+/// A JSON string literal for `s` (for text-mode ids and fallback ids).
+pub(crate) fn json_string(s: &str) -> Vec<u8> {
+    serde_json::to_vec(s).unwrap_or_else(|_| b"null".to_vec())
+}
+
+/// The id as a person reads it: a JSON string unquoted, anything else as written.
+pub(crate) fn id_display(id_json: &[u8]) -> String {
+    match serde_json::from_slice::<String>(id_json) {
+        Ok(s) => s,
+        Err(_) => String::from_utf8_lossy(id_json).into_owned(),
+    }
+}

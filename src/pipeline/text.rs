@@ -1,0 +1,391 @@
+//! Text mode: each input is one document, decoded to UTF-8 and cleaned in
+//! windows of whole lines (see the module docs of [`super`]).
+
+use std::io::Read;
+use std::panic::AssertUnwindSafe;
+use std::path::PathBuf;
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::mpsc::{sync_channel, SyncSender};
+use std::sync::Arc;
+
+use rayon::prelude::*;
+
+use super::sinks::{self, SpanRecord};
+use super::{recv_or_stop, Cleaner, Counters, InputEncoding, LazySource, Options, Sinks, StopOnDrop, Summary};
+use crate::error::{Error, Result};
+use crate::restore::Span;
+
+/// A window of whole lines of one document.
+#[derive(Debug)]
+struct Window {
+    name: Arc<str>,
+    text: String,
+    /// First window of its document.
+    first: bool,
+    /// Last window of its document.
+    last: bool,
+    /// This window owns spans starting at or after this offset (the newline
+    /// ending the carried line; 0 in a first window)...
+    own_from: usize,
+    /// ...and before the newline ending its last line (`text.len() - 1`),
+    /// or all of them in a last window.
+    own_until: usize,
+    /// Start of the last line, which the next window carries.
+    last_line_start: usize,
+    /// Bytes of text not seen in an earlier window.
+    new_bytes: usize,
+}
+
+struct Cleaned {
+    window: Window,
+    spans: Result<Vec<Span>, String>,
+}
+
+pub(super) fn run<C: Cleaner + ?Sized>(
+    cleaner: &C,
+    pool: &rayon::ThreadPool,
+    sources: Vec<LazySource>,
+    sinks: &mut Sinks<'_>,
+    opts: &Options,
+    counters: &Counters,
+    summary: &mut Summary,
+) -> Result<()> {
+    let (tx_raw, rx_raw) = sync_channel::<Result<Window>>(2 * pool.current_num_threads().max(1));
+    let window = opts.window_bytes.max(1);
+    let enc = opts.input_encoding;
+    std::thread::Builder::new()
+        .name("spamsplice-read".into())
+        .spawn(move || {
+            for open in sources {
+                let src = match open() {
+                    Ok(s) => s,
+                    Err(e) => {
+                        let _ = tx_raw.send(Err(e));
+                        return;
+                    }
+                };
+                let name: Arc<str> = src.name.clone().into();
+                let dec = TextDecoder::new(src.reader, name.clone(), enc);
+                if !windows(dec, name, window, &tx_raw) {
+                    return;
+                }
+            }
+        })
+        .map_err(|e| Error::Other(format!("cannot start the reader thread: {e}")))?;
+
+    let per_batch = pool.current_num_threads().max(1);
+    let stop = AtomicBool::new(false);
+    std::thread::scope(|s| {
+        let (tx_done, rx_done) = sync_channel::<Result<Vec<Cleaned>>>(2);
+        let stop_ref = &stop;
+        s.spawn(move || {
+            while let Some(first) = recv_or_stop(&rx_raw, stop_ref) {
+                let mut batch = Vec::with_capacity(per_batch);
+                let mut failed = None;
+                match first {
+                    Ok(w) => batch.push(w),
+                    Err(e) => failed = Some(e),
+                }
+                while failed.is_none() && batch.len() < per_batch {
+                    match rx_raw.recv() {
+                        Ok(Ok(w)) => batch.push(w),
+                        Ok(Err(e)) => failed = Some(e),
+                        Err(_) => break,
+                    }
+                }
+                let done: Vec<Cleaned> = pool.install(|| batch.into_par_iter().map(|w| clean_window(cleaner, w)).collect());
+                if tx_done.send(Ok(done)).is_err() {
+                    return;
+                }
+                if let Some(e) = failed {
+                    let _ = tx_done.send(Err(e));
+                    return;
+                }
+            }
+        });
+        let _stop = StopOnDrop(&stop);
+        let mut w = DocWriter::default();
+        for batch in rx_done.iter() {
+            for c in batch? {
+                w.write(c, sinks, counters, summary)?;
+            }
+        }
+        Ok(())
+    })
+}
+
+fn clean_window<C: Cleaner + ?Sized>(cleaner: &C, window: Window) -> Cleaned {
+    let spans = std::panic::catch_unwind(AssertUnwindSafe(|| cleaner.clean(&window.text).spans))
+        .map_err(|p| super::jsonl::panic_reason(&*p))
+        .map(|mut spans| {
+            spans.retain(|s| s.start >= window.own_from && (window.last || s.start < window.own_until));
+            spans
+        });
+    Cleaned { window, spans }
+}
+
+/// Splits one document into windows and sends them; false when the consumer is gone.
+fn windows(mut dec: TextDecoder, name: Arc<str>, window: usize, tx: &SyncSender<Result<Window>>) -> bool {
+    let mut acc = String::new();
+    let mut carry_len = 0usize;
+    let mut first = true;
+    loop {
+        let mut has_nl = false;
+        let mut eof = false;
+        while !(has_nl && acc.len() - carry_len >= window) {
+            let from = acc.len();
+            let want = window.saturating_sub(acc.len() - carry_len).max(64 << 10);
+            match dec.read_text(&mut acc, want) {
+                Ok(0) => {
+                    eof = true;
+                    break;
+                }
+                Ok(_) => {}
+                Err(e) => {
+                    let _ = tx.send(Err(e));
+                    return false;
+                }
+            }
+            has_nl = has_nl || memchr::memchr(b'\n', &acc.as_bytes()[from..]).is_some();
+        }
+        let own_from = if first { 0 } else { carry_len - 1 };
+        if eof {
+            let len = acc.len();
+            let last_line_start = memchr::memrchr(b'\n', acc.as_bytes()).map_or(0, |p| p + 1);
+            let w = Window {
+                name: name.clone(),
+                text: acc,
+                first,
+                last: true,
+                own_from,
+                own_until: len,
+                last_line_start,
+                new_bytes: len - carry_len,
+            };
+            return tx.send(Ok(w)).is_ok();
+        }
+        let b = acc.as_bytes();
+        let cut = carry_len + memchr::memrchr(b'\n', &b[carry_len..]).expect("a newline after the carry") + 1;
+        let rest = acc[cut..].to_string();
+        acc.truncate(cut);
+        let last_line_start = memchr::memrchr(b'\n', &acc.as_bytes()[..cut - 1]).map_or(0, |p| p + 1);
+        let next = acc[last_line_start..].to_string();
+        let w = Window {
+            name: name.clone(),
+            new_bytes: cut - carry_len,
+            text: acc,
+            first,
+            last: false,
+            own_from,
+            own_until: cut - 1,
+            last_line_start,
+        };
+        if tx.send(Ok(w)).is_err() {
+            return false;
+        }
+        carry_len = next.len();
+        acc = next;
+        acc.push_str(&rest);
+        first = false;
+    }
+}
+
+/// Reads a byte stream as UTF-8 text; from the first invalid byte on,
+/// decodes with the fallback encoding, or fails naming the byte offset.
+struct TextDecoder {
+    reader: Box<dyn Read + Send>,
+    name: Arc<str>,
+    enc: InputEncoding,
+    legacy: Option<encoding_rs::Decoder>,
+    /// An incomplete UTF-8 sequence at the end of the last chunk.
+    pending: Vec<u8>,
+    /// Bytes of the stream consumed before `pending`.
+    offset: u64,
+    /// Newlines in the text produced so far (for error messages).
+    lines: u64,
+    buf: Vec<u8>,
+}
+
+impl TextDecoder {
+    fn new(reader: Box<dyn Read + Send>, name: Arc<str>, enc: InputEncoding) -> TextDecoder {
+        TextDecoder { reader, name, enc, legacy: None, pending: Vec::new(), offset: 0, lines: 0, buf: Vec::new() }
+    }
+
+    /// Appends up to about `want` bytes of text to `out`; 0 at the end.
+    fn read_text(&mut self, out: &mut String, want: usize) -> Result<usize> {
+        loop {
+            let before = out.len();
+            self.buf.clear();
+            self.buf.append(&mut self.pending);
+            let pend = self.buf.len();
+            let n = loop {
+                match (&mut self.reader).take(want as u64).read_to_end(&mut self.buf) {
+                    Ok(n) => break n,
+                    Err(e) if e.kind() == std::io::ErrorKind::Interrupted => continue,
+                    Err(e) => return Err(Error::io(&*self.name, e)),
+                }
+            };
+            let eof = n == 0;
+            if let Some(dec) = self.legacy.as_mut() {
+                decode_legacy(dec, &self.buf, out, eof);
+                self.offset += self.buf.len() as u64;
+                return Ok(out.len() - before);
+            }
+            if eof && pend == 0 {
+                return Ok(0);
+            }
+            let chunk = std::mem::take(&mut self.buf);
+            let r = match std::str::from_utf8(&chunk) {
+                Ok(s) => {
+                    out.push_str(s);
+                    self.offset += chunk.len() as u64;
+                    Ok(())
+                }
+                Err(e) => {
+                    let valid = e.valid_up_to();
+                    // SAFETY: from_utf8 checked `chunk[..valid]`.
+                    out.push_str(unsafe { std::str::from_utf8_unchecked(&chunk[..valid]) });
+                    if e.error_len().is_none() && !eof {
+                        self.pending.extend_from_slice(&chunk[valid..]);
+                        self.offset += valid as u64;
+                        Ok(())
+                    } else {
+                        self.lines += memchr::memchr_iter(b'\n', &out.as_bytes()[before..]).count() as u64;
+                        self.switch(&chunk[valid..], out, eof, self.offset + valid as u64)
+                            .map(|_| self.offset += chunk.len() as u64)
+                    }
+                }
+            };
+            self.buf = chunk;
+            r?;
+            if self.legacy.is_none() {
+                self.lines += memchr::memchr_iter(b'\n', &out.as_bytes()[before..]).count() as u64;
+            }
+            if out.len() > before || eof {
+                return Ok(out.len() - before);
+            }
+            // Only an incomplete sequence was read: read on.
+        }
+    }
+
+    /// The first invalid byte is at stream offset `at`; `rest` starts there.
+    fn switch(&mut self, rest: &[u8], out: &mut String, eof: bool, at: u64) -> Result<()> {
+        let encoding = match self.enc {
+            InputEncoding::Utf8 => {
+                return Err(Error::Data {
+                    path: PathBuf::from(&*self.name),
+                    line: self.lines + 1,
+                    reason: format!(
+                        "invalid UTF-8 at byte offset {at}; name the encoding with --input-encoding (such as euc-kr) or use auto"
+                    ),
+                })
+            }
+            InputEncoding::Fallback(e) => e,
+            InputEncoding::Auto => {
+                let mut det = chardetng::EncodingDetector::new(chardetng::Iso2022JpDetection::Deny);
+                det.feed(rest, eof);
+                det.guess(None, chardetng::Utf8Detection::Deny)
+            }
+        };
+        let mut dec = encoding.new_decoder_without_bom_handling();
+        decode_legacy(&mut dec, rest, out, eof);
+        self.legacy = Some(dec);
+        Ok(())
+    }
+}
+
+fn decode_legacy(dec: &mut encoding_rs::Decoder, mut src: &[u8], out: &mut String, last: bool) {
+    loop {
+        let need = dec.max_utf8_buffer_length(src.len()).unwrap_or(src.len() * 3 + 16);
+        out.reserve(need);
+        let (res, read, _) = dec.decode_to_string(src, out, last);
+        src = &src[read..];
+        if res == encoding_rs::CoderResult::InputEmpty {
+            return;
+        }
+    }
+}
+
+/// Writes cleaned windows in order, per document.
+#[derive(Default)]
+struct DocWriter {
+    /// Offset in the current window from which text is still to be written.
+    resume: usize,
+    /// Code points before the current window's start.
+    char_base: u64,
+    doc_spans: u64,
+}
+
+impl DocWriter {
+    fn write(&mut self, c: Cleaned, sinks: &mut Sinks<'_>, counters: &Counters, summary: &mut Summary) -> Result<()> {
+        let Cleaned { window: w, spans } = c;
+        let spans = spans.map_err(|reason| Error::Data { path: PathBuf::from(&*w.name), line: 0, reason })?;
+        let want_spans = sinks.spans.is_some() || sinks.report.is_some();
+        let out_err = |e| Error::io("(output)", e);
+        let id_json = sinks::json_string(&w.name);
+        if w.first {
+            self.resume = 0;
+            self.char_base = 0;
+            self.doc_spans = 0;
+            if let Some(s) = sinks.spans.as_deref_mut() {
+                sinks::spans_open(s, &id_json).map_err(|e| Error::io("(spans)", e))?;
+            }
+        }
+        let text = &w.text;
+        let mut at = self.resume.max(w.own_from);
+        // Code-point cursor for span offsets.
+        let (mut cb, mut cc) = (0usize, 0u64);
+        for s in &spans {
+            let start = s.start.max(at);
+            if start >= s.end {
+                continue;
+            }
+            sinks.output.write_all(&text.as_bytes()[at..start]).map_err(out_err)?;
+            summary.bytes_out += (start - at) as u64;
+            at = s.end;
+            if want_spans {
+                cc += text[cb..start].chars().count() as u64;
+                let a = self.char_base + cc;
+                cc += text[start..s.end].chars().count() as u64;
+                cb = s.end;
+                let rec = SpanRecord { start: a, end: self.char_base + cc, score: s.score, fragment: text[start..s.end].to_string() };
+                if let Some(sw) = sinks.spans.as_deref_mut() {
+                    sinks::spans_item(sw, self.doc_spans == 0, &rec).map_err(|e| Error::io("(spans)", e))?;
+                }
+                if let Some(rw) = sinks.report.as_deref_mut() {
+                    sinks::report_row(rw, &w.name, &rec).map_err(|e| Error::io("(report)", e))?;
+                }
+            }
+            self.doc_spans += 1;
+        }
+        let stop = if w.last { text.len() } else { w.own_until };
+        if at < stop {
+            sinks.output.write_all(&text.as_bytes()[at..stop]).map_err(out_err)?;
+            summary.bytes_out += (stop - at) as u64;
+            at = stop;
+        }
+        if want_spans {
+            let lls = w.last_line_start;
+            self.char_base += if cb <= lls {
+                cc + text[cb..lls].chars().count() as u64
+            } else {
+                cc - text[lls..cb].chars().count() as u64
+            };
+        }
+        self.resume = at - w.last_line_start;
+        summary.bytes_in += w.new_bytes as u64;
+        counters.bytes_in.fetch_add(w.new_bytes as u64, Ordering::Relaxed);
+        if w.last {
+            summary.documents += 1;
+            summary.spans += self.doc_spans;
+            if self.doc_spans > 0 {
+                summary.changed += 1;
+            }
+            counters.documents.fetch_add(1, Ordering::Relaxed);
+            if let Some(s) = sinks.spans.as_deref_mut() {
+                sinks::spans_close(s).map_err(|e| Error::io("(spans)", e))?;
+            }
+        }
+        Ok(())
+    }
+}
