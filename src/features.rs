@@ -1,1 +1,344 @@
-//! (in progress)
+//! What the models see: hashed character n-grams of a token's reading (for
+//! the sparse lexical scorer) and a compact dense vector per token (for the
+//! linfa classifier) built from the readings, the lexical scores, the
+//! token's place in its line and the document's own script and encoding.
+
+use crate::encoding::{self, Profile, Scratch, View};
+use crate::tokens::{Token, Tokenized};
+
+/// Number of buckets of the hashed lexical feature space (a power of two).
+pub const LEX_BITS: u32 = 20;
+pub const LEX_SIZE: usize = 1 << LEX_BITS;
+
+/// FNV-1a over u32 code units, seeded by `n` so n-gram orders never collide.
+#[inline]
+fn hash_chars(n: u32, chars: &[char]) -> u32 {
+    let mut h: u32 = 0x811C_9DC5 ^ n.wrapping_mul(0x9E37_79B9);
+    for &c in chars {
+        h ^= c as u32;
+        h = h.wrapping_mul(0x0100_0193);
+    }
+    h ^ (h >> 15)
+}
+
+/// Normalizes a char for n-grams: ASCII lowercased, digits folded to `0`.
+#[inline]
+fn norm_char(c: char) -> char {
+    if c.is_ascii_digit() {
+        '0'
+    } else {
+        c.to_ascii_lowercase()
+    }
+}
+
+/// Appends the hashed n-gram buckets (orders 1..=4, with `^`/`$` boundary
+/// marks) of `reading` to `out`. `buf` is scratch.
+pub fn lexical_buckets(reading: &str, buf: &mut Vec<char>, out: &mut Vec<u32>) {
+    buf.clear();
+    buf.push('^');
+    buf.extend(reading.chars().map(norm_char));
+    buf.push('$');
+    let mask = (LEX_SIZE - 1) as u32;
+    for n in 1..=4usize {
+        if buf.len() < n {
+            break;
+        }
+        for w in buf.windows(n) {
+            if n == 1 && (w[0] == '^' || w[0] == '$') {
+                continue;
+            }
+            out.push(hash_chars(n as u32, w) & mask);
+        }
+    }
+}
+
+/// Names of the dense features, in order (the model file records them so a
+/// model built with other features is refused).
+pub const DENSE_NAMES: &[&str] = &[
+    "lex",
+    "lex_left",
+    "lex_right",
+    "is_ascii",
+    "raw_hangul",
+    "view_cp949",
+    "view_cp949_shifted",
+    "view_utf8_1252",
+    "deobfuscated",
+    "hangul_share",
+    "ln_hangul",
+    "digit_share",
+    "domain_like",
+    "has_latin1",
+    "doc_raw_hangul",
+    "doc_mojibake",
+    "doc_nonascii",
+    "doc_cjk",
+    "first_in_line",
+    "last_in_line",
+    "alone_in_line",
+    "prev_line_open",
+    "prev_line_present",
+    "ln_line_tokens",
+    "left_ascii",
+    "right_ascii",
+    "mojibake_foreign",
+    "raw_hangul_foreign",
+    "lex_x_raw_doc",
+    "lex_x_mojibake_doc",
+    "lex_x_latin_doc",
+    "cp949_no_hangul",
+    "left_hangulish",
+    "right_hangulish",
+    "ln_chars",
+    "ends_sentence",
+    "han_or_kana",
+    "max_lex_neighbors",
+];
+pub const DENSE_DIM: usize = 38;
+
+/// Per-token facts gathered once per document.
+#[derive(Debug, Clone, Copy, Default)]
+pub struct TokenInfo {
+    pub ascii: bool,
+    pub view: Option<View>,
+    pub raw_hangul: bool,
+    pub deobfuscated: bool,
+    pub cp949_no_hangul: bool,
+    pub profile: Profile,
+    pub domain_like: bool,
+    pub has_latin1: bool,
+    pub ends_sentence: bool,
+    /// Lexical logit; 0 for tokens the lexical scorer was not run on.
+    pub lex: f32,
+    /// True when the token is a candidate for removal.
+    pub candidate: bool,
+}
+
+impl TokenInfo {
+    /// "Reads as Hangul" in any view.
+    pub fn hangulish(&self) -> bool {
+        self.profile.hangul > 0
+    }
+}
+
+/// Document-level shares over its tokens.
+#[derive(Debug, Clone, Copy, Default)]
+pub struct DocStats {
+    pub raw_hangul: f32,
+    pub mojibake: f32,
+    pub nonascii: f32,
+    pub cjk: f32,
+}
+
+/// True for things shaped like a domain or URL (`sogo99.com`, `www.x.kr`).
+pub fn domain_like(s: &str) -> bool {
+    let l = s.trim_matches(|c: char| !c.is_alphanumeric());
+    let lower = l.to_ascii_lowercase();
+    if lower.starts_with("www") || lower.starts_with("http") {
+        return true;
+    }
+    match lower.rfind('.') {
+        Some(i) if i > 0 && i + 2 <= lower.len() => {
+            let tld = &lower[i + 1..];
+            tld.len() >= 2 && tld.len() <= 4 && tld.chars().all(|c| c.is_ascii_alphabetic())
+        }
+        _ => false,
+    }
+}
+
+/// Reusable per-thread buffers for one document's analysis.
+#[derive(Debug, Default, Clone)]
+pub struct Analysis {
+    pub tok: Tokenized,
+    pub info: Vec<TokenInfo>,
+    pub stats: DocStats,
+    scratch: Scratch,
+    deob: String,
+    chars: Vec<char>,
+    buckets: Vec<u32>,
+}
+
+impl Analysis {
+    /// Tokenizes `doc` and gathers per-token facts; `lex` scores a list of
+    /// hashed buckets (None: skip lexical scoring, e.g. while collecting
+    /// training rows before a lexical model exists). `on_reading` sees each
+    /// candidate token's index and final reading's buckets.
+    pub fn run(&mut self, doc: &str, lex: Option<&dyn Fn(&[u32]) -> f32>, mut on_buckets: impl FnMut(usize, &[u32])) {
+        self.tok.split(doc);
+        self.info.clear();
+        let n = self.tok.tokens.len();
+        self.info.resize(n, TokenInfo::default());
+        let (mut raw_h, mut moj, mut nonascii, mut cjk) = (0u32, 0u32, 0u32, 0u32);
+        for (i, t) in self.tok.tokens.iter().enumerate() {
+            let s = &doc[t.start..t.end];
+            let info = &mut self.info[i];
+            info.ascii = s.is_ascii();
+            if info.ascii {
+                continue;
+            }
+            nonascii += 1;
+            let view = encoding::best_reading(s, &mut self.scratch);
+            info.view = Some(view);
+            info.raw_hangul = view == View::Raw && s.chars().any(encoding::is_hangul);
+            info.has_latin1 = s.chars().any(|c| ('\u{80}'..='\u{ff}').contains(&c));
+            if view == View::Raw && info.has_latin1 && encoding::read_cp949(s, &mut self.scratch).is_some() {
+                info.cp949_no_hangul = true;
+                // best_reading left the raw token when no Hangul came out.
+            }
+            let reading: &str = if view == View::Raw { s } else { &self.scratch.reading };
+            info.deobfuscated = encoding::deobfuscate(reading, &mut self.deob);
+            let reading: &str = if info.deobfuscated { &self.deob } else { reading };
+            info.profile = Profile::of(reading);
+            info.domain_like = domain_like(reading);
+            info.ends_sentence = reading.ends_with(['.', '!', '?', '다', '요']);
+            if info.raw_hangul {
+                raw_h += 1;
+            } else if info.profile.hangul > 0 {
+                moj += 1;
+            }
+            if info.profile.han + info.profile.kana > 0 {
+                cjk += 1;
+            }
+        }
+        let nf = n.max(1) as f32;
+        self.stats = DocStats {
+            raw_hangul: raw_h as f32 / nf,
+            mojibake: moj as f32 / nf,
+            nonascii: nonascii as f32 / nf,
+            cjk: cjk as f32 / nf,
+        };
+        // Candidates: non-ASCII tokens, and ASCII tokens touching one on the
+        // same line (a domain after a fragment belongs to it).
+        for i in 0..n {
+            let cand = !self.info[i].ascii || self.neighbor_nonascii(i);
+            self.info[i].candidate = cand;
+            if !cand {
+                continue;
+            }
+            let t = self.tok.tokens[i];
+            let s = &doc[t.start..t.end];
+            let reading: &str = if self.info[i].ascii {
+                s
+            } else {
+                // Recompute the reading (cheap) to feed the lexical scorer.
+                let v = encoding::best_reading(s, &mut self.scratch);
+                let r: &str = if v == View::Raw { s } else { &self.scratch.reading };
+                if encoding::deobfuscate(r, &mut self.deob) {
+                    &self.deob
+                } else {
+                    r
+                }
+            };
+            self.buckets.clear();
+            lexical_buckets(reading, &mut self.chars, &mut self.buckets);
+            on_buckets(i, &self.buckets);
+            if let Some(f) = lex {
+                self.info[i].lex = f(&self.buckets).clamp(-20.0, 20.0);
+            }
+        }
+    }
+
+    fn neighbor_nonascii(&self, i: usize) -> bool {
+        let t = &self.tok.tokens[i];
+        let left = i > 0 && !t.first && !self.info[i - 1].ascii;
+        let right = i + 1 < self.info.len() && !t.last && !self.info[i + 1].ascii;
+        left || right
+    }
+
+    /// The dense feature vector of candidate token `i`, written into `out`.
+    pub fn dense(&self, doc: &str, i: usize, out: &mut [f32; DENSE_DIM]) {
+        let t: &Token = &self.tok.tokens[i];
+        let info = &self.info[i];
+        let st = &self.stats;
+        let left = (!t.first).then(|| &self.info[i - 1]);
+        let right = (!t.last).then(|| &self.info[i + 1]);
+        let line = &self.tok.lines[t.line as usize];
+        let (prev_present, prev_open) = if t.line == 0 {
+            (false, false)
+        } else {
+            let pl = &self.tok.lines[t.line as usize - 1];
+            let ptxt = doc[pl.start..pl.end].trim_end_matches(crate::tokens::is_space_char);
+            match ptxt.chars().last() {
+                None => (false, false),
+                Some(c) => (true, c.is_alphanumeric()),
+            }
+        };
+        let b = |x: bool| if x { 1.0 } else { 0.0 };
+        let p = &info.profile;
+        let chars = p.chars.max(1) as f32;
+        let latin_doc = (1.0 - st.raw_hangul - st.mojibake - st.cjk).max(0.0);
+        let mojibake_tok = matches!(info.view, Some(View::Cp949 | View::Cp949Shifted | View::Utf8From1252)) && p.hangul > 0;
+        let lex_l = left.map_or(0.0, |x| x.lex);
+        let lex_r = right.map_or(0.0, |x| x.lex);
+        *out = [
+            info.lex,
+            lex_l,
+            lex_r,
+            b(info.ascii),
+            b(info.raw_hangul),
+            b(info.view == Some(View::Cp949)),
+            b(info.view == Some(View::Cp949Shifted)),
+            b(info.view == Some(View::Utf8From1252)),
+            b(info.deobfuscated),
+            p.hangul_share(),
+            (1.0 + p.hangul as f32).ln(),
+            p.digits as f32 / chars,
+            b(info.domain_like),
+            b(info.has_latin1),
+            st.raw_hangul,
+            st.mojibake,
+            st.nonascii,
+            st.cjk,
+            b(t.first),
+            b(t.last),
+            b(t.first && t.last),
+            b(t.first && prev_open),
+            b(t.first && prev_present),
+            (1.0 + line.n_tokens as f32).ln(),
+            b(left.is_some_and(|x| x.ascii)),
+            b(right.is_some_and(|x| x.ascii)),
+            b(mojibake_tok) * (1.0 - st.mojibake),
+            b(info.raw_hangul) * (1.0 - st.raw_hangul),
+            info.lex * st.raw_hangul,
+            info.lex * st.mojibake,
+            info.lex * latin_doc,
+            b(info.cp949_no_hangul),
+            b(left.is_some_and(|x| x.hangulish())),
+            b(right.is_some_and(|x| x.hangulish())),
+            chars.ln(),
+            b(info.ends_sentence),
+            b(p.han + p.kana > 0),
+            lex_l.max(lex_r),
+        ];
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn names_match_dimension() {
+        assert_eq!(DENSE_NAMES.len(), DENSE_DIM);
+    }
+
+    #[test]
+    fn domains() {
+        assert!(domain_like("sogo99.com"));
+        assert!(domain_like("www.x"));
+        assert!(!domain_like("Nov."));
+        assert!(!domain_like("3.5"));
+    }
+
+    #[test]
+    fn candidates_are_non_ascii_tokens_and_their_neighbours() {
+        let doc = "stone for restorin\n¹Ù´ÙÀ̾߱â°ÔÀÓÀå g Korea-China relations";
+        let mut a = Analysis::default();
+        let mut seen = Vec::new();
+        a.run(doc, None, |i, _| seen.push(i));
+        let words: Vec<&str> = seen.iter().map(|&i| a.tok.text(doc, &a.tok.tokens[i])).collect();
+        assert_eq!(words, ["¹Ù´ÙÀ̾߱â°ÔÀÓÀå", "g"]);
+        assert!(a.info[3].profile.hangul == 8 && a.info[3].view == Some(View::Cp949));
+        assert!(a.stats.mojibake > 0.0 && a.stats.raw_hangul == 0.0);
+    }
+}

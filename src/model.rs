@@ -1,25 +1,298 @@
-//! Learned scorers (token classifier, joiner) and the model file format.
-//! (Being built: see issue 3.)
+//! The learned parts and the model file.
+//!
+//! Two scorers decide what goes: a sparse lexical scorer over hashed
+//! character n-grams of each token's decoded reading (logistic regression
+//! fitted by our own SGD, since linfa takes dense input only), and a linfa
+//! logistic regression over a compact dense vector per token
+//! ([`crate::features`]) into which the lexical score is fed. A third
+//! learned piece, the [`Joiner`], decides how a cut word is rejoined.
+//!
+//! File format: the magic `SPAMSPLICE-MODEL`, a little-endian `u32` format
+//! version, then the zstd-compressed postcard encoding of [`Model`]. Anything
+//! else is refused with an error naming what is wrong.
+
+use std::cell::RefCell;
 
 use serde::{Deserialize, Serialize};
 
 use crate::error::{Error, Result};
-use crate::restore::Span;
+use crate::features::{self, Analysis, DENSE_DIM, LEX_SIZE};
+use crate::restore::{self, Joiner, Span};
 
+pub const MAGIC: &[u8; 16] = b"SPAMSPLICE-MODEL";
+pub const FORMAT_VERSION: u32 = 1;
+
+/// A linear model over hashed sparse features.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub struct Lexical {
+    pub bias: f32,
+    pub weights: Vec<f32>,
+}
+
+impl Lexical {
+    #[inline]
+    pub fn score(&self, buckets: &[u32]) -> f32 {
+        let mut s = self.bias;
+        for &b in buckets {
+            // Buckets are masked to LEX_SIZE; get() guards a short vector.
+            s += self.weights.get(b as usize).copied().unwrap_or(0.0);
+        }
+        s
+    }
+
+    /// Fits by SGD on the logistic loss with L2, classes weighted to balance.
+    /// Deterministic for a seed.
+    pub fn fit(rows: &[(Vec<u32>, bool)], epochs: usize, seed: u64) -> Lexical {
+        use rand::seq::SliceRandom;
+        use rand::SeedableRng;
+        let mut w = vec![0f32; LEX_SIZE];
+        let mut bias = 0f32;
+        let pos = rows.iter().filter(|r| r.1).count().max(1) as f32;
+        let neg = (rows.len() as f32 - pos).max(1.0);
+        let (wp, wn) = (0.5 * rows.len() as f32 / pos, 0.5 * rows.len() as f32 / neg);
+        let mut order: Vec<usize> = (0..rows.len()).collect();
+        let mut rng = rand_chacha::ChaCha8Rng::seed_from_u64(seed);
+        let l2 = 1e-6f32;
+        let mut t = 0u64;
+        for _ in 0..epochs {
+            order.shuffle(&mut rng);
+            for &i in &order {
+                let (ref b, y) = rows[i];
+                let mut z = bias;
+                for &k in b {
+                    z += w[k as usize];
+                }
+                let p = 1.0 / (1.0 + (-z).exp());
+                let g = (p - if y { 1.0 } else { 0.0 }) * if y { wp } else { wn };
+                t += 1;
+                let lr = 0.2 / (1.0 + t as f32 * 1e-6).sqrt();
+                let step = lr * g / (b.len().max(1) as f32).sqrt();
+                for &k in b {
+                    let wk = &mut w[k as usize];
+                    *wk -= step + lr * l2 * *wk;
+                }
+                bias -= lr * g * 0.1;
+            }
+        }
+        Lexical { bias, weights: w }
+    }
+}
+
+/// A standardized linear model fitted with linfa: logit =
+/// intercept + Σ coef·(x − mean)/scale.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub struct Linear {
+    pub names: Vec<String>,
+    pub mean: Vec<f32>,
+    pub scale: Vec<f32>,
+    pub coef: Vec<f32>,
+    pub intercept: f32,
+}
+
+impl Linear {
+    #[inline]
+    pub fn logit(&self, x: &[f32]) -> f32 {
+        let mut z = self.intercept;
+        for j in 0..self.coef.len().min(x.len()) {
+            z += self.coef[j] * (x[j] - self.mean[j]) / self.scale[j];
+        }
+        z
+    }
+
+    #[inline]
+    pub fn prob(&self, x: &[f32]) -> f32 {
+        1.0 / (1.0 + (-self.logit(x)).exp())
+    }
+
+    /// Fits a logistic regression with linfa on standardized rows.
+    pub fn fit(names: &[&str], rows: &[Vec<f32>], labels: &[bool], l2: f64, max_iter: u64) -> Result<Linear> {
+        use linfa::prelude::*;
+        use ndarray::{Array1, Array2};
+        let d = names.len();
+        let n = rows.len();
+        if n == 0 || !labels.iter().any(|&y| y) || labels.iter().all(|&y| y) {
+            return Err(crate::Error::Other("training rows need both classes".into()));
+        }
+        let mut mean = vec![0f64; d];
+        let mut var = vec![0f64; d];
+        for r in rows {
+            for j in 0..d {
+                mean[j] += r[j] as f64;
+            }
+        }
+        mean.iter_mut().for_each(|m| *m /= n as f64);
+        for r in rows {
+            for j in 0..d {
+                var[j] += (r[j] as f64 - mean[j]).powi(2);
+            }
+        }
+        let scale: Vec<f64> = var.iter().map(|v| (v / n as f64).sqrt().max(1e-3)).collect();
+        let x = Array2::from_shape_fn((n, d), |(i, j)| (rows[i][j] as f64 - mean[j]) / scale[j]);
+        let y = Array1::from_iter(labels.iter().copied());
+        let ds = Dataset::new(x, y);
+        let fitted = linfa_logistic::LogisticRegression::default()
+            .alpha(l2)
+            .max_iterations(max_iter)
+            .fit(&ds)
+            .map_err(|e| crate::Error::Other(format!("logistic regression: {e}")))?;
+        // linfa orders the two labels and models the probability of `true`.
+        let sign = if fitted.labels().pos.class { 1.0 } else { -1.0 };
+        Ok(Linear {
+            names: names.iter().map(|s| s.to_string()).collect(),
+            mean: mean.iter().map(|&m| m as f32).collect(),
+            scale: scale.iter().map(|&s| s as f32).collect(),
+            coef: fitted.params().iter().map(|&c| (sign * c) as f32).collect(),
+            intercept: (sign * fitted.intercept()) as f32,
+        })
+    }
+}
+
+/// What the model was trained on, for people reading a model file.
+#[derive(Debug, Clone, Default, Serialize, Deserialize)]
+pub struct Meta {
+    pub trained_on: String,
+    pub seed: u64,
+    pub notes: String,
+}
+
+/// A complete detector model.
 #[derive(Debug, Clone, Serialize, Deserialize)]
 pub struct Model {
+    /// Token probability above which a token is removed.
     pub threshold: f32,
+    pub lexical: Lexical,
+    pub tokens: Linear,
+    pub joiner: Joiner,
+    pub meta: Meta,
+}
+
+thread_local! {
+    static ANALYSIS: RefCell<(Analysis, Vec<f32>)> = RefCell::new(Default::default());
 }
 
 impl Model {
-    pub fn from_bytes(bytes: &[u8]) -> Result<Model> {
-        if bytes.is_empty() {
-            return Err(Error::Model { what: "(bytes)".into(), reason: "empty model file".into() });
-        }
-        Err(Error::Model { what: "(bytes)".into(), reason: "model format not implemented yet".into() })
+    /// Serializes to the model file format.
+    pub fn to_bytes(&self) -> Result<Vec<u8>> {
+        let payload = postcard::to_stdvec(self).map_err(|e| Error::Other(format!("serializing model: {e}")))?;
+        let packed = zstd::bulk::compress(&payload, 9).map_err(|e| Error::Other(format!("compressing model: {e}")))?;
+        let mut out = Vec::with_capacity(packed.len() + 28);
+        out.extend_from_slice(MAGIC);
+        out.extend_from_slice(&FORMAT_VERSION.to_le_bytes());
+        out.extend_from_slice(&(payload.len() as u64).to_le_bytes());
+        out.extend_from_slice(&packed);
+        Ok(out)
     }
 
-    pub fn find_spans(&self, _text: &str) -> Vec<Span> {
-        Vec::new()
+    /// Parses the model file format, refusing anything corrupt, truncated or
+    /// of another version.
+    pub fn from_bytes(bytes: &[u8]) -> Result<Model> {
+        let bad = |reason: String| Error::Model { what: "(bytes)".into(), reason };
+        if bytes.is_empty() {
+            return Err(bad("empty model file".into()));
+        }
+        if bytes.len() < 28 || &bytes[..16] != MAGIC {
+            return Err(bad("not a spamsplice model (bad magic)".into()));
+        }
+        let version = u32::from_le_bytes(bytes[16..20].try_into().expect("4 bytes"));
+        if version != FORMAT_VERSION {
+            return Err(bad(format!("format version {version}, this build reads version {FORMAT_VERSION}")));
+        }
+        let len = u64::from_le_bytes(bytes[20..28].try_into().expect("8 bytes"));
+        if len > 1 << 30 {
+            return Err(bad(format!("declared size {len} is implausible (corrupt file)")));
+        }
+        let payload = zstd::bulk::decompress(&bytes[28..], len as usize)
+            .map_err(|e| bad(format!("corrupt or truncated ({e})")))?;
+        let model: Model = postcard::from_bytes(&payload).map_err(|e| bad(format!("corrupt or truncated ({e})")))?;
+        model.check().map_err(bad)?;
+        Ok(model)
+    }
+
+    fn check(&self) -> std::result::Result<(), String> {
+        let names: Vec<&str> = self.tokens.names.iter().map(|s| s.as_str()).collect();
+        if names != features::DENSE_NAMES {
+            return Err("its token features differ from this build's (retrain the model)".into());
+        }
+        if self.lexical.weights.len() != LEX_SIZE {
+            return Err(format!("lexical table has {} buckets, expected {LEX_SIZE}", self.lexical.weights.len()));
+        }
+        let t = &self.tokens;
+        if t.mean.len() != DENSE_DIM || t.scale.len() != DENSE_DIM || t.coef.len() != DENSE_DIM {
+            return Err("token model has the wrong width".into());
+        }
+        self.joiner.check()?;
+        if !self.threshold.is_finite() {
+            return Err("threshold is not a number".into());
+        }
+        Ok(())
+    }
+
+    /// Scores every token of `doc` into `probs` (0 for non-candidates);
+    /// `a` keeps the analysis for the restorer.
+    pub fn score_tokens(&self, doc: &str, a: &mut Analysis, probs: &mut Vec<f32>) {
+        let lex = |b: &[u32]| self.lexical.score(b);
+        a.run(doc, Some(&lex), |_, _| {});
+        probs.clear();
+        probs.resize(a.info.len(), 0.0);
+        let mut x = [0f32; DENSE_DIM];
+        for i in 0..a.info.len() {
+            if a.info[i].candidate {
+                a.dense(doc, i, &mut x);
+                probs[i] = self.tokens.prob(&x);
+            }
+        }
+    }
+
+    /// The spans to delete from `doc`: sorted, disjoint, on char boundaries.
+    pub fn find_spans(&self, doc: &str) -> Vec<Span> {
+        if doc.is_ascii() {
+            // Every fragment holds Korean in some encoding: none here.
+            return Vec::new();
+        }
+        ANALYSIS.with(|cell| {
+            let mut guard = cell.borrow_mut();
+            let (a, probs) = &mut *guard;
+            self.score_tokens(doc, a, probs);
+            restore::spans(doc, &a.tok, probs, self.threshold, &self.joiner)
+        })
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn bad_model_files_are_refused_with_a_reason() {
+        let e = Model::from_bytes(b"").unwrap_err().to_string();
+        assert!(e.contains("empty"), "{e}");
+        let e = Model::from_bytes(b"hello, this is not a model at all").unwrap_err().to_string();
+        assert!(e.contains("bad magic"), "{e}");
+        let mut v = MAGIC.to_vec();
+        v.extend_from_slice(&99u32.to_le_bytes());
+        v.extend_from_slice(&[0; 16]);
+        let e = Model::from_bytes(&v).unwrap_err().to_string();
+        assert!(e.contains("version 99"), "{e}");
+        let mut v = MAGIC.to_vec();
+        v.extend_from_slice(&FORMAT_VERSION.to_le_bytes());
+        v.extend_from_slice(&100u64.to_le_bytes());
+        v.extend_from_slice(&[1, 2, 3]);
+        let e = Model::from_bytes(&v).unwrap_err().to_string();
+        assert!(e.contains("corrupt or truncated"), "{e}");
+    }
+
+    #[test]
+    fn lexical_sgd_separates_a_toy_problem() {
+        let rows: Vec<(Vec<u32>, bool)> = (0..400).map(|i| (vec![(i % 2) as u32, 7], i % 2 == 1)).collect();
+        let m = Lexical::fit(&rows, 3, 1);
+        assert!(m.score(&[1, 7]) > 0.0 && m.score(&[0, 7]) < 0.0);
+    }
+
+    #[test]
+    fn linfa_fit_gives_probability_of_true() {
+        let rows: Vec<Vec<f32>> = (0..200).map(|i| vec![(i % 10) as f32, 1.0]).collect();
+        let labels: Vec<bool> = (0..200).map(|i| i % 10 >= 5).collect();
+        let m = Linear::fit(&["a", "b"], &rows, &labels, 0.01, 200).unwrap();
+        assert!(m.prob(&[9.0, 1.0]) > 0.9 && m.prob(&[0.0, 1.0]) < 0.1);
     }
 }

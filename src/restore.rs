@@ -9,6 +9,12 @@
 
 use std::borrow::Cow;
 
+use serde::{Deserialize, Serialize};
+
+use crate::encoding;
+use crate::model::Linear;
+use crate::tokens::{is_space, Tokenized};
+
 /// A deleted range of the input, in byte offsets, with the model's score.
 #[derive(Debug, Clone, Copy, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct Span {
@@ -59,7 +65,7 @@ pub fn char_offsets(input: &str, spans: &[Span]) -> Vec<(usize, usize)> {
     let mut out = Vec::with_capacity(spans.len());
     let mut byte = 0usize;
     let mut chars = 0usize;
-    let mut advance = |to: usize, byte: &mut usize, chars: &mut usize| {
+    let advance = |to: usize, byte: &mut usize, chars: &mut usize| {
         *chars += input[*byte..to].chars().count();
         *byte = to;
     };
@@ -72,8 +78,389 @@ pub fn char_offsets(input: &str, spans: &[Span]) -> Vec<(usize, usize)> {
     out
 }
 
+
+/// Builds the deletion spans from per-token probabilities.
+///
+/// Each maximal run of flagged tokens on a line is one fragment, removed
+/// with the glue its injection style added:
+/// - the whole line is the fragment: the line goes, with its newline;
+/// - the fragment opens a line that follows a non-empty line: the injection
+///   broke a line (`restorin\nF g`); the newline goes too, and the [`Joiner`]
+///   decides whether the space after the fragment goes (`restoring`) or
+///   stays (`Nov. 1, in`);
+/// - the fragment ends a line: it goes with the whitespace before it;
+/// - otherwise: it goes with the whitespace after it.
+pub fn spans(doc: &str, tok: &Tokenized, probs: &[f32], threshold: f32, joiner: &Joiner) -> Vec<Span> {
+    let bytes = doc.as_bytes();
+    let mut out: Vec<Span> = Vec::new();
+    let nlines = tok.lines.len();
+    let mut whole = vec![false; nlines];
+    // Runs per line: (first token, last token, score).
+    let mut runs: Vec<(usize, usize, f32)> = Vec::new();
+    for (li, line) in tok.lines.iter().enumerate() {
+        let (a, n) = (line.first_token as usize, line.n_tokens as usize);
+        let mut i = a;
+        while i < a + n {
+            if probs[i] >= threshold {
+                let s = i;
+                let mut score = probs[i];
+                while i + 1 < a + n && probs[i + 1] >= threshold {
+                    i += 1;
+                    score = score.max(probs[i]);
+                }
+                if s == a && i == a + n - 1 {
+                    whole[li] = true;
+                }
+                runs.push((s, i, score));
+            }
+            i += 1;
+        }
+    }
+    if runs.is_empty() {
+        return out;
+    }
+    let line_has_text = |li: usize| tok.lines[li].n_tokens > 0;
+    // Whole-line fragments, grouped into blocks of consecutive lines.
+    let mut whole_spans: Vec<Span> = Vec::new();
+    let mut li = 0;
+    while li < nlines {
+        if !whole[li] {
+            li += 1;
+            continue;
+        }
+        let a = li;
+        while li + 1 < nlines && whole[li + 1] {
+            li += 1;
+        }
+        let b = li;
+        let score = runs
+            .iter()
+            .filter(|r| (a..=b).contains(&(tok.tokens[r.0].line as usize)))
+            .fold(0f32, |m, r| m.max(r.2));
+        let span = if b + 1 < nlines {
+            Span { start: tok.lines[a].start, end: tok.lines[b + 1].start, score }
+        } else if a > 0 {
+            Span { start: tok.lines[a - 1].end, end: tok.lines[b].end, score }
+        } else {
+            Span { start: 0, end: tok.lines[b].end, score }
+        };
+        whole_spans.push(span);
+        li += 1;
+    }
+    for &(s, e, score) in &runs {
+        let t0 = tok.tokens[s];
+        let t1 = tok.tokens[e];
+        let li = t0.line as usize;
+        if whole[li] {
+            continue;
+        }
+        let next_start = |end: usize| {
+            let mut j = end;
+            while j < bytes.len() && bytes[j] != b'\n' && is_space(bytes[j]) {
+                j += 1;
+            }
+            j
+        };
+        let span = if t0.first && li > 0 && line_has_text(li - 1) && !whole[li - 1] {
+            let prev = tok.lines[li - 1];
+            let nl = tok.lines[li].start - 1;
+            let after = next_start(t1.end);
+            let left = &doc[prev.start..prev.end];
+            let right = &doc[after..tok.lines[li].end];
+            let end = if joiner.closes_up(left, right) { after } else { t1.end };
+            Span { start: nl, end, score }
+        } else if t1.last && !t0.first {
+            let mut j = t0.start;
+            while j > tok.lines[li].start && is_space(bytes[j - 1]) {
+                j -= 1;
+            }
+            Span { start: j, end: t1.end, score }
+        } else {
+            Span { start: t0.start, end: next_start(t1.end), score }
+        };
+        out.push(span);
+    }
+    out.extend(whole_spans);
+    out.sort_by_key(|s| (s.start, s.end));
+    // Merge anything that touches or overlaps (defensive: keeps spans disjoint).
+    let mut merged: Vec<Span> = Vec::with_capacity(out.len());
+    for s in out {
+        match merged.last_mut() {
+            Some(m) if s.start < m.end => {
+                m.end = m.end.max(s.end);
+                m.score = m.score.max(s.score);
+            }
+            _ => merged.push(s),
+        }
+    }
+    merged
+}
+
+/// Buckets of the joiner's word table and edge tables.
+pub const WORD_BITS: u32 = 19;
+pub const EDGE_BITS: u32 = 18;
+
+/// Counts from clean text behind the joiner's features: how often a word
+/// occurs, and how often a character context occurs inside a word versus
+/// across a single space. Hashed, so the model holds no text.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub struct JoinStats {
+    pub words: Vec<u32>,
+    pub inside: Vec<u32>,
+    pub across: Vec<u32>,
+}
+
+#[inline]
+fn fnv(seed: u32, chars: impl Iterator<Item = char>) -> u32 {
+    let mut h: u32 = 0x811C_9DC5 ^ seed.wrapping_mul(0x9E37_79B9);
+    for c in chars {
+        h ^= c as u32;
+        h = h.wrapping_mul(0x0100_0193);
+    }
+    h ^ (h >> 16)
+}
+
+/// A word as the word table keys it: outer punctuation trimmed, lowercased.
+fn word_key(w: &str) -> u32 {
+    let t = w.trim_matches(|c: char| !c.is_alphanumeric());
+    fnv(7, t.chars().flat_map(|c| c.to_lowercase())) & ((1 << WORD_BITS) - 1)
+}
+
+/// The edge key of order `k` for a boundary between `left` and `right`.
+fn edge_key(k: usize, left: &[char], right: &[char]) -> u32 {
+    let l = left.len();
+    let lpart = (0..k).map(|i| if i + l >= k { left[i + l - k] } else { '^' });
+    let rpart = (0..k).map(|i| right.get(i).copied().unwrap_or('$'));
+    fnv(k as u32, lpart.chain(std::iter::once('|')).chain(rpart)) & ((1 << EDGE_BITS) - 1)
+}
+
+impl Default for JoinStats {
+    fn default() -> Self {
+        JoinStats { words: vec![0; 1 << WORD_BITS], inside: vec![0; 1 << EDGE_BITS], across: vec![0; 1 << EDGE_BITS] }
+    }
+}
+
+impl JoinStats {
+    /// Adds the counts of one clean document.
+    pub fn add(&mut self, doc: &str) {
+        let mut chars: Vec<char> = Vec::new();
+        let mut prev: Vec<char> = Vec::new();
+        for line in doc.split('\n') {
+            let mut prev_end: Option<usize> = None;
+            prev.clear();
+            let mut pos = 0;
+            for tok in line.split(|c: char| c.is_ascii() && is_space(c as u8)) {
+                let start = pos;
+                pos += tok.len() + 1;
+                if tok.is_empty() {
+                    continue;
+                }
+                bump(&mut self.words[word_key(tok) as usize]);
+                for part in tok.split('-').filter(|p| !p.is_empty()) {
+                    if part.len() < tok.len() {
+                        bump(&mut self.words[word_key(part) as usize]);
+                    }
+                }
+                chars.clear();
+                chars.extend(tok.chars());
+                for i in 1..chars.len() {
+                    for k in 1..=3 {
+                        bump(&mut self.inside[edge_key(k, &chars[..i], &chars[i..]) as usize]);
+                    }
+                }
+                if prev_end == Some(start.saturating_sub(1)) && start > 0 && !prev.is_empty() {
+                    for k in 1..=3 {
+                        bump(&mut self.across[edge_key(k, &prev, &chars) as usize]);
+                    }
+                }
+                prev_end = Some(start + tok.len());
+                std::mem::swap(&mut prev, &mut chars);
+            }
+        }
+    }
+}
+
+#[inline]
+fn bump(c: &mut u32) {
+    *c = c.saturating_add(1);
+}
+
+pub const JOIN_NAMES: &[&str] = &[
+    "ln_left_word",
+    "ln_right_word",
+    "ln_joined_word",
+    "ln_joined_parts",
+    "ln_left_part",
+    "edge1_ratio",
+    "edge2_ratio",
+    "edge3_ratio",
+    "edge1_mass",
+    "edge2_mass",
+    "edge3_mass",
+    "left_ends_punct",
+    "right_starts_punct",
+    "right_starts_upper",
+    "left_ends_upper",
+    "left_single_char",
+    "ln_left_chars",
+    "ln_right_chars",
+    "cp949_rejoins",
+    "left_ends_space",
+    "both_hangul",
+    "digit_digit",
+];
+pub const JOIN_DIM: usize = 22;
+
+/// Decides whether a word cut by an injected line break closes up
+/// (`restorin`+`g`) or keeps a space (`Nov. 1,`+`in`): a linfa logistic
+/// regression over statistics of clean text ([`JoinStats`]).
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub struct Joiner {
+    pub stats: JoinStats,
+    pub model: Linear,
+}
+
+impl Joiner {
+    pub fn check(&self) -> std::result::Result<(), String> {
+        let names: Vec<&str> = self.model.names.iter().map(|s| s.as_str()).collect();
+        if names != JOIN_NAMES {
+            return Err("its joiner features differ from this build's (retrain the model)".into());
+        }
+        if self.stats.words.len() != 1 << WORD_BITS
+            || self.stats.inside.len() != 1 << EDGE_BITS
+            || self.stats.across.len() != 1 << EDGE_BITS
+        {
+            return Err("joiner tables have the wrong size".into());
+        }
+        Ok(())
+    }
+
+    /// The joiner's features for text `left` (ending at the cut) and `right`
+    /// (starting after it).
+    pub fn features(stats: &JoinStats, left: &str, right: &str) -> [f32; JOIN_DIM] {
+        let st = stats;
+        let left_ends_space = left.ends_with(|c: char| c.is_ascii() && is_space(c as u8));
+        let lw = left.rsplit(|c: char| c.is_ascii() && is_space(c as u8)).next().unwrap_or("");
+        let rw = right.split(|c: char| c.is_ascii() && is_space(c as u8)).next().unwrap_or("");
+        let lc: Vec<char> = lw.chars().rev().take(8).collect::<Vec<_>>().into_iter().rev().collect();
+        let rc: Vec<char> = rw.chars().take(8).collect();
+        let ln = |x: u32| (1.0 + x as f32).ln();
+        let w = |s: &str| ln(st.words[word_key(s) as usize]);
+        let mut joined = String::with_capacity(lw.len() + rw.len());
+        joined.push_str(lw);
+        joined.push_str(rw);
+        let lpart = lw.rsplit('-').next().unwrap_or("");
+        let rpart = rw.split('-').next().unwrap_or("");
+        let mut jparts = String::new();
+        jparts.push_str(lpart);
+        jparts.push_str(rpart);
+        let mut edge = [0f32; 6];
+        for k in 1..=3 {
+            let key = edge_key(k, &lc, &rc) as usize;
+            let (i, a) = (ln(st.inside[key]), ln(st.across[key]));
+            edge[k - 1] = i - a;
+            edge[k + 2] = i + a;
+        }
+        let punct = |c: Option<char>| c.is_some_and(|c| !c.is_alphanumeric());
+        let b = |x: bool| if x { 1.0 } else { 0.0 };
+        let lastc = lw.chars().last();
+        let firstc = rw.chars().next();
+        let cp949 = cp949_rejoins(&lc, &rc);
+        [
+            w(lw),
+            w(rw),
+            w(&joined),
+            w(&jparts),
+            w(lpart),
+            edge[0],
+            edge[1],
+            edge[2],
+            edge[3],
+            edge[4],
+            edge[5],
+            b(punct(lastc)),
+            b(punct(firstc)),
+            b(firstc.is_some_and(|c| c.is_uppercase())),
+            b(lastc.is_some_and(|c| c.is_uppercase())),
+            b(lw.chars().count() == 1),
+            ln(lw.chars().count() as u32),
+            ln(rw.chars().count() as u32),
+            b(cp949),
+            b(left_ends_space),
+            b(lastc.is_some_and(encoding::is_hangul) && firstc.is_some_and(encoding::is_hangul)),
+            b(lastc.is_some_and(|c| c.is_ascii_digit()) && firstc.is_some_and(|c| c.is_ascii_digit())),
+        ]
+    }
+
+    /// True when the cut word closes up with no space.
+    pub fn closes_up(&self, left: &str, right: &str) -> bool {
+        if right.is_empty() {
+            return true;
+        }
+        self.model.prob(&Joiner::features(&self.stats, left, right)) >= 0.5
+    }
+}
+
+/// True when a two-byte CP949 character was cut at the boundary: the tail of
+/// `left` does not decode alone but decodes together with `right`'s head.
+fn cp949_rejoins(left: &[char], right: &[char]) -> bool {
+    if left.is_empty() || right.is_empty() || !left.iter().chain(right).all(|&c| (c as u32) <= 0xFF) {
+        return false;
+    }
+    let lat = |cs: &[char]| cs.iter().map(|&c| c as u32 as u8).collect::<Vec<u8>>();
+    let l = lat(left);
+    let mut both = l.clone();
+    both.extend(lat(right));
+    let ok = |b: &[u8]| encoding_rs::EUC_KR.decode_without_bom_handling_and_without_replacement(b).is_some();
+    // Decode from the last ASCII char on, so unrelated text cannot interfere.
+    let cut = l.iter().rposition(|&c| c < 0x80).map_or(0, |p| p + 1);
+    let end = l.len() + right.iter().position(|&c| (c as u32) < 0x80).unwrap_or(right.len());
+    cut < l.len() && !ok(&l[cut..]) && ok(&both[cut..end])
+}
+
+/// Makes joiner training examples from a clean document the way the
+/// injection cuts lines: at random char offsets of a line, mostly mid-word.
+/// Yields (left, right, closes_up).
+pub fn join_examples(doc: &str, rng: &mut impl rand::Rng, per_doc: usize, out: &mut Vec<(String, String, bool)>) {
+    let lines: Vec<&str> = doc.split('\n').filter(|l| l.chars().count() > 8).collect();
+    if lines.is_empty() {
+        return;
+    }
+    for _ in 0..per_doc {
+        let line = lines[rng.gen_range(0..lines.len())];
+        let offs: Vec<usize> = line.char_indices().map(|(i, _)| i).skip(1).collect();
+        let at = offs[rng.gen_range(0..offs.len())];
+        let sp = |c: char| c.is_ascii() && is_space(c as u8);
+        let (l, r) = line.split_at(at);
+        let closes = !l.ends_with(sp) && !r.starts_with(sp);
+        let (l, r) = (l.trim_end_matches(sp), r.trim_start_matches(sp));
+        if l.is_empty() || r.is_empty() {
+            continue;
+        }
+        out.push((l.to_string(), r.to_string(), closes));
+    }
+}
+
 #[cfg(test)]
 mod tests {
+    #[test]
+    fn cp949_cut_character_rejoins() {
+        let l: Vec<char> = "°".chars().collect();
+        let r: Vec<char> = "ÔÀÓ".chars().collect();
+        assert!(cp949_rejoins(&l, &r));
+        let l: Vec<char> = "°Ô".chars().collect();
+        let r: Vec<char> = "ÀÓ".chars().collect();
+        assert!(!cp949_rejoins(&l, &r));
+    }
+
+    #[test]
+    fn edge_keys_pad_short_sides() {
+        let a: Vec<char> = "ab".chars().collect();
+        let b: Vec<char> = "c".chars().collect();
+        assert_ne!(edge_key(3, &a, &b), edge_key(2, &a, &b));
+        assert_eq!(edge_key(1, &a, &b), edge_key(1, &['b'], &['c', 'd']));
+    }
+
     use super::*;
 
     #[test]

@@ -114,3 +114,9 @@ mod tests {
         assert!(t.tokens.is_empty());
     }
 }
+
+/// [`is_space`] for chars (for `trim_matches`).
+#[inline]
+pub fn is_space_char(c: char) -> bool {
+    c.is_ascii() && is_space(c as u8)
+}
