@@ -22,13 +22,16 @@
 pub mod detector;
 pub mod encoding;
 pub mod error;
+pub mod eval;
 pub mod features;
+pub mod labeled;
 pub mod lexicon;
 pub mod model;
 pub mod pipeline;
 pub mod restore;
 pub mod synth;
 pub mod tokens;
+pub mod train;
 
 pub use detector::Detector;
 pub use error::Error;

@@ -1,8 +1,43 @@
-//! `spamsplice eval` (in progress).
+//! `spamsplice eval`: per-slice restoration table on a labeled CSV.
+
+use std::io::Write;
+use std::path::PathBuf;
+
+use anyhow::Context;
+use spamsplice::{eval, labeled, Detector};
 
 #[derive(clap::Args)]
-pub struct Args {}
+pub struct Args {
+    /// Labeled CSV to evaluate on (e.g. test.csv from `spamsplice synth`).
+    #[arg(long)]
+    data: PathBuf,
+    /// Model file; the embedded default model when absent.
+    #[arg(long)]
+    model: Option<PathBuf>,
+    /// Where to write the failures (JSONL). Default: failures.jsonl next to --data.
+    #[arg(long)]
+    failures: Option<PathBuf>,
+}
 
-pub fn run(_args: Args) -> anyhow::Result<i32> {
-    anyhow::bail!("`eval` is not built yet")
+pub fn run(args: Args) -> anyhow::Result<i32> {
+    let owned;
+    let det = match &args.model {
+        Some(p) => {
+            owned = Detector::load(p)?;
+            &owned
+        }
+        None => Detector::embedded()?,
+    };
+    let data = labeled::read_csv(&args.data).with_context(|| format!("reading {}", args.data.display()))?;
+    let report = eval::evaluate(det, &data);
+    print!("{report}");
+    let path = args.failures.unwrap_or_else(|| args.data.with_file_name("failures.jsonl"));
+    let mut w = std::io::BufWriter::new(std::fs::File::create(&path).with_context(|| format!("creating {}", path.display()))?);
+    for f in &report.failures {
+        serde_json::to_writer(&mut w, f)?;
+        w.write_all(b"\n")?;
+    }
+    w.flush()?;
+    eprintln!("{} failures written to {}", report.failures.len(), path.display());
+    Ok(0)
 }

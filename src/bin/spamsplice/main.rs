@@ -4,6 +4,7 @@ use clap::{Parser, Subcommand};
 
 mod eval;
 mod filter;
+mod progress;
 mod synth;
 mod train;
 
