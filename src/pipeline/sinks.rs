@@ -8,8 +8,8 @@
 //!
 //! Report (`--report`): CSV with a header, one row per removed span:
 //! `id,start,end,score,fragment,decoded` (code-point offsets; `fragment` is
-//! the text as found; `decoded` its Hangul reading, empty until the encoding
-//! module exposes a decoder).
+//! the text as found; `decoded` its Hangul reading by
+//! [`crate::encoding::decode_hangul`], empty when it has none).
 
 use std::io::{self, Write};
 
@@ -64,9 +64,9 @@ pub(crate) fn spans_line(w: &mut dyn Write, id_json: &[u8], spans: &[SpanRecord]
     spans_close(w)
 }
 
-/// The Hangul reading of a fragment, when the encoding module offers one.
-fn decoded(_fragment: &str) -> String {
-    String::new()
+/// The Hangul reading of a fragment (empty when it has none).
+fn decoded(fragment: &str) -> String {
+    std::panic::catch_unwind(|| crate::encoding::decode_hangul(fragment)).ok().flatten().unwrap_or_default()
 }
 
 fn csv_field(w: &mut dyn Write, s: &str) -> io::Result<()> {
