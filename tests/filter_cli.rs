@@ -1,0 +1,185 @@
+//! `spamsplice filter` as a command: arguments, errors and exit codes; the
+//! end-to-end checks that need the embedded model skip (with a message) while
+//! models/default.model is a placeholder.
+
+use std::io::Write;
+use std::path::{Path, PathBuf};
+use std::process::{Command, Output, Stdio};
+
+fn bin() -> Command {
+    Command::new(env!("CARGO_BIN_EXE_spamsplice"))
+}
+
+fn run(args: &[&str], stdin: &[u8]) -> Output {
+    let mut child = bin().args(args).stdin(Stdio::piped()).stdout(Stdio::piped()).stderr(Stdio::piped()).spawn().unwrap();
+    let mut si = child.stdin.take().unwrap();
+    let data = stdin.to_vec();
+    let t = std::thread::spawn(move || {
+        let _ = si.write_all(&data);
+    });
+    let out = child.wait_with_output().unwrap();
+    t.join().unwrap();
+    out
+}
+
+fn stderr(o: &Output) -> String {
+    String::from_utf8_lossy(&o.stderr).into_owned()
+}
+
+fn model_ready() -> bool {
+    match spamsplice::Detector::embedded() {
+        Ok(_) => true,
+        Err(e) => {
+            eprintln!("skipped: the embedded model is not available yet ({e})");
+            false
+        }
+    }
+}
+
+fn tmp(name: &str) -> PathBuf {
+    let d = Path::new(env!("CARGO_TARGET_TMPDIR")).join("filter_cli").join(name);
+    let _ = std::fs::remove_dir_all(&d);
+    std::fs::create_dir_all(&d).unwrap();
+    d
+}
+
+fn shared() -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR")).join("../shared")
+}
+
+#[test]
+fn help_documents_the_interface_and_exit_codes() {
+    let o = run(&["filter", "--help"], b"");
+    assert!(o.status.success());
+    let help = String::from_utf8(o.stdout).unwrap();
+    for flag in [
+        "--output", "--format", "--field", "--model", "--spans", "--report", "--threads", "--threshold", "--on-error",
+        "--input-encoding", "--quiet", "Exit status", "0  success", "1  usage, I/O or model error", "2  bad input",
+    ] {
+        assert!(help.contains(flag), "--help lacks {flag}:\n{help}");
+    }
+}
+
+#[test]
+fn missing_model_file_is_exit_1() {
+    let o = run(&["filter", "--model", "/nonexistent/model.bin"], b"text\n");
+    assert_eq!(o.status.code(), Some(1), "{}", stderr(&o));
+    assert!(stderr(&o).contains("/nonexistent/model.bin"), "{}", stderr(&o));
+    assert!(o.stdout.is_empty());
+}
+
+#[test]
+fn corrupt_model_file_is_exit_1_not_a_panic() {
+    let d = tmp("corrupt_model");
+    for (name, bytes) in [("empty.model", &b""[..]), ("junk.model", b"\x00\x01garbage not a model"), ("text.model", b"{\"version\": 99}")] {
+        let p = d.join(name);
+        std::fs::write(&p, bytes).unwrap();
+        let o = run(&["filter", "--model", p.to_str().unwrap()], b"text\n");
+        assert_eq!(o.status.code(), Some(1), "{name}: {}", stderr(&o));
+        assert!(stderr(&o).contains("model"), "{name}: {}", stderr(&o));
+        assert!(!stderr(&o).contains("panicked"), "{name}: {}", stderr(&o));
+    }
+}
+
+#[test]
+fn bad_arguments_are_refused() {
+    for args in [
+        &["filter", "--input-encoding", "cp949"][..],
+        &["filter", "--field", "a..b"],
+        &["filter", "--threshold", "NaN"],
+    ] {
+        let o = run(args, b"");
+        assert_eq!(o.status.code(), Some(1), "{args:?}: {}", stderr(&o));
+        assert!(stderr(&o).contains("error"), "{args:?}");
+    }
+    // clap's own usage errors.
+    let o = run(&["filter", "--on-error", "explode"], b"");
+    assert!(!o.status.success());
+    let o = run(&["filter", "--format", "xml"], b"");
+    assert!(!o.status.success());
+}
+
+#[test]
+fn seed_article_is_restored_byte_for_byte() {
+    if !model_ready() {
+        return;
+    }
+    let seed = shared().join("seed/000_25d65b13181b6f2f.txt");
+    let want = std::fs::read(shared().join("seed/000_25d65b13181b6f2f.clean.txt")).unwrap();
+    let o = run(&["filter", "--quiet", seed.to_str().unwrap()], b"");
+    assert!(o.status.success(), "{}", stderr(&o));
+    assert_eq!(String::from_utf8_lossy(&o.stdout), String::from_utf8_lossy(&want));
+    // Also through stdin, and inside JSONL with spans a dolma mixer can apply.
+    let o = run(&["filter", "--quiet"], &std::fs::read(&seed).unwrap());
+    assert_eq!(o.stdout, want);
+    let text = std::fs::read_to_string(&seed).unwrap();
+    let d = tmp("seed");
+    let rec = format!("{}\n", serde_json::json!({"id": "seed", "text": text, "source": "x"}));
+    std::fs::write(d.join("in.jsonl"), &rec).unwrap();
+    let spans = d.join("spans.jsonl");
+    let o = run(&["filter", "--quiet", d.join("in.jsonl").to_str().unwrap(), "--spans", spans.to_str().unwrap()], b"");
+    assert!(o.status.success(), "{}", stderr(&o));
+    let v: serde_json::Value = serde_json::from_slice(&o.stdout).unwrap();
+    assert_eq!(v["text"].as_str().unwrap().as_bytes(), &want[..]);
+    assert_eq!(v["source"], "x");
+    // Deleting the spans (code points) from the input gives the same text.
+    let a: serde_json::Value = serde_json::from_str(&std::fs::read_to_string(&spans).unwrap()).unwrap();
+    let chars: Vec<char> = text.chars().collect();
+    let mut keep = vec![true; chars.len()];
+    for s in a["attributes"]["spamsplice__gambling_injection"].as_array().unwrap() {
+        for k in keep.iter_mut().take(s[1].as_u64().unwrap() as usize).skip(s[0].as_u64().unwrap() as usize) {
+            *k = false;
+        }
+    }
+    let mixed: String = chars.iter().zip(&keep).filter(|(_, k)| **k).map(|(c, _)| c).collect();
+    assert_eq!(mixed.as_bytes(), &want[..]);
+}
+
+#[test]
+fn bad_jsonl_line_is_exit_2_after_earlier_records() {
+    if !model_ready() {
+        return;
+    }
+    let input = b"{\"id\": 1, \"text\": \"A clean sentence.\"}\nnot json\n{\"id\": 3, \"text\": \"x\"}\n";
+    let o = run(&["filter", "--format", "jsonl"], input);
+    assert_eq!(o.status.code(), Some(2), "{}", stderr(&o));
+    assert!(stderr(&o).contains("-:2: not JSON"), "{}", stderr(&o));
+    assert_eq!(o.stdout, b"{\"id\": 1, \"text\": \"A clean sentence.\"}\n");
+    let o = run(&["filter", "--format", "jsonl", "--on-error", "pass"], input);
+    assert_eq!(o.status.code(), Some(0), "{}", stderr(&o));
+    assert_eq!(o.stdout, input);
+    assert!(stderr(&o).contains("1 refused (1 passed, 0 skipped)"), "{}", stderr(&o));
+    let o = run(&["filter", "--format", "jsonl", "--on-error", "skip", "--quiet"], input);
+    assert_eq!(o.status.code(), Some(0));
+    assert!(o.stderr.is_empty());
+}
+
+#[test]
+fn invalid_utf8_text_is_exit_2_naming_file_and_offset() {
+    if !model_ready() {
+        return;
+    }
+    let d = tmp("utf8");
+    let p = d.join("latin.txt");
+    std::fs::write(&p, b"Caf\xe9 society\n").unwrap();
+    let o = run(&["filter", p.to_str().unwrap()], b"");
+    assert_eq!(o.status.code(), Some(2), "{}", stderr(&o));
+    assert!(stderr(&o).contains("latin.txt:1: invalid UTF-8 at byte offset 3"), "{}", stderr(&o));
+    let o = run(&["filter", "--quiet", "--input-encoding", "windows-1252", p.to_str().unwrap()], b"");
+    assert!(o.status.success(), "{}", stderr(&o));
+    assert_eq!(String::from_utf8(o.stdout).unwrap(), "Café society\n");
+}
+
+#[test]
+fn clean_documents_pass_through_unchanged() {
+    if !model_ready() {
+        return;
+    }
+    let input = "First paragraph of a clean story.\r\n\r\nSecond one, with a NUL \0 and no final newline";
+    let o = run(&["filter", "--quiet"], input.as_bytes());
+    assert!(o.status.success(), "{}", stderr(&o));
+    assert_eq!(o.stdout, input.as_bytes());
+    let o = run(&["filter", "--quiet"], b"");
+    assert!(o.status.success());
+    assert!(o.stdout.is_empty());
+}
