@@ -774,7 +774,7 @@ fn clean_row(doc: &SourceDoc, host_name: &str, text: String) -> Row {
 }
 
 fn make_clean<R: Rng>(pool: &Pool, rng: &mut R) -> Option<Row> {
-    let kind = weighted(rng, &[(0u8, 55), (1, 30), (2, 15)]);
+    let kind = weighted(rng, &[(0u8, 62), (1, 32), (2, 6)]);
     match kind {
         0 => {
             let (doc, host) = draw_host(pool, rng)?;
