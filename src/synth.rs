@@ -854,6 +854,33 @@ pub fn slice_counts(rows: &[Row]) -> Vec<(String, usize)> {
     m.into_iter().map(|(k, v)| (k.to_string(), v)).collect()
 }
 
+/// The README's sample pairs (`data/samples/`): the hand-written clean
+/// article and the fragments injected into it, with a fixed seed.
+/// English: four seed-style S1 fragments in ftfy encoding; Korean: raw
+/// Hangul, S2 and S4. Returns (file stem, text, clean).
+pub fn samples() -> Vec<(&'static str, String, String)> {
+    let en_clean = include_str!("../data/samples/article.clean.txt");
+    let ko_clean = include_str!("../data/samples/article_ko.clean.txt");
+    let mut rng = ChaCha8Rng::seed_from_u64(2026);
+    let en: Vec<(String, Style)> = ["황금성게임장", "릴게임다운로드", "오션파라다이스주소", "바다이야기 무료게임"]
+        .iter()
+        .map(|h| (forward::cp949_ftfy(h).expect("CP949"), Style::S1))
+        .collect();
+    let ko: Vec<(String, Style)> =
+        [("야마토게임 다운로드", Style::S2), ("릴게임 사이트 추천", Style::S4), ("바다이야기5만", Style::S2)]
+            .iter()
+            .map(|(f, s)| (f.to_string(), *s))
+            .collect();
+    let mut out = Vec::new();
+    for (stem, clean, frags) in [("article", en_clean, en), ("article_ko", ko_clean, ko)] {
+        // keep the headline (first line) clean
+        let (head, body) = clean.split_once('\n').expect("a headline");
+        let (text, _) = inject(body, &frags, &mut rng).expect("room for the fragments");
+        out.push((stem, format!("{head}\n{text}"), clean.to_string()));
+    }
+    out
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -947,5 +974,22 @@ mod tests {
         let d = read_corpus(&p).unwrap();
         assert_eq!((d[0].corpus.as_str(), d[0].lang.as_str(), d[0].id.as_str()), ("x_ko", "ko", "1"));
         std::fs::remove_dir_all(&dir).ok();
+    }
+
+    /// `data/samples/article*.txt` are exactly what [`samples`] makes.
+    /// Regenerate with `SPAMSPLICE_WRITE_SAMPLES=1 cargo test --lib samples`.
+    #[test]
+    fn samples_reproduce() {
+        let dir = concat!(env!("CARGO_MANIFEST_DIR"), "/data/samples");
+        for (stem, text, clean) in samples() {
+            let path = format!("{dir}/{stem}.txt");
+            if std::env::var_os("SPAMSPLICE_WRITE_SAMPLES").is_some() {
+                std::fs::write(&path, &text).unwrap();
+            }
+            let on_disk = std::fs::read_to_string(&path).unwrap();
+            assert_eq!(on_disk, text, "{path} is stale");
+            assert_ne!(text, clean);
+            assert_eq!(forward::ftfy_fix(&clean), clean);
+        }
     }
 }
