@@ -875,7 +875,8 @@ pub fn samples() -> Vec<(&'static str, String, String)> {
     for (stem, clean, frags) in [("article", en_clean, en), ("article_ko", ko_clean, ko)] {
         // keep the headline (first line) clean
         let (head, body) = clean.split_once('\n').expect("a headline");
-        let (text, _) = inject(body, &frags, &mut rng).expect("room for the fragments");
+        let (text, spans) = inject(body, &frags, &mut rng).expect("room for the fragments");
+        assert_eq!(apply_spans(&text, &spans), body);
         out.push((stem, format!("{head}\n{text}"), clean.to_string()));
     }
     out
