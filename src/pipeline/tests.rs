@@ -187,7 +187,7 @@ fn jsonl_splices_only_the_field() {
     assert_eq!(spans[0], r#"{"id": "a", "attributes": {"spamsplice__gambling_injection": []}}"#);
     assert_eq!(spans[1], r#"{"id": 2, "attributes": {"spamsplice__gambling_injection": [[8, 16, 0.9]]}}"#);
     assert_eq!(spans[2], r#"{"id": "c", "attributes": {"spamsplice__gambling_injection": [[4, 9, 0.9], [16, 21, 0.9]]}}"#);
-    assert!(o.report.contains("\n2,8,16,0.9,\"\n<<¾ß>> \",\n"), "{}", o.report);
+    assert!(o.report.contains("\n2,8,16,0.9,\"\n<<¾ß>> \","), "{}", o.report);
 }
 
 #[test]

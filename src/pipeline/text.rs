@@ -235,9 +235,11 @@ impl TextDecoder {
                 return Ok(0);
             }
             let chunk = std::mem::take(&mut self.buf);
-            let r = match std::str::from_utf8(&chunk) {
-                Ok(s) => {
-                    out.push_str(s);
+            let fast = simdutf8::basic::from_utf8(&chunk).is_ok();
+            let r = match if fast { Ok(()) } else { std::str::from_utf8(&chunk).map(|_| ()) } {
+                Ok(()) => {
+                    // SAFETY: validated just above.
+                    out.push_str(unsafe { std::str::from_utf8_unchecked(&chunk) });
                     self.offset += chunk.len() as u64;
                     Ok(())
                 }
