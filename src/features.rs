@@ -121,6 +121,60 @@ impl TokenInfo {
     }
 }
 
+/// The kind of document a token sits in. Spam looks different against each
+/// background, so each regime has its own token models.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Regime {
+    /// Latin, Cyrillic, CJK hosts: Hangul of any reading stands out.
+    Foreign = 0,
+    /// Korean served as UTF-8: only words tell spam from news.
+    Korean = 1,
+    /// Korean whose CP949 bytes were mis-decoded as a whole.
+    KoreanMojibake = 2,
+}
+
+pub const REGIMES: usize = 3;
+
+impl Regime {
+    pub fn of(st: &DocStats) -> Regime {
+        if st.raw_hangul >= 0.2 && st.raw_hangul >= st.mojibake {
+            Regime::Korean
+        } else if st.mojibake >= 0.2 {
+            Regime::KoreanMojibake
+        } else {
+            Regime::Foreign
+        }
+    }
+}
+
+/// Features of the second stage: a token's own first-stage logit and its
+/// neighbours' first-stage probabilities, so a run of spam pulls in a
+/// domain or a weak word beside it.
+pub const STAGE2_NAMES: &[&str] = &["z1", "p1_left", "p1_right", "p1_left2", "p1_right2", "z1_x_ascii", "p1_nb_x_ascii"];
+pub const STAGE2_DIM: usize = 7;
+
+/// Builds the second-stage features of token `i` from first-stage logits
+/// `z1` (non-candidates hold `f32::NEG_INFINITY`).
+pub fn stage2(tok: &[Token], info: &[TokenInfo], z1: &[f32], i: usize) -> [f32; STAGE2_DIM] {
+    let p = |j: usize| {
+        let z = z1[j];
+        if z == f32::NEG_INFINITY {
+            0.0
+        } else {
+            1.0 / (1.0 + (-z).exp())
+        }
+    };
+    let t = &tok[i];
+    let left = (!t.first).then(|| i - 1);
+    let right = (!t.last).then(|| i + 1);
+    let left2 = left.filter(|&j| !tok[j].first).map(|j| j - 1);
+    let right2 = right.filter(|&j| !tok[j].last).map(|j| j + 1);
+    let (pl, pr) = (left.map_or(0.0, p), right.map_or(0.0, p));
+    let ascii = if info[i].ascii { 1.0 } else { 0.0 };
+    let z = z1[i].max(-30.0);
+    [z, pl, pr, left2.map_or(0.0, p), right2.map_or(0.0, p), z * ascii, pl.max(pr) * ascii]
+}
+
 /// Document-level shares over its tokens.
 #[derive(Debug, Clone, Copy, Default)]
 pub struct DocStats {

@@ -16,7 +16,7 @@ use std::cell::RefCell;
 use serde::{Deserialize, Serialize};
 
 use crate::error::{Error, Result};
-use crate::features::{self, Analysis, DENSE_DIM, LEX_SIZE};
+use crate::features::{self, Analysis, Regime, DENSE_DIM, LEX_SIZE, REGIMES, STAGE2_DIM};
 use crate::restore::{self, Joiner, Span};
 
 pub const MAGIC: &[u8; 16] = b"SPAMSPLICE-MODEL";
@@ -104,6 +104,18 @@ impl Linear {
         1.0 / (1.0 + (-self.logit(x)).exp())
     }
 
+    /// A model that ignores its input and always gives `logit`.
+    pub fn constant(names: &[&str], logit: f32) -> Linear {
+        let d = names.len();
+        Linear {
+            names: names.iter().map(|s| s.to_string()).collect(),
+            mean: vec![0.0; d],
+            scale: vec![1.0; d],
+            coef: vec![0.0; d],
+            intercept: logit,
+        }
+    }
+
     /// Fits a logistic regression with linfa on standardized rows.
     pub fn fit(names: &[&str], rows: &[Vec<f32>], labels: &[bool], l2: f64, max_iter: u64) -> Result<Linear> {
         use linfa::prelude::*;
@@ -147,6 +159,13 @@ impl Linear {
     }
 }
 
+/// The two token models of one regime.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub struct TokenStages {
+    pub first: Linear,
+    pub second: Linear,
+}
+
 /// What the model was trained on, for people reading a model file.
 #[derive(Debug, Clone, Default, Serialize, Deserialize)]
 pub struct Meta {
@@ -161,13 +180,15 @@ pub struct Model {
     /// Token probability above which a token is removed.
     pub threshold: f32,
     pub lexical: Lexical,
-    pub tokens: Linear,
+    /// Token models per [`Regime`]: the dense first stage and the second
+    /// stage over neighbours' first-stage scores.
+    pub tokens: Vec<TokenStages>,
     pub joiner: Joiner,
     pub meta: Meta,
 }
 
 thread_local! {
-    static ANALYSIS: RefCell<(Analysis, Vec<f32>)> = RefCell::new(Default::default());
+    static ANALYSIS: RefCell<(Analysis, Vec<f32>, Vec<f32>)> = RefCell::new(Default::default());
 }
 
 impl Model {
@@ -209,16 +230,26 @@ impl Model {
     }
 
     fn check(&self) -> std::result::Result<(), String> {
-        let names: Vec<&str> = self.tokens.names.iter().map(|s| s.as_str()).collect();
-        if names != features::DENSE_NAMES {
-            return Err("its token features differ from this build's (retrain the model)".into());
+        if self.tokens.len() != REGIMES {
+            return Err(format!("{} token models, expected {REGIMES}", self.tokens.len()));
+        }
+        for st in &self.tokens {
+            let names: Vec<&str> = st.first.names.iter().map(|s| s.as_str()).collect();
+            let names2: Vec<&str> = st.second.names.iter().map(|s| s.as_str()).collect();
+            if names != features::DENSE_NAMES || names2 != features::STAGE2_NAMES {
+                return Err("its token features differ from this build's (retrain the model)".into());
+            }
+            let t = &st.first;
+            if t.mean.len() != DENSE_DIM || t.scale.len() != DENSE_DIM || t.coef.len() != DENSE_DIM {
+                return Err("token model has the wrong width".into());
+            }
+            let t = &st.second;
+            if t.mean.len() != STAGE2_DIM || t.scale.len() != STAGE2_DIM || t.coef.len() != STAGE2_DIM {
+                return Err("second-stage token model has the wrong width".into());
+            }
         }
         if self.lexical.weights.len() != LEX_SIZE {
             return Err(format!("lexical table has {} buckets, expected {LEX_SIZE}", self.lexical.weights.len()));
-        }
-        let t = &self.tokens;
-        if t.mean.len() != DENSE_DIM || t.scale.len() != DENSE_DIM || t.coef.len() != DENSE_DIM {
-            return Err("token model has the wrong width".into());
         }
         self.joiner.check()?;
         if !self.threshold.is_finite() {
@@ -228,17 +259,26 @@ impl Model {
     }
 
     /// Scores every token of `doc` into `probs` (0 for non-candidates);
-    /// `a` keeps the analysis for the restorer.
-    pub fn score_tokens(&self, doc: &str, a: &mut Analysis, probs: &mut Vec<f32>) {
+    /// `a` keeps the analysis for the restorer, `z1` is scratch.
+    pub fn score_tokens(&self, doc: &str, a: &mut Analysis, probs: &mut Vec<f32>, z1: &mut Vec<f32>) {
         let lex = |b: &[u32]| self.lexical.score(b);
         a.run(doc, Some(&lex), |_, _| {});
+        let n = a.info.len();
         probs.clear();
-        probs.resize(a.info.len(), 0.0);
+        probs.resize(n, 0.0);
+        z1.clear();
+        z1.resize(n, f32::NEG_INFINITY);
+        let stages = &self.tokens[Regime::of(&a.stats) as usize];
         let mut x = [0f32; DENSE_DIM];
-        for i in 0..a.info.len() {
+        for i in 0..n {
             if a.info[i].candidate {
                 a.dense(doc, i, &mut x);
-                probs[i] = self.tokens.prob(&x);
+                z1[i] = stages.first.logit(&x);
+            }
+        }
+        for i in 0..n {
+            if a.info[i].candidate {
+                probs[i] = stages.second.prob(&features::stage2(&a.tok.tokens, &a.info, z1, i));
             }
         }
     }
@@ -251,8 +291,8 @@ impl Model {
         }
         ANALYSIS.with(|cell| {
             let mut guard = cell.borrow_mut();
-            let (a, probs) = &mut *guard;
-            self.score_tokens(doc, a, probs);
+            let (a, probs, z1) = &mut *guard;
+            self.score_tokens(doc, a, probs, z1);
             restore::spans(doc, &a.tok, probs, self.threshold, &self.joiner)
         })
     }

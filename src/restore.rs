@@ -167,7 +167,8 @@ pub fn spans(doc: &str, tok: &Tokenized, probs: &[f32], threshold: f32, joiner: 
             let after = next_start(t1.end);
             let left = &doc[prev.start..prev.end];
             let right = &doc[after..tok.lines[li].end];
-            let end = if joiner.closes_up(left, right) { after } else { t1.end };
+            let local = LocalCounts::of(doc, tok, left, right);
+            let end = if joiner.closes_up(left, right, local) { after } else { t1.end };
             Span { start: nl, end, score }
         } else if t1.last && !t0.first {
             let mut j = t0.start;
@@ -201,14 +202,22 @@ pub const WORD_BITS: u32 = 19;
 pub const EDGE_BITS: u32 = 18;
 
 /// Counts from clean text behind the joiner's features: how often a word
-/// occurs, and how often a character context occurs inside a word versus
-/// across a single space. Hashed, so the model holds no text.
+/// occurs, how often a character context occurs inside a word versus across
+/// a single space, and how often a word's tail (head) ends (starts) a word
+/// versus sits inside one. Hashed, so the model holds no text.
 #[derive(Debug, Clone, Serialize, Deserialize)]
 pub struct JoinStats {
-    pub words: Vec<u32>,
-    pub inside: Vec<u32>,
-    pub across: Vec<u32>,
+    /// Indexed by the `T_*` constants.
+    pub tables: [Vec<u32>; 7],
 }
+
+pub const T_WORDS: usize = 0;
+pub const T_INSIDE: usize = 1;
+pub const T_ACROSS: usize = 2;
+pub const T_END_AT: usize = 3;
+pub const T_END_MID: usize = 4;
+pub const T_START_AT: usize = 5;
+pub const T_START_MID: usize = 6;
 
 #[inline]
 fn fnv(seed: u32, chars: impl Iterator<Item = char>) -> u32 {
@@ -236,47 +245,101 @@ fn edge_key(k: usize, left: &[char], right: &[char]) -> u32 {
 
 impl Default for JoinStats {
     fn default() -> Self {
-        JoinStats { words: vec![0; 1 << WORD_BITS], inside: vec![0; 1 << EDGE_BITS], across: vec![0; 1 << EDGE_BITS] }
+        let e = || vec![0; 1 << EDGE_BITS];
+        JoinStats { tables: [vec![0; 1 << WORD_BITS], e(), e(), e(), e(), e(), e()] }
     }
 }
 
+/// One-sided key of the `k` chars `cs` (`side` 0: a word's tail, 1: its head).
+fn side_key(side: u32, cs: &[char]) -> u32 {
+    fnv(16 + side * 4 + cs.len() as u32, cs.iter().copied()) & ((1 << EDGE_BITS) - 1)
+}
+
 impl JoinStats {
-    /// Adds the counts of one clean document.
-    pub fn add(&mut self, doc: &str) {
-        let mut chars: Vec<char> = Vec::new();
-        let mut prev: Vec<char> = Vec::new();
-        for line in doc.split('\n') {
-            let mut prev_end: Option<usize> = None;
-            prev.clear();
-            let mut pos = 0;
-            for tok in line.split(|c: char| c.is_ascii() && is_space(c as u8)) {
-                let start = pos;
-                pos += tok.len() + 1;
-                if tok.is_empty() {
-                    continue;
-                }
-                bump(&mut self.words[word_key(tok) as usize]);
-                for part in tok.split('-').filter(|p| !p.is_empty()) {
-                    if part.len() < tok.len() {
-                        bump(&mut self.words[word_key(part) as usize]);
-                    }
-                }
-                chars.clear();
-                chars.extend(tok.chars());
-                for i in 1..chars.len() {
-                    for k in 1..=3 {
-                        bump(&mut self.inside[edge_key(k, &chars[..i], &chars[i..]) as usize]);
-                    }
-                }
-                if prev_end == Some(start.saturating_sub(1)) && start > 0 && !prev.is_empty() {
-                    for k in 1..=3 {
-                        bump(&mut self.across[edge_key(k, &prev, &chars) as usize]);
-                    }
-                }
-                prev_end = Some(start + tok.len());
-                std::mem::swap(&mut prev, &mut chars);
+    /// Adds another table's counts to this one.
+    pub fn merge(mut self, other: JoinStats) -> JoinStats {
+        for (a, b) in self.tables.iter_mut().zip(other.tables.iter()) {
+            for (x, y) in a.iter_mut().zip(b.iter()) {
+                *x = x.saturating_add(*y);
             }
         }
+        self
+    }
+
+    /// Adds the counts of one clean document.
+    pub fn add(&mut self, doc: &str) {
+        visit(doc, |t, k| bump(&mut self.tables[t][k as usize]));
+    }
+
+    #[inline]
+    pub fn get(&self, table: usize, key: u32) -> u32 {
+        self.tables[table][key as usize]
+    }
+}
+
+/// Calls `f(table, key)` for every count one clean document contributes.
+fn visit(doc: &str, mut f: impl FnMut(usize, u32)) {
+    let mut chars: Vec<char> = Vec::new();
+    let mut prev: Vec<char> = Vec::new();
+    for line in doc.split('\n') {
+        let mut prev_end: Option<usize> = None;
+        prev.clear();
+        let mut pos = 0;
+        for tok in line.split(|c: char| c.is_ascii() && is_space(c as u8)) {
+            let start = pos;
+            pos += tok.len() + 1;
+            if tok.is_empty() {
+                continue;
+            }
+            f(T_WORDS, word_key(tok));
+            for part in tok.split('-').filter(|p| !p.is_empty()) {
+                if part.len() < tok.len() {
+                    f(T_WORDS, word_key(part));
+                }
+            }
+            chars.clear();
+            chars.extend(tok.chars());
+            let m = chars.len();
+            for k in 1..=3.min(m) {
+                f(T_END_AT, side_key(0, &chars[m - k..]));
+                f(T_START_AT, side_key(1, &chars[..k]));
+            }
+            for i in 1..m {
+                for k in 1..=3 {
+                    f(T_INSIDE, edge_key(k, &chars[..i], &chars[i..]));
+                    if k <= i {
+                        f(T_END_MID, side_key(0, &chars[i - k..i]));
+                    }
+                    if i + k <= m {
+                        f(T_START_MID, side_key(1, &chars[i..i + k]));
+                    }
+                }
+            }
+            if prev_end == Some(start.saturating_sub(1)) && start > 0 && !prev.is_empty() {
+                for k in 1..=3 {
+                    f(T_ACROSS, edge_key(k, &prev, &chars));
+                }
+            }
+            prev_end = Some(start + tok.len());
+            std::mem::swap(&mut prev, &mut chars);
+        }
+    }
+}
+
+/// A document's own counts, to leave it out of [`JoinStats`] when the
+/// joiner trains on examples cut from documents the tables were built from.
+#[derive(Debug, Default, Clone)]
+pub struct DocCounts(std::collections::HashMap<(usize, u32), u32>);
+
+impl DocCounts {
+    pub fn of(doc: &str) -> DocCounts {
+        let mut m = std::collections::HashMap::new();
+        visit(doc, |t, k| *m.entry((t, k)).or_insert(0) += 1);
+        DocCounts(m)
+    }
+
+    pub fn get(&self, table: usize, key: u32) -> u32 {
+        self.0.get(&(table, key)).copied().unwrap_or(0)
     }
 }
 
@@ -308,8 +371,67 @@ pub const JOIN_NAMES: &[&str] = &[
     "left_ends_space",
     "both_hangul",
     "digit_digit",
+    "end1_ratio",
+    "end2_ratio",
+    "end3_ratio",
+    "start1_ratio",
+    "start2_ratio",
+    "start3_ratio",
+    "known_left_and_right",
+    "joined_minus_parts",
+    "left_unknown",
+    "right_unknown",
+    "ln_doc_joined",
+    "ln_doc_spaced",
+    "doc_joined_minus_spaced",
 ];
-pub const JOIN_DIM: usize = 22;
+pub const JOIN_DIM: usize = 35;
+
+/// How often the document itself writes the two sides joined (`eBay`) and
+/// apart (`한 번`): articles repeat their names and their spacing.
+#[derive(Debug, Clone, Copy, Default, PartialEq)]
+pub struct LocalCounts {
+    pub joined: u32,
+    pub spaced: u32,
+}
+
+fn trim_word(w: &str) -> &str {
+    w.trim_matches(|c: char| !c.is_alphanumeric())
+}
+
+fn last_word(s: &str) -> &str {
+    s.rsplit(|c: char| c.is_ascii() && is_space(c as u8)).next().unwrap_or("")
+}
+
+fn first_word(s: &str) -> &str {
+    s.split(|c: char| c.is_ascii() && is_space(c as u8)).next().unwrap_or("")
+}
+
+impl LocalCounts {
+    /// Counts over `doc`'s tokens for the words at the end of `left` and the
+    /// start of `right`.
+    pub fn of(doc: &str, tok: &Tokenized, left: &str, right: &str) -> LocalCounts {
+        let (lw, rw) = (trim_word(last_word(left)), trim_word(first_word(right)));
+        let mut c = LocalCounts::default();
+        if lw.is_empty() || rw.is_empty() {
+            return c;
+        }
+        let toks = &tok.tokens;
+        for (i, t) in toks.iter().enumerate() {
+            let w = trim_word(&doc[t.start..t.end]);
+            if w.len() == lw.len() + rw.len() && w.starts_with(lw) && w.ends_with(rw) {
+                c.joined += 1;
+            }
+            if !t.last && w == lw && i + 1 < toks.len() {
+                let n = toks[i + 1];
+                if trim_word(&doc[n.start..n.end]) == rw {
+                    c.spaced += 1;
+                }
+            }
+        }
+        c
+    }
+}
 
 /// Decides whether a word cut by an injected line break closes up
 /// (`restorin`+`g`) or keeps a space (`Nov. 1,`+`in`): a linfa logistic
@@ -326,10 +448,8 @@ impl Joiner {
         if names != JOIN_NAMES {
             return Err("its joiner features differ from this build's (retrain the model)".into());
         }
-        if self.stats.words.len() != 1 << WORD_BITS
-            || self.stats.inside.len() != 1 << EDGE_BITS
-            || self.stats.across.len() != 1 << EDGE_BITS
-        {
+        let t = &self.stats.tables;
+        if t[T_WORDS].len() != 1 << WORD_BITS || t[1..].iter().any(|v| v.len() != 1 << EDGE_BITS) {
             return Err("joiner tables have the wrong size".into());
         }
         Ok(())
@@ -337,15 +457,19 @@ impl Joiner {
 
     /// The joiner's features for text `left` (ending at the cut) and `right`
     /// (starting after it).
-    pub fn features(stats: &JoinStats, left: &str, right: &str) -> [f32; JOIN_DIM] {
-        let st = stats;
+    pub fn features(stats: &JoinStats, left: &str, right: &str, local: LocalCounts) -> [f32; JOIN_DIM] {
+        Joiner::features_with(&|t, k| stats.get(t, k), left, right, local)
+    }
+
+    /// [`Joiner::features`] over any count lookup (e.g. with a document left out).
+    pub fn features_with(get: &dyn Fn(usize, u32) -> u32, left: &str, right: &str, local: LocalCounts) -> [f32; JOIN_DIM] {
         let left_ends_space = left.ends_with(|c: char| c.is_ascii() && is_space(c as u8));
         let lw = left.rsplit(|c: char| c.is_ascii() && is_space(c as u8)).next().unwrap_or("");
         let rw = right.split(|c: char| c.is_ascii() && is_space(c as u8)).next().unwrap_or("");
         let lc: Vec<char> = lw.chars().rev().take(8).collect::<Vec<_>>().into_iter().rev().collect();
         let rc: Vec<char> = rw.chars().take(8).collect();
         let ln = |x: u32| (1.0 + x as f32).ln();
-        let w = |s: &str| ln(st.words[word_key(s) as usize]);
+        let w = |s: &str| ln(get(T_WORDS, word_key(s)));
         let mut joined = String::with_capacity(lw.len() + rw.len());
         joined.push_str(lw);
         joined.push_str(rw);
@@ -356,8 +480,8 @@ impl Joiner {
         jparts.push_str(rpart);
         let mut edge = [0f32; 6];
         for k in 1..=3 {
-            let key = edge_key(k, &lc, &rc) as usize;
-            let (i, a) = (ln(st.inside[key]), ln(st.across[key]));
+            let key = edge_key(k, &lc, &rc);
+            let (i, a) = (ln(get(T_INSIDE, key)), ln(get(T_ACROSS, key)));
             edge[k - 1] = i - a;
             edge[k + 2] = i + a;
         }
@@ -366,10 +490,23 @@ impl Joiner {
         let lastc = lw.chars().last();
         let firstc = rw.chars().next();
         let cp949 = cp949_rejoins(&lc, &rc);
+        let mut side = [0f32; 6];
+        for k in 1..=3 {
+            if lc.len() >= k {
+                let key = side_key(0, &lc[lc.len() - k..]);
+                side[k - 1] = ln(get(T_END_AT, key)) - ln(get(T_END_MID, key));
+            }
+            if rc.len() >= k {
+                let key = side_key(1, &rc[..k]);
+                side[k + 2] = ln(get(T_START_AT, key)) - ln(get(T_START_MID, key));
+            }
+        }
+        let (wl, wr, wj) = (w(lw), w(rw), w(&joined));
+        let (dj, ds) = (ln(local.joined), ln(local.spaced));
         [
-            w(lw),
-            w(rw),
-            w(&joined),
+            wl,
+            wr,
+            wj,
             w(&jparts),
             w(lpart),
             edge[0],
@@ -389,15 +526,28 @@ impl Joiner {
             b(left_ends_space),
             b(lastc.is_some_and(encoding::is_hangul) && firstc.is_some_and(encoding::is_hangul)),
             b(lastc.is_some_and(|c| c.is_ascii_digit()) && firstc.is_some_and(|c| c.is_ascii_digit())),
+            side[0],
+            side[1],
+            side[2],
+            side[3],
+            side[4],
+            side[5],
+            b(wl > 0.0 && wr > 0.0),
+            wj - wl.max(wr),
+            b(wl == 0.0),
+            b(wr == 0.0),
+            dj,
+            ds,
+            dj - ds,
         ]
     }
 
     /// True when the cut word closes up with no space.
-    pub fn closes_up(&self, left: &str, right: &str) -> bool {
+    pub fn closes_up(&self, left: &str, right: &str, local: LocalCounts) -> bool {
         if right.is_empty() {
             return true;
         }
-        self.model.prob(&Joiner::features(&self.stats, left, right)) >= 0.5
+        self.model.prob(&Joiner::features(&self.stats, left, right, local)) >= 0.5
     }
 }
 
@@ -418,14 +568,26 @@ fn cp949_rejoins(left: &[char], right: &[char]) -> bool {
     cut < l.len() && !ok(&l[cut..]) && ok(&both[cut..end])
 }
 
+/// One joiner training example.
+#[derive(Debug, Clone)]
+pub struct JoinExample {
+    pub left: String,
+    pub right: String,
+    pub local: LocalCounts,
+    pub closes_up: bool,
+}
+
 /// Makes joiner training examples from a clean document the way the
 /// injection cuts lines: at random char offsets of a line, mostly mid-word.
-/// Yields (left, right, closes_up).
-pub fn join_examples(doc: &str, rng: &mut impl rand::Rng, per_doc: usize, out: &mut Vec<(String, String, bool)>) {
+/// The document's own counts leave out the cut site itself, as an injected
+/// document shows neither form there.
+pub fn join_examples(doc: &str, rng: &mut impl rand::Rng, per_doc: usize, out: &mut Vec<JoinExample>) {
     let lines: Vec<&str> = doc.split('\n').filter(|l| l.chars().count() > 8).collect();
     if lines.is_empty() {
         return;
     }
+    let mut tok = Tokenized::default();
+    tok.split(doc);
     for _ in 0..per_doc {
         let line = lines[rng.gen_range(0..lines.len())];
         let offs: Vec<usize> = line.char_indices().map(|(i, _)| i).skip(1).collect();
@@ -437,7 +599,13 @@ pub fn join_examples(doc: &str, rng: &mut impl rand::Rng, per_doc: usize, out: &
         if l.is_empty() || r.is_empty() {
             continue;
         }
-        out.push((l.to_string(), r.to_string(), closes));
+        let mut local = LocalCounts::of(doc, &tok, l, r);
+        if closes {
+            local.joined = local.joined.saturating_sub(1);
+        } else {
+            local.spaced = local.spaced.saturating_sub(1);
+        }
+        out.push(JoinExample { left: l.to_string(), right: r.to_string(), local, closes_up: closes });
     }
 }
 

@@ -11,10 +11,11 @@
 use rayon::prelude::*;
 
 use crate::error::{Error, Result};
-use crate::features::{Analysis, DENSE_DIM, DENSE_NAMES};
+use crate::features::{self, Analysis, Regime, TokenInfo, DENSE_DIM, DENSE_NAMES, REGIMES, STAGE2_NAMES};
+use crate::tokens::Token;
 use crate::labeled::Example;
-use crate::model::{Lexical, Linear, Meta, Model};
-use crate::restore::{self, JoinStats, Joiner, Span, JOIN_NAMES};
+use crate::model::{Lexical, Linear, Meta, Model, TokenStages};
+use crate::restore::{self, DocCounts, JoinStats, Joiner, Span, JOIN_NAMES};
 
 /// Training settings; defaults are the recipe of the default model.
 #[derive(Debug, Clone)]
@@ -27,6 +28,8 @@ pub struct Config {
     pub max_iter: u64,
     /// Joiner examples drawn per clean document.
     pub join_per_doc: usize,
+    /// Train documents the joiner draws examples from (evenly spaced).
+    pub join_docs: usize,
     /// Minimum pass-through rate of clean documents when picking the threshold.
     pub min_clean_pass: f64,
 }
@@ -40,6 +43,7 @@ impl Default for Config {
             l2: 1e-3,
             max_iter: 300,
             join_per_doc: 40,
+            join_docs: 6000,
             min_clean_pass: 0.999,
         }
     }
@@ -58,13 +62,48 @@ pub struct Report {
     pub grid: Vec<(f32, f64, f64)>,
 }
 
-fn stable_hash(s: &str) -> u64 {
-    let mut h: u64 = 0xcbf2_9ce4_8422_2325;
-    for b in s.bytes() {
-        h ^= b as u64;
-        h = h.wrapping_mul(0x100_0000_01b3);
+/// One dev document's candidate tokens, kept for the second stage.
+struct DocRows {
+    regime: usize,
+    tokens: Vec<Token>,
+    info: Vec<TokenInfo>,
+    cand: Vec<(usize, [f32; DENSE_DIM], bool)>,
+}
+
+/// Keeps every positive row and a seeded sample of negatives, `cap` rows at most.
+fn subsample(rows: Vec<(Vec<f32>, bool)>, cap: usize, seed: u64) -> (Vec<Vec<f32>>, Vec<bool>) {
+    use rand::SeedableRng;
+    let pos = rows.iter().filter(|r| r.1).count();
+    let neg = rows.len() - pos;
+    let keep_neg = cap.saturating_sub(pos).min(neg);
+    let mut rng = rand_chacha::ChaCha8Rng::seed_from_u64(seed);
+    let mut keep = vec![false; neg];
+    for i in rand::seq::index::sample(&mut rng, neg, keep_neg).iter() {
+        keep[i] = true;
     }
-    h
+    let (mut x, mut y) = (Vec::new(), Vec::new());
+    let mut ni = 0;
+    for (r, label) in rows {
+        let take = label || {
+            ni += 1;
+            keep[ni - 1]
+        };
+        if take {
+            x.push(r);
+            y.push(label);
+        }
+    }
+    (x, y)
+}
+
+/// Fits with linfa, or, for a regime the data never shows spam in, a model
+/// that never flags.
+fn fit_or_constant(names: &[&str], x: &[Vec<f32>], y: &[bool], cfg: &Config) -> Result<Linear> {
+    if y.iter().any(|&b| b) && y.iter().any(|&b| !b) {
+        Linear::fit(names, x, y, cfg.l2, cfg.max_iter)
+    } else {
+        Ok(Linear::constant(names, -20.0))
+    }
 }
 
 /// Fits the whole model. `stage` is told what is being done (for a progress
@@ -75,7 +114,6 @@ pub fn fit(train: &[Example], dev: &[Example], cfg: &Config, stage: &(dyn Fn(&st
         return Err(Error::Other("training needs non-empty train and dev sets".into()));
     }
     let mut report = Report::default();
-    let (dev_a, dev_b): (Vec<&Example>, Vec<&Example>) = dev.iter().partition(|e| stable_hash(&e.id) % 2 == 0);
 
     stage("lexical rows");
     let lex_rows: Vec<(Vec<u32>, bool)> = train
@@ -97,48 +135,50 @@ pub fn fit(train: &[Example], dev: &[Example], cfg: &Config, stage: &(dyn Fn(&st
     let lexical = Lexical::fit(&lex_rows, cfg.lex_epochs, cfg.seed);
     drop(lex_rows);
 
-    stage("dense rows");
+    stage("token rows");
     let lex_fn = |b: &[u32]| lexical.score(b);
-    let dense: Vec<(Vec<f32>, bool)> = dev_a
+    let docs: Vec<DocRows> = dev
         .par_iter()
         .map_init(Analysis::default, |a, ex| {
             a.run(&ex.text, Some(&lex_fn), |_, _| {});
             let mut x = [0f32; DENSE_DIM];
-            let mut rows = Vec::new();
+            let mut cand = Vec::new();
             for i in 0..a.info.len() {
                 if a.info[i].candidate {
                     a.dense(&ex.text, i, &mut x);
-                    rows.push((x.to_vec(), ex.inside(a.tok.tokens[i].start)));
+                    cand.push((i, x, ex.inside(a.tok.tokens[i].start)));
                 }
             }
-            rows
+            DocRows { regime: Regime::of(&a.stats) as usize, tokens: a.tok.tokens.clone(), info: a.info.clone(), cand }
         })
-        .flatten()
         .collect();
-    let pos = dense.iter().filter(|r| r.1).count();
-    let neg = dense.len() - pos;
-    let keep_neg = (cfg.max_dense_rows.saturating_sub(pos)).min(neg);
-    let mut rng = rand_chacha::ChaCha8Rng::seed_from_u64(cfg.seed ^ 0xD);
-    let neg_idx = rand::seq::index::sample(&mut rng, neg, keep_neg);
-    let mut keep = vec![false; neg];
-    for i in neg_idx.iter() {
-        keep[i] = true;
+    let mut stages = Vec::with_capacity(REGIMES);
+    for r in 0..REGIMES {
+        stage(&format!("token model, regime {r} (linfa)"));
+        let rows: Vec<(Vec<f32>, bool)> = docs
+            .iter()
+            .filter(|d| d.regime == r)
+            .flat_map(|d| d.cand.iter().map(|c| (c.1.to_vec(), c.2)))
+            .collect();
+        let (x, y) = subsample(rows, cfg.max_dense_rows, cfg.seed ^ r as u64);
+        report.dense_rows += x.len();
+        let first = fit_or_constant(DENSE_NAMES, &x, &y, cfg)?;
+        let rows2: Vec<(Vec<f32>, bool)> = docs
+            .iter()
+            .filter(|d| d.regime == r)
+            .flat_map(|d| {
+                let mut z1 = vec![f32::NEG_INFINITY; d.tokens.len()];
+                for c in &d.cand {
+                    z1[c.0] = first.logit(&c.1);
+                }
+                d.cand.iter().map(move |c| (features::stage2(&d.tokens, &d.info, &z1, c.0).to_vec(), c.2)).collect::<Vec<_>>()
+            })
+            .collect();
+        let (x2, y2) = subsample(rows2, cfg.max_dense_rows, cfg.seed ^ 0x20 ^ r as u64);
+        let second = fit_or_constant(STAGE2_NAMES, &x2, &y2, cfg)?;
+        stages.push(TokenStages { first, second });
     }
-    let (mut rows, mut labels) = (Vec::new(), Vec::new());
-    let mut ni = 0;
-    for (x, y) in dense {
-        if y || {
-            ni += 1;
-            keep[ni - 1]
-        } {
-            rows.push(x);
-            labels.push(y);
-        }
-    }
-    report.dense_rows = rows.len();
-    stage("token model fit (linfa)");
-    let tokens = Linear::fit(DENSE_NAMES, &rows, &labels, cfg.l2, cfg.max_iter)?;
-    drop(rows);
+    drop(docs);
 
     stage("joiner statistics");
     let stats = train
@@ -150,25 +190,31 @@ pub fn fit(train: &[Example], dev: &[Example], cfg: &Config, stage: &(dyn Fn(&st
             }
             s
         })
-        .reduce(JoinStats::default, |mut a, b| {
-            for (x, y) in a.words.iter_mut().zip(&b.words) {
-                *x = x.saturating_add(*y);
+        .reduce(JoinStats::default, JoinStats::merge);
+    // Examples come from the train documents themselves, each seen with its
+    // own counts left out of the tables, as an unseen article would be.
+    let step = (train.len() / cfg.join_docs.max(1)).max(1);
+    let (jrows, jlabels): (Vec<Vec<f32>>, Vec<bool>) = train
+        .par_iter()
+        .enumerate()
+        .filter(|(i, _)| i % step == 0)
+        .map(|(i, ex)| {
+            let mut rng = rand_chacha::ChaCha8Rng::seed_from_u64(cfg.seed ^ (i as u64).wrapping_mul(0x9E37_79B9_7F4A_7C15));
+            let mut examples = Vec::new();
+            restore::join_examples(&ex.clean, &mut rng, cfg.join_per_doc, &mut examples);
+            if examples.is_empty() {
+                return Vec::new();
             }
-            for (x, y) in a.inside.iter_mut().zip(&b.inside) {
-                *x = x.saturating_add(*y);
-            }
-            for (x, y) in a.across.iter_mut().zip(&b.across) {
-                *x = x.saturating_add(*y);
-            }
-            a
-        });
-    let mut examples = Vec::new();
+            let own = DocCounts::of(&ex.clean);
+            let get = |t: usize, k: u32| stats.get(t, k).saturating_sub(own.get(t, k));
+            examples
+                .iter()
+                .map(|e| (Joiner::features_with(&get, &e.left, &e.right, e.local).to_vec(), e.closes_up))
+                .collect::<Vec<_>>()
+        })
+        .flatten()
+        .unzip();
     let mut rng = rand_chacha::ChaCha8Rng::seed_from_u64(cfg.seed ^ 0x1);
-    for ex in &dev_a {
-        restore::join_examples(&ex.clean, &mut rng, cfg.join_per_doc, &mut examples);
-    }
-    let jrows: Vec<Vec<f32>> = examples.par_iter().map(|(l, r, _)| Joiner::features(&stats, l, r).to_vec()).collect();
-    let jlabels: Vec<bool> = examples.iter().map(|e| e.2).collect();
     report.join_rows = jrows.len();
     stage("joiner fit (linfa)");
     let jmodel = Linear::fit(JOIN_NAMES, &jrows, &jlabels, cfg.l2, cfg.max_iter)?;
@@ -177,27 +223,27 @@ pub fn fit(train: &[Example], dev: &[Example], cfg: &Config, stage: &(dyn Fn(&st
     let mut model = Model {
         threshold: 0.5,
         lexical,
-        tokens,
+        tokens: stages,
         joiner,
         meta: Meta { trained_on: format!("{} train, {} dev documents", train.len(), dev.len()), seed: cfg.seed, notes: String::new() },
     };
 
     // Joiner accuracy on dev B's clean text.
     let mut held = Vec::new();
-    for ex in &dev_b {
+    for ex in dev {
         restore::join_examples(&ex.clean, &mut rng, 10, &mut held);
     }
-    let right = held.iter().filter(|(l, r, y)| model.joiner.closes_up(l, r) == *y).count();
+    let right = held.iter().filter(|e| model.joiner.closes_up(&e.left, &e.right, e.local) == e.closes_up).count();
     report.join_accuracy = right as f64 / held.len().max(1) as f64;
 
     stage("threshold");
     let grid: Vec<f32> = (1..=99).map(|i| i as f32 / 100.0).collect();
-    let counts: Vec<(Vec<bool>, bool)> = dev_b
+    let counts: Vec<(Vec<bool>, bool)> = dev
         .par_iter()
         .map_init(
-            || (Analysis::default(), Vec::new()),
-            |(a, probs), ex| {
-                model.score_tokens(&ex.text, a, probs);
+            || (Analysis::default(), Vec::new(), Vec::new()),
+            |(a, probs, z1), ex| {
+                model.score_tokens(&ex.text, a, probs, z1);
                 let ok: Vec<bool> = grid
                     .iter()
                     .map(|&t| {
