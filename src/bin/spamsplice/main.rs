@@ -29,7 +29,14 @@ enum Command {
 }
 
 fn main() {
-    let cli = Cli::parse();
+    // clap exits with 2 on a usage error; 2 is ours for bad input records.
+    let cli = match Cli::try_parse() {
+        Ok(c) => c,
+        Err(e) => {
+            let _ = e.print();
+            std::process::exit(if e.use_stderr() { 1 } else { 0 });
+        }
+    };
     let result = match cli.command {
         Command::Synth(a) => synth::run(a),
         Command::Train(a) => train::run(a),
