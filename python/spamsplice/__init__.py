@@ -1,0 +1,26 @@
+"""spamsplice: find Korean gambling-spam fragments injected into news text and
+splice them out, restoring the article exactly.
+
+The fragments are usually Korean gambling-site ads whose CP949 bytes were read
+as Latin-1 and then partly "repaired" by ftfy, so they look like
+``¹Ù´ÙÀ̾߱â°ÔÀÓÀå`` in the middle of an English sentence. The Rust core reads
+every token through several encoding views, scores it with a learned model and
+deletes each flagged span together with the glue the injection added.
+
+>>> from spamsplice import Detector
+>>> detector = Detector()                      # the embedded default model
+>>> detector.clean("a foundation stone for restorin\\n¹Ù´ÙÀ̾߱â°ÔÀÓÀå g Korea-China relations")
+'a foundation stone for restoring Korea-China relations'
+
+Also here: :mod:`spamsplice.datatrove` (a datatrove pipeline step) and
+:mod:`spamsplice.spark` (a Spark ``mapPartitions`` stage).
+"""
+
+from ._spamsplice import Detector, ModelError, __version__
+
+__all__ = ["Detector", "ModelError", "__version__"]
+
+
+def _restore_detector(model_path, threshold):
+    """Unpickles a :class:`Detector` (see ``Detector.__reduce__``)."""
+    return Detector(model_path, threshold=threshold)

@@ -1,0 +1,285 @@
+//! `spamsplice._spamsplice`: the native half of the Python package.
+//!
+//! A thin layer over the `spamsplice` crate: `Detector` wraps
+//! [`spamsplice::Detector`], `clean`/`clean_with_spans` release the GIL for the
+//! work, and `clean_batch` extracts every string first (holding the GIL), then
+//! cleans them in parallel with rayon without it. Unchanged documents come
+//! back as the very same `str` objects (no copy). Errors carry the CLI's
+//! messages (`cannot use the model: ...`).
+
+use std::collections::HashMap;
+use std::path::PathBuf;
+use std::sync::{Arc, Mutex, OnceLock};
+
+use pyo3::exceptions::{
+    PyFileNotFoundError, PyIsADirectoryError, PyOSError, PyPermissionError, PyTypeError, PyValueError,
+};
+use pyo3::prelude::*;
+use pyo3::pybacked::PyBackedStr;
+use pyo3::types::{PyList, PyString, PyTuple};
+use rayon::prelude::*;
+
+pyo3::create_exception!(
+    spamsplice,
+    ModelError,
+    PyValueError,
+    "A model file (or the embedded model) that cannot be used: empty, corrupt, truncated, not a spamsplice model, or of another format version."
+);
+
+/// The detector behind a `Detector`: the embedded default model (shared,
+/// parsed once per process) or one loaded from a file.
+enum Inner {
+    Embedded(&'static spamsplice::Detector),
+    Owned(spamsplice::Detector),
+}
+
+impl Inner {
+    fn get(&self) -> &spamsplice::Detector {
+        match self {
+            Inner::Embedded(d) => d,
+            Inner::Owned(d) => d,
+        }
+    }
+}
+
+/// Maps a library error to the Python exception the CLI's message belongs to.
+/// `context` is the CLI's own prefix (`cannot use the model`).
+fn to_py_err(context: &str, e: spamsplice::Error) -> PyErr {
+    let msg = format!("{context}: {e}");
+    match &e {
+        spamsplice::Error::Io { source, .. } => match source.kind() {
+            std::io::ErrorKind::NotFound => PyFileNotFoundError::new_err(msg),
+            std::io::ErrorKind::PermissionDenied => PyPermissionError::new_err(msg),
+            std::io::ErrorKind::IsADirectory => PyIsADirectoryError::new_err(msg),
+            _ => PyOSError::new_err(msg),
+        },
+        spamsplice::Error::Model { .. } => ModelError::new_err(msg),
+        _ => PyValueError::new_err(msg),
+    }
+}
+
+fn type_name(obj: &Bound<'_, PyAny>) -> String {
+    obj.get_type().name().map(|n| n.to_string()).unwrap_or_else(|_| "?".into())
+}
+
+/// Extracts a `str` without copying its UTF-8, or raises a TypeError that
+/// says what was expected and what came.
+fn text_arg(obj: &Bound<'_, PyAny>, what: &str) -> PyResult<PyBackedStr> {
+    if !obj.is_instance_of::<PyString>() {
+        let hint = if obj.is_instance_of::<pyo3::types::PyBytes>() { " (decode bytes to str first)" } else { "" };
+        return Err(PyTypeError::new_err(format!("{what} must be str, not {}{hint}", type_name(obj))));
+    }
+    // Fails only on lone surrogates (UnicodeEncodeError, a ValueError), which
+    // no UTF-8 text can hold; the CLI refuses such JSONL lines too.
+    obj.extract::<PyBackedStr>().map_err(Into::into)
+}
+
+/// Rayon pools by size, built once each and kept for the process.
+fn pool(threads: usize) -> PyResult<Arc<rayon::ThreadPool>> {
+    static POOLS: OnceLock<Mutex<HashMap<usize, Arc<rayon::ThreadPool>>>> = OnceLock::new();
+    let mut pools = POOLS.get_or_init(Default::default).lock().unwrap_or_else(|p| p.into_inner());
+    if let Some(p) = pools.get(&threads) {
+        return Ok(p.clone());
+    }
+    let p = rayon::ThreadPoolBuilder::new()
+        .num_threads(threads)
+        .thread_name(|i| format!("spamsplice-{i}"))
+        .build()
+        .map_err(|e| PyValueError::new_err(format!("cannot start {threads} worker threads: {e}")))?;
+    let p = Arc::new(p);
+    pools.insert(threads, p.clone());
+    Ok(p)
+}
+
+/// Finds injected gambling-spam fragments in text and splices them out.
+///
+/// ``Detector()`` uses the default model embedded in the package;
+/// ``Detector("path/to/file.model")`` loads a model written by
+/// ``spamsplice train``. ``threshold`` replaces the model's token score
+/// thresholds with one value (like the CLI's ``--threshold``).
+///
+/// A Detector is immutable and thread-safe; every method releases the GIL
+/// while it works. It pickles as its arguments (the model path must exist
+/// where it is unpickled).
+///
+/// Raises ``ModelError`` (a ``ValueError``) for an empty, corrupt or foreign
+/// model file, ``FileNotFoundError``/``OSError`` when the file cannot be read;
+/// messages are the CLI's.
+#[pyclass(name = "Detector", module = "spamsplice", frozen)]
+struct PyDetector {
+    inner: Inner,
+    model_path: Option<PathBuf>,
+    threshold: Option<f32>,
+}
+
+#[pymethods]
+impl PyDetector {
+    #[new]
+    #[pyo3(signature = (model_path=None, *, threshold=None))]
+    fn new(py: Python<'_>, model_path: Option<PathBuf>, threshold: Option<f64>) -> PyResult<Self> {
+        let threshold = match threshold {
+            Some(t) if !t.is_finite() => return Err(PyValueError::new_err("threshold must be a finite number")),
+            Some(t) => Some(t as f32),
+            None => None,
+        };
+        let inner = py.detach(|| match &model_path {
+            Some(p) => spamsplice::Detector::load(p).map(Inner::Owned).map_err(|e| ("cannot use the model", e)),
+            None => spamsplice::Detector::embedded()
+                .map(Inner::Embedded)
+                .map_err(|e| ("cannot use the embedded model", e)),
+        });
+        let mut inner = inner.map_err(|(ctx, e)| to_py_err(ctx, e))?;
+        if let Some(t) = threshold {
+            let mut d = inner.get().clone();
+            d.set_threshold(t);
+            inner = Inner::Owned(d);
+        }
+        Ok(PyDetector { inner, model_path, threshold })
+    }
+
+    /// The model file this detector was loaded from, or None for the embedded model.
+    #[getter]
+    fn model_path(&self) -> Option<String> {
+        self.model_path.as_ref().map(|p| p.display().to_string())
+    }
+
+    /// The threshold override given to the constructor, or None for the model's own.
+    #[getter]
+    fn threshold(&self) -> Option<f64> {
+        self.threshold.map(|t| t as f64)
+    }
+
+    /// Returns ``text`` with the injected fragments spliced out (the same
+    /// object when nothing was found).
+    #[pyo3(signature = (text, /))]
+    fn clean(&self, py: Python<'_>, text: &Bound<'_, PyAny>) -> PyResult<Py<PyAny>> {
+        let s = text_arg(text, "Detector.clean() argument")?;
+        let det = self.inner.get();
+        let out: Option<String> = py.detach(|| {
+            let c = det.clean(&s);
+            if c.changed() {
+                Some(c.text.into_owned())
+            } else {
+                None
+            }
+        });
+        Ok(match out {
+            Some(t) => PyString::new(py, &t).into_any().unbind(),
+            None => text.clone().unbind(),
+        })
+    }
+
+    /// Returns ``(cleaned, spans)``: the cleaned text and the removed spans
+    /// as ``(start, end, score)`` in code-point offsets of ``text``, so
+    /// ``text[start:end]`` is exactly what was removed.
+    #[pyo3(signature = (text, /))]
+    fn clean_with_spans<'py>(&self, py: Python<'py>, text: &Bound<'py, PyAny>) -> PyResult<Bound<'py, PyTuple>> {
+        let s = text_arg(text, "Detector.clean_with_spans() argument")?;
+        let det = self.inner.get();
+        let (out, spans): (Option<String>, Vec<(usize, usize, f64)>) = py.detach(|| {
+            let c = det.clean(&s);
+            if !c.changed() {
+                return (None, Vec::new());
+            }
+            let offs = spamsplice::restore::char_offsets(&s, &c.spans);
+            let spans = offs.iter().zip(&c.spans).map(|(&(a, b), sp)| (a, b, sp.score as f64)).collect();
+            (Some(c.text.into_owned()), spans)
+        });
+        let cleaned = match out {
+            Some(t) => PyString::new(py, &t).into_any(),
+            None => text.clone(),
+        };
+        let spans = PyList::new(py, spans)?;
+        PyTuple::new(py, [cleaned, spans.into_any()])
+    }
+
+    /// Cleans many texts in parallel, without the GIL; returns the cleaned
+    /// texts in input order (unchanged ones as the same objects).
+    ///
+    /// ``threads``: worker threads; None or 0 for one per core, 1 to work in
+    /// the calling thread only.
+    #[pyo3(signature = (texts, /, threads=None))]
+    fn clean_batch<'py>(
+        &self,
+        py: Python<'py>,
+        texts: &Bound<'py, PyAny>,
+        threads: Option<i64>,
+    ) -> PyResult<Bound<'py, PyList>> {
+        if texts.is_instance_of::<PyString>() {
+            return Err(PyTypeError::new_err(
+                "Detector.clean_batch() expects an iterable of str, not a single str (use Detector.clean)",
+            ));
+        }
+        let threads = match threads {
+            None => 0usize,
+            Some(n) if n < 0 => return Err(PyValueError::new_err(format!("threads must be >= 0, not {n}"))),
+            Some(n) => n as usize,
+        };
+        let objs: Vec<Bound<'py, PyAny>> = texts
+            .try_iter()
+            .map_err(|_| {
+                PyTypeError::new_err(format!(
+                    "Detector.clean_batch() expects an iterable of str, not {}",
+                    type_name(texts)
+                ))
+            })?
+            .collect::<PyResult<_>>()?;
+        let mut strs = Vec::with_capacity(objs.len());
+        for (i, o) in objs.iter().enumerate() {
+            strs.push(text_arg(o, &format!("Detector.clean_batch() item {i}"))?);
+        }
+        let det = self.inner.get();
+        let run = |s: &PyBackedStr| -> Option<String> {
+            let c = det.clean(s);
+            if c.changed() {
+                Some(c.text.into_owned())
+            } else {
+                None
+            }
+        };
+        let outs: Vec<Option<String>> = if threads == 1 || strs.len() <= 1 {
+            py.detach(|| strs.iter().map(run).collect())
+        } else if threads == 0 {
+            py.detach(|| strs.par_iter().map(run).collect())
+        } else {
+            let p = pool(threads)?;
+            py.detach(|| p.install(|| strs.par_iter().map(run).collect()))
+        };
+        let items = objs.into_iter().zip(outs).map(|(o, out)| match out {
+            Some(t) => PyString::new(py, &t).into_any(),
+            None => o,
+        });
+        PyList::new(py, items)
+    }
+
+    fn __repr__(&self) -> String {
+        let mut s = match &self.model_path {
+            Some(p) => format!("Detector({:?}", p.display().to_string()),
+            None => "Detector(".to_string(),
+        };
+        if let Some(t) = self.threshold {
+            if self.model_path.is_some() {
+                s.push_str(", ");
+            }
+            s.push_str(&format!("threshold={t}"));
+        }
+        s.push(')');
+        s
+    }
+
+    /// Pickles as ``Detector(model_path, threshold=threshold)``.
+    fn __reduce__<'py>(slf: &Bound<'py, Self>) -> PyResult<(Bound<'py, PyAny>, (Option<String>, Option<f64>))> {
+        let me = slf.get();
+        let restore = slf.py().import("spamsplice")?.getattr("_restore_detector")?;
+        Ok((restore, (me.model_path(), me.threshold())))
+    }
+}
+
+/// The native module; the public API is re-exported by `spamsplice/__init__.py`.
+#[pymodule]
+fn _spamsplice(m: &Bound<'_, PyModule>) -> PyResult<()> {
+    m.add_class::<PyDetector>()?;
+    m.add("ModelError", m.py().get_type::<ModelError>())?;
+    m.add("__version__", env!("CARGO_PKG_VERSION"))?;
+    Ok(())
+}
