@@ -16,7 +16,14 @@ Also here: :mod:`spamsplice.datatrove` (a datatrove pipeline step) and
 :mod:`spamsplice.spark` (a Spark ``mapPartitions`` stage).
 """
 
+import os as _os
+
 from ._spamsplice import Detector, ModelError, __version__
+from ._spamsplice import _after_fork_in_child
+
+if hasattr(_os, "register_at_fork"):
+    # worker threads do not survive fork(): a forked child builds its own
+    _os.register_at_fork(after_in_child=_after_fork_in_child)
 
 __all__ = ["Detector", "ModelError", "__version__"]
 

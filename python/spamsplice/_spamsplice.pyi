@@ -63,4 +63,9 @@ class Detector:
             TypeError: ``texts`` is not an iterable of str (the message names
                 the first bad item's index and type).
         """
+    def clean_batch_with_spans(
+        self, texts: Iterable[str], /, threads: Optional[int] = None
+    ) -> List[Tuple[str, List[Tuple[int, int, float]]]]:
+        """Like :meth:`clean_batch`, but returns ``(cleaned, spans)`` for each
+        text, as :meth:`clean_with_spans` does."""
     def __reduce__(self) -> Tuple[object, Tuple[Optional[str], Optional[float]]]: ...

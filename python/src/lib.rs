@@ -74,10 +74,16 @@ fn text_arg(obj: &Bound<'_, PyAny>, what: &str) -> PyResult<PyBackedStr> {
     obj.extract::<PyBackedStr>().map_err(Into::into)
 }
 
-/// Rayon pools by size, built once each and kept for the process.
-fn pool(threads: usize) -> PyResult<Arc<rayon::ThreadPool>> {
+/// Rayon pools by size, built once each and kept for the process. The
+/// library never uses rayon's global pool: a process that forks after using
+/// it would leave the child with a pool whose threads do not exist.
+fn pools() -> &'static Mutex<HashMap<usize, Arc<rayon::ThreadPool>>> {
     static POOLS: OnceLock<Mutex<HashMap<usize, Arc<rayon::ThreadPool>>>> = OnceLock::new();
-    let mut pools = POOLS.get_or_init(Default::default).lock().unwrap_or_else(|p| p.into_inner());
+    POOLS.get_or_init(Default::default)
+}
+
+fn pool(threads: usize) -> PyResult<Arc<rayon::ThreadPool>> {
+    let mut pools = pools().lock().unwrap_or_else(|p| p.into_inner());
     if let Some(p) = pools.get(&threads) {
         return Ok(p.clone());
     }
@@ -89,6 +95,73 @@ fn pool(threads: usize) -> PyResult<Arc<rayon::ThreadPool>> {
     let p = Arc::new(p);
     pools.insert(threads, p.clone());
     Ok(p)
+}
+
+/// Called in a forked child (`os.register_at_fork`): the parent's worker
+/// threads do not exist here, so forget its pools (leaked, never joined) and
+/// build new ones on demand.
+#[pyfunction]
+fn _after_fork_in_child() {
+    // The lock may have been held by a parent thread at fork time: replace it.
+    let mut pools = match pools().try_lock() {
+        Ok(g) => g,
+        Err(std::sync::TryLockError::Poisoned(p)) => p.into_inner(),
+        Err(std::sync::TryLockError::WouldBlock) => return,
+    };
+    for (_, p) in pools.drain() {
+        std::mem::forget(p);
+    }
+}
+
+fn default_threads() -> usize {
+    std::thread::available_parallelism().map(|n| n.get()).unwrap_or(1)
+}
+
+/// Checks a batch call's arguments: the items (kept to hand unchanged texts
+/// back as the same objects), their UTF-8, and the thread count.
+fn batch_args<'py>(
+    texts: &Bound<'py, PyAny>,
+    threads: Option<i64>,
+    method: &str,
+) -> PyResult<(Vec<Bound<'py, PyAny>>, Vec<PyBackedStr>, usize)> {
+    if texts.is_instance_of::<PyString>() {
+        return Err(PyTypeError::new_err(format!(
+            "Detector.{method}() expects an iterable of str, not a single str (use Detector.clean)"
+        )));
+    }
+    let threads = match threads {
+        None => 0usize,
+        Some(n) if n < 0 => return Err(PyValueError::new_err(format!("threads must be >= 0, not {n}"))),
+        Some(n) => n as usize,
+    };
+    let objs: Vec<Bound<'py, PyAny>> = texts
+        .try_iter()
+        .map_err(|_| {
+            PyTypeError::new_err(format!("Detector.{method}() expects an iterable of str, not {}", type_name(texts)))
+        })?
+        .collect::<PyResult<_>>()?;
+    let mut strs = Vec::with_capacity(objs.len());
+    for (i, o) in objs.iter().enumerate() {
+        strs.push(text_arg(o, &format!("Detector.{method}() item {i}"))?);
+    }
+    Ok((objs, strs, threads))
+}
+
+/// Maps `f` over `strs` in input order without the GIL: in the calling
+/// thread (`threads == 1`) or a pool of `threads` (`0`: one per core).
+fn par_map<T, F>(py: Python<'_>, threads: usize, strs: &[PyBackedStr], f: F) -> PyResult<Vec<T>>
+where
+    T: Send,
+    F: Fn(&str) -> T + Sync + Send,
+{
+    let f = &f;
+    let threads = if threads == 0 { default_threads() } else { threads };
+    Ok(if threads == 1 || strs.len() <= 1 {
+        py.detach(|| strs.iter().map(|s| f(s)).collect())
+    } else {
+        let p = pool(threads)?;
+        py.detach(|| p.install(|| strs.par_iter().map(|s| f(s)).collect()))
+    })
 }
 
 /// Finds injected gambling-spam fragments in text and splices them out.
@@ -205,50 +278,47 @@ impl PyDetector {
         texts: &Bound<'py, PyAny>,
         threads: Option<i64>,
     ) -> PyResult<Bound<'py, PyList>> {
-        if texts.is_instance_of::<PyString>() {
-            return Err(PyTypeError::new_err(
-                "Detector.clean_batch() expects an iterable of str, not a single str (use Detector.clean)",
-            ));
-        }
-        let threads = match threads {
-            None => 0usize,
-            Some(n) if n < 0 => return Err(PyValueError::new_err(format!("threads must be >= 0, not {n}"))),
-            Some(n) => n as usize,
-        };
-        let objs: Vec<Bound<'py, PyAny>> = texts
-            .try_iter()
-            .map_err(|_| {
-                PyTypeError::new_err(format!(
-                    "Detector.clean_batch() expects an iterable of str, not {}",
-                    type_name(texts)
-                ))
-            })?
-            .collect::<PyResult<_>>()?;
-        let mut strs = Vec::with_capacity(objs.len());
-        for (i, o) in objs.iter().enumerate() {
-            strs.push(text_arg(o, &format!("Detector.clean_batch() item {i}"))?);
-        }
+        let (objs, strs, threads) = batch_args(texts, threads, "clean_batch")?;
         let det = self.inner.get();
-        let run = |s: &PyBackedStr| -> Option<String> {
+        let outs = par_map(py, threads, &strs, |s| {
             let c = det.clean(s);
-            if c.changed() {
-                Some(c.text.into_owned())
-            } else {
-                None
-            }
-        };
-        let outs: Vec<Option<String>> = if threads == 1 || strs.len() <= 1 {
-            py.detach(|| strs.iter().map(run).collect())
-        } else if threads == 0 {
-            py.detach(|| strs.par_iter().map(run).collect())
-        } else {
-            let p = pool(threads)?;
-            py.detach(|| p.install(|| strs.par_iter().map(run).collect()))
-        };
+            c.changed().then(|| c.text.into_owned())
+        })?;
         let items = objs.into_iter().zip(outs).map(|(o, out)| match out {
             Some(t) => PyString::new(py, &t).into_any(),
             None => o,
         });
+        PyList::new(py, items)
+    }
+
+    /// Like ``clean_batch``, but returns ``(cleaned, spans)`` per text, as
+    /// ``clean_with_spans`` does.
+    #[pyo3(signature = (texts, /, threads=None))]
+    fn clean_batch_with_spans<'py>(
+        &self,
+        py: Python<'py>,
+        texts: &Bound<'py, PyAny>,
+        threads: Option<i64>,
+    ) -> PyResult<Bound<'py, PyList>> {
+        let (objs, strs, threads) = batch_args(texts, threads, "clean_batch_with_spans")?;
+        let det = self.inner.get();
+        let outs = par_map(py, threads, &strs, |s| {
+            let c = det.clean(s);
+            c.changed().then(|| {
+                let offs = spamsplice::restore::char_offsets(s, &c.spans);
+                let spans: Vec<(usize, usize, f64)> =
+                    offs.iter().zip(&c.spans).map(|(&(a, b), sp)| (a, b, sp.score as f64)).collect();
+                (c.text.into_owned(), spans)
+            })
+        })?;
+        let mut items = Vec::with_capacity(objs.len());
+        for (o, out) in objs.into_iter().zip(outs) {
+            let (text, spans) = match out {
+                Some((t, spans)) => (PyString::new(py, &t).into_any(), PyList::new(py, spans)?),
+                None => (o, PyList::empty(py)),
+            };
+            items.push(PyTuple::new(py, [text, spans.into_any()])?);
+        }
         PyList::new(py, items)
     }
 
@@ -279,6 +349,7 @@ impl PyDetector {
 #[pymodule]
 fn _spamsplice(m: &Bound<'_, PyModule>) -> PyResult<()> {
     m.add_class::<PyDetector>()?;
+    m.add_function(wrap_pyfunction!(_after_fork_in_child, m)?)?;
     m.add("ModelError", m.py().get_type::<ModelError>())?;
     m.add("__version__", env!("CARGO_PKG_VERSION"))?;
     Ok(())
