@@ -93,8 +93,17 @@ pub const DENSE_NAMES: &[&str] = &[
     "ends_sentence",
     "han_or_kana",
     "max_lex_neighbors",
+    "enc_matches_doc",
+    "lex_x_match",
+    "lex_x_mismatch",
+    "lead_punct",
+    "trail_punct",
+    "ln_word_count",
+    "ln_stem1_count",
+    "ln_stem2_count",
+    "spaced_run",
 ];
-pub const DENSE_DIM: usize = 38;
+pub const DENSE_DIM: usize = 47;
 
 /// Per-token facts gathered once per document.
 #[derive(Debug, Clone, Copy, Default)]
@@ -108,6 +117,16 @@ pub struct TokenInfo {
     pub domain_like: bool,
     pub has_latin1: bool,
     pub ends_sentence: bool,
+    /// How the token is written: 0 ASCII, 1 raw Hangul, 2 Hangul behind a
+    /// mis-decoding, 3 other non-ASCII.
+    pub class: u8,
+    pub lead_punct: bool,
+    pub trail_punct: bool,
+    /// ln(1 + count) in clean text of the token, and of it less its last one
+    /// and two chars (a Korean particle or ending).
+    pub word_counts: [f32; 3],
+    /// Part of a run of four or more one-char tokens (`W W W . S S H 9 9 6`).
+    pub spaced: bool,
     /// Lexical logit; 0 for tokens the lexical scorer was not run on.
     pub lex: f32,
     /// True when the token is a candidate for removal.
@@ -165,8 +184,19 @@ pub fn stage2(tok: &[Token], info: &[TokenInfo], z1: &[f32], i: usize) -> [f32; 
         }
     };
     let t = &tok[i];
-    let left = (!t.first).then(|| i - 1);
-    let right = (!t.last).then(|| i + 1);
+    // A spaced run (`W W W . X`) is judged by what borders the whole run.
+    let (mut a, mut b) = (i, i);
+    if info[i].spaced {
+        while !tok[a].first && info[a - 1].spaced {
+            a -= 1;
+        }
+        while !tok[b].last && info[b + 1].spaced {
+            b += 1;
+        }
+    }
+    let left = (!tok[a].first).then(|| a - 1);
+    let right = (!tok[b].last).then(|| b + 1);
+    let _ = t;
     let left2 = left.filter(|&j| !tok[j].first).map(|j| j - 1);
     let right2 = right.filter(|&j| !tok[j].last).map(|j| j + 1);
     let (pl, pr) = (left.map_or(0.0, p), right.map_or(0.0, p));
@@ -182,6 +212,17 @@ pub struct DocStats {
     pub mojibake: f32,
     pub nonascii: f32,
     pub cjk: f32,
+    /// The most common [`TokenInfo::class`] among non-ASCII tokens.
+    pub main_class: u8,
+}
+
+/// Punctuation that wraps a word quoted or mentioned in a sentence
+/// (`(바다이야기)`, `“토토”,`); injected fragments stand bare.
+fn is_wrapping_punct(c: char) -> bool {
+    // Only marks that CP949 mojibake cannot produce: ASCII (never a CP949
+    // lead byte) and CJK brackets. Latin-1 `·` or windows-1252 curly quotes
+    // are bytes of mojibake Hangul.
+    matches!(c, '(' | ')' | '[' | ']' | '"' | '\'' | ',' | ':' | ';' | '!' | '?' | '「' | '」' | '『' | '』' | '<' | '>' | '《' | '》')
 }
 
 /// True for things shaped like a domain or URL (`sogo99.com`, `www.x.kr`).
@@ -217,7 +258,13 @@ impl Analysis {
     /// hashed buckets (None: skip lexical scoring, e.g. while collecting
     /// training rows before a lexical model exists). `on_reading` sees each
     /// candidate token's index and final reading's buckets.
-    pub fn run(&mut self, doc: &str, lex: Option<&dyn Fn(&[u32]) -> f32>, mut on_buckets: impl FnMut(usize, &[u32])) {
+    pub fn run(
+        &mut self,
+        doc: &str,
+        lex: Option<&dyn Fn(&[u32]) -> f32>,
+        words: Option<&crate::restore::JoinStats>,
+        mut on_buckets: impl FnMut(usize, &[u32]),
+    ) {
         self.tok.split(doc);
         self.info.clear();
         let n = self.tok.tokens.len();
@@ -244,27 +291,44 @@ impl Analysis {
             let reading: &str = if info.deobfuscated { &self.deob } else { reading };
             info.profile = Profile::of(reading);
             info.domain_like = domain_like(reading);
-            info.ends_sentence = reading.ends_with(['.', '!', '?', '다', '요']);
+            info.ends_sentence = reading.ends_with(['.', '!', '?']);
+            info.lead_punct = s.starts_with(is_wrapping_punct);
+            info.trail_punct = s.ends_with(is_wrapping_punct);
             if info.raw_hangul {
                 raw_h += 1;
+                info.class = 1;
             } else if info.profile.hangul > 0 {
                 moj += 1;
+                info.class = 2;
+            } else {
+                info.class = 3;
             }
             if info.profile.han + info.profile.kana > 0 {
                 cjk += 1;
             }
         }
         let nf = n.max(1) as f32;
+        let other = nonascii - raw_h - moj;
+        let main_class = if raw_h >= moj && raw_h >= other && raw_h > 0 {
+            1
+        } else if moj >= other && moj > 0 {
+            2
+        } else {
+            3
+        };
         self.stats = DocStats {
             raw_hangul: raw_h as f32 / nf,
             mojibake: moj as f32 / nf,
             nonascii: nonascii as f32 / nf,
             cjk: cjk as f32 / nf,
+            main_class,
         };
+        self.mark_spaced_runs(doc);
         // Candidates: non-ASCII tokens, and ASCII tokens touching one on the
-        // same line (a domain after a fragment belongs to it).
+        // same line (a domain after a fragment belongs to it), or in a spaced
+        // run that does.
         for i in 0..n {
-            let cand = !self.info[i].ascii || self.neighbor_nonascii(i);
+            let cand = !self.info[i].ascii || self.neighbor_nonascii(i) || self.info[i].spaced;
             self.info[i].candidate = cand;
             if !cand {
                 continue;
@@ -283,12 +347,41 @@ impl Analysis {
                     r
                 }
             };
+            if let Some(w) = words {
+                self.info[i].word_counts = word_counts(w, s);
+            }
             self.buckets.clear();
             lexical_buckets(reading, &mut self.chars, &mut self.buckets);
             on_buckets(i, &self.buckets);
             if let Some(f) = lex {
                 self.info[i].lex = f(&self.buckets).clamp(-20.0, 20.0);
             }
+        }
+    }
+
+    /// Marks runs of 4+ one-char tokens on a line that touch a non-ASCII token.
+    fn mark_spaced_runs(&mut self, doc: &str) {
+        let toks = &self.tok.tokens;
+        let n = toks.len();
+        let single = |t: &Token| doc[t.start..t.end].chars().nth(1).is_none();
+        let mut i = 0;
+        while i < n {
+            if !single(&toks[i]) {
+                i += 1;
+                continue;
+            }
+            let s = i;
+            while i + 1 < n && !toks[i].last && single(&toks[i + 1]) {
+                i += 1;
+            }
+            let e = i;
+            let touches = (!toks[s].first && !self.info[s - 1].ascii) || (!toks[e].last && e + 1 < n && !self.info[e + 1].ascii);
+            if e - s + 1 >= 4 && touches {
+                for k in s..=e {
+                    self.info[k].spaced = true;
+                }
+            }
+            i += 1;
         }
     }
 
@@ -322,6 +415,8 @@ impl Analysis {
         let chars = p.chars.max(1) as f32;
         let latin_doc = (1.0 - st.raw_hangul - st.mojibake - st.cjk).max(0.0);
         let mojibake_tok = matches!(info.view, Some(View::Cp949 | View::Cp949Shifted | View::Utf8From1252)) && p.hangul > 0;
+        let hangulish = info.class == 1 || info.class == 2;
+        let matches = hangulish && info.class == st.main_class;
         let lex_l = left.map_or(0.0, |x| x.lex);
         let lex_r = right.map_or(0.0, |x| x.lex);
         *out = [
@@ -363,8 +458,33 @@ impl Analysis {
             b(info.ends_sentence),
             b(p.han + p.kana > 0),
             lex_l.max(lex_r),
+            b(matches),
+            info.lex * b(matches),
+            info.lex * b(hangulish && !matches),
+            b(info.lead_punct),
+            b(info.trail_punct),
+            info.word_counts[0],
+            info.word_counts[1],
+            info.word_counts[2],
+            b(info.spaced),
         ];
     }
+}
+
+/// ln(1 + count) of `token`, and of it less one and two trailing chars, in
+/// the clean-text word table.
+fn word_counts(w: &crate::restore::JoinStats, token: &str) -> [f32; 3] {
+    let mut out = [0f32; 3];
+    let mut end = token.len();
+    for slot in out.iter_mut() {
+        let t = &token[..end];
+        if t.is_empty() {
+            break;
+        }
+        *slot = (1.0 + w.word_count(t) as f32).ln();
+        end = t.char_indices().last().map_or(0, |(i, _)| i);
+    }
+    out
 }
 
 #[cfg(test)]
@@ -389,7 +509,7 @@ mod tests {
         let doc = "stone for restorin\n¹Ù´ÙÀ̾߱â°ÔÀÓÀå g Korea-China relations";
         let mut a = Analysis::default();
         let mut seen = Vec::new();
-        a.run(doc, None, |i, _| seen.push(i));
+        a.run(doc, None, None, |i, _| seen.push(i));
         let words: Vec<&str> = seen.iter().map(|&i| a.tok.text(doc, &a.tok.tokens[i])).collect();
         assert_eq!(words, ["¹Ù´ÙÀ̾߱â°ÔÀÓÀå", "g"]);
         assert!(a.info[3].profile.hangul == 8 && a.info[3].view == Some(View::Cp949));

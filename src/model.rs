@@ -177,8 +177,8 @@ pub struct Meta {
 /// A complete detector model.
 #[derive(Debug, Clone, Serialize, Deserialize)]
 pub struct Model {
-    /// Token probability above which a token is removed.
-    pub threshold: f32,
+    /// Token probability above which a token is removed, per [`Regime`].
+    pub thresholds: Vec<f32>,
     pub lexical: Lexical,
     /// Token models per [`Regime`]: the dense first stage and the second
     /// stage over neighbours' first-stage scores.
@@ -252,8 +252,8 @@ impl Model {
             return Err(format!("lexical table has {} buckets, expected {LEX_SIZE}", self.lexical.weights.len()));
         }
         self.joiner.check()?;
-        if !self.threshold.is_finite() {
-            return Err("threshold is not a number".into());
+        if self.thresholds.len() != REGIMES || !self.thresholds.iter().all(|t| t.is_finite()) {
+            return Err("thresholds are missing or not numbers".into());
         }
         Ok(())
     }
@@ -262,7 +262,7 @@ impl Model {
     /// `a` keeps the analysis for the restorer, `z1` is scratch.
     pub fn score_tokens(&self, doc: &str, a: &mut Analysis, probs: &mut Vec<f32>, z1: &mut Vec<f32>) {
         let lex = |b: &[u32]| self.lexical.score(b);
-        a.run(doc, Some(&lex), |_, _| {});
+        a.run(doc, Some(&lex), Some(&self.joiner.stats), |_, _| {});
         let n = a.info.len();
         probs.clear();
         probs.resize(n, 0.0);
@@ -293,7 +293,8 @@ impl Model {
             let mut guard = cell.borrow_mut();
             let (a, probs, z1) = &mut *guard;
             self.score_tokens(doc, a, probs, z1);
-            restore::spans(doc, &a.tok, probs, self.threshold, &self.joiner)
+            let t = self.thresholds[Regime::of(&a.stats) as usize];
+            restore::spans(doc, &a.tok, probs, t, &self.joiner)
         })
     }
 }

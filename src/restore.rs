@@ -271,6 +271,11 @@ impl JoinStats {
         visit(doc, |t, k| bump(&mut self.tables[t][k as usize]));
     }
 
+    /// How often `word` occurs in the clean text (hashed; trimmed, lowercased).
+    pub fn word_count(&self, word: &str) -> u32 {
+        self.tables[T_WORDS][word_key(word) as usize]
+    }
+
     #[inline]
     pub fn get(&self, table: usize, key: u32) -> u32 {
         self.tables[table][key as usize]

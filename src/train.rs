@@ -40,7 +40,7 @@ impl Default for Config {
             seed: 1,
             lex_epochs: 3,
             max_dense_rows: 400_000,
-            l2: 1e-3,
+            l2: 10.0,
             max_iter: 300,
             join_per_doc: 40,
             join_docs: 6000,
@@ -57,9 +57,9 @@ pub struct Report {
     pub dense_rows: usize,
     pub join_rows: usize,
     pub join_accuracy: f64,
-    pub threshold: f32,
-    /// (threshold, exact rate on injected, pass rate on clean) for the grid.
-    pub grid: Vec<(f32, f64, f64)>,
+    pub thresholds: Vec<f32>,
+    /// Per regime: (threshold, exact rate on injected, pass rate on clean).
+    pub grid: Vec<Vec<(f32, f64, f64)>>,
 }
 
 /// One dev document's candidate tokens, kept for the second stage.
@@ -119,13 +119,9 @@ pub fn fit(train: &[Example], dev: &[Example], cfg: &Config, stage: &(dyn Fn(&st
     let lex_rows: Vec<(Vec<u32>, bool)> = train
         .par_iter()
         .map_init(Analysis::default, |a, ex| {
-            let mut rows = Vec::new();
-            let toks = {
-                a.run(&ex.text, None, |_, _| {});
-                a.tok.tokens.clone()
-            };
-            a.run(&ex.text, None, |i, b| rows.push((b.to_vec(), ex.inside(toks[i].start))));
-            rows
+            let mut rows: Vec<(usize, Vec<u32>)> = Vec::new();
+            a.run(&ex.text, None, None, |i, b| rows.push((i, b.to_vec())));
+            rows.into_iter().map(|(i, b)| (b, ex.inside(a.tok.tokens[i].start))).collect::<Vec<_>>()
         })
         .flatten()
         .collect();
@@ -135,12 +131,23 @@ pub fn fit(train: &[Example], dev: &[Example], cfg: &Config, stage: &(dyn Fn(&st
     let lexical = Lexical::fit(&lex_rows, cfg.lex_epochs, cfg.seed);
     drop(lex_rows);
 
+    stage("joiner statistics");
+    let stats = train
+        .par_chunks(256)
+        .map(|chunk| {
+            let mut s = JoinStats::default();
+            for ex in chunk {
+                s.add(&ex.clean);
+            }
+            s
+        })
+        .reduce(JoinStats::default, JoinStats::merge);
     stage("token rows");
     let lex_fn = |b: &[u32]| lexical.score(b);
     let docs: Vec<DocRows> = dev
         .par_iter()
         .map_init(Analysis::default, |a, ex| {
-            a.run(&ex.text, Some(&lex_fn), |_, _| {});
+            a.run(&ex.text, Some(&lex_fn), Some(&stats), |_, _| {});
             let mut x = [0f32; DENSE_DIM];
             let mut cand = Vec::new();
             for i in 0..a.info.len() {
@@ -180,17 +187,6 @@ pub fn fit(train: &[Example], dev: &[Example], cfg: &Config, stage: &(dyn Fn(&st
     }
     drop(docs);
 
-    stage("joiner statistics");
-    let stats = train
-        .par_chunks(256)
-        .map(|chunk| {
-            let mut s = JoinStats::default();
-            for ex in chunk {
-                s.add(&ex.clean);
-            }
-            s
-        })
-        .reduce(JoinStats::default, JoinStats::merge);
     // Examples come from the train documents themselves, each seen with its
     // own counts left out of the tables, as an unseen article would be.
     let step = (train.len() / cfg.join_docs.max(1)).max(1);
@@ -221,7 +217,7 @@ pub fn fit(train: &[Example], dev: &[Example], cfg: &Config, stage: &(dyn Fn(&st
     let joiner = Joiner { stats, model: jmodel };
 
     let mut model = Model {
-        threshold: 0.5,
+        thresholds: vec![0.5; REGIMES],
         lexical,
         tokens: stages,
         joiner,
@@ -236,9 +232,9 @@ pub fn fit(train: &[Example], dev: &[Example], cfg: &Config, stage: &(dyn Fn(&st
     let right = held.iter().filter(|e| model.joiner.closes_up(&e.left, &e.right, e.local) == e.closes_up).count();
     report.join_accuracy = right as f64 / held.len().max(1) as f64;
 
-    stage("threshold");
+    stage("thresholds");
     let grid: Vec<f32> = (1..=99).map(|i| i as f32 / 100.0).collect();
-    let counts: Vec<(Vec<bool>, bool)> = dev
+    let counts: Vec<(Vec<bool>, bool, usize)> = dev
         .par_iter()
         .map_init(
             || (Analysis::default(), Vec::new(), Vec::new()),
@@ -248,28 +244,32 @@ pub fn fit(train: &[Example], dev: &[Example], cfg: &Config, stage: &(dyn Fn(&st
                     .iter()
                     .map(|&t| {
                         let spans: Vec<Span> = restore::spans(&ex.text, &a.tok, probs, t, &model.joiner);
-                        let cleaned = crate::restore::Cleaned::from_spans(&ex.text, spans);
-                        cleaned.text == ex.clean
+                        crate::restore::Cleaned::from_spans(&ex.text, spans).text == ex.clean
                     })
                     .collect();
-                (ok, ex.injected())
+                (ok, ex.injected(), Regime::of(&a.stats) as usize)
             },
         )
         .collect();
-    let n_inj = counts.iter().filter(|c| c.1).count().max(1) as f64;
-    let n_clean = counts.iter().filter(|c| !c.1).count().max(1) as f64;
-    let mut best = (f64::MIN, 0.5f32);
-    for (k, &t) in grid.iter().enumerate() {
-        let inj = counts.iter().filter(|c| c.1 && c.0[k]).count() as f64 / n_inj;
-        let cln = counts.iter().filter(|c| !c.1 && c.0[k]).count() as f64 / n_clean;
-        report.grid.push((t, inj, cln));
-        // Meet the clean pass-through bar first, then restore the most.
-        let score = inj + if cln >= cfg.min_clean_pass { 10.0 } else { 10.0 * cln };
-        if score > best.0 {
-            best = (score, t);
+    for r in 0..REGIMES {
+        let mine: Vec<&(Vec<bool>, bool, usize)> = counts.iter().filter(|c| c.2 == r).collect();
+        let n_inj = mine.iter().filter(|c| c.1).count().max(1) as f64;
+        let n_clean = mine.iter().filter(|c| !c.1).count().max(1) as f64;
+        let mut best = (f64::MIN, 0.5f32);
+        let mut grid_r = Vec::new();
+        for (k, &t) in grid.iter().enumerate() {
+            let inj = mine.iter().filter(|c| c.1 && c.0[k]).count() as f64 / n_inj;
+            let cln = mine.iter().filter(|c| !c.1 && c.0[k]).count() as f64 / n_clean;
+            grid_r.push((t, inj, cln));
+            // Meet the clean pass-through bar first, then restore the most.
+            let score = inj + if cln >= cfg.min_clean_pass { 10.0 } else { 10.0 * cln };
+            if score > best.0 {
+                best = (score, t);
+            }
         }
+        model.thresholds[r] = best.1;
+        report.grid.push(grid_r);
     }
-    model.threshold = best.1;
-    report.threshold = best.1;
+    report.thresholds = model.thresholds.clone();
     Ok((model, report))
 }

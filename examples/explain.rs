@@ -1,0 +1,42 @@
+//! Shows how a model scores the tokens of labeled documents: for each
+//! candidate token, its reading class, lexical score, probability and gold
+//! label. Usage: explain MODEL CSV SLICE_PREFIX [MAX_DOCS] [--only-errors]
+use spamsplice::features::{Analysis, Regime};
+fn main() -> Result<(), Box<dyn std::error::Error>> {
+    let a: Vec<String> = std::env::args().collect();
+    let det = spamsplice::Detector::load(&a[1])?;
+    let data = spamsplice::labeled::read_csv(std::path::Path::new(&a[2]))?;
+    let max: usize = a.get(4).and_then(|s| s.parse().ok()).unwrap_or(5);
+    let only_err = a.iter().any(|s| s == "--only-errors");
+    let m = det.model();
+    let (mut an, mut probs, mut z1) = (Analysis::default(), Vec::new(), Vec::new());
+    let mut shown = 0;
+    for ex in data.iter().filter(|e| e.slice.starts_with(&a[3])) {
+        m.score_tokens(&ex.text, &mut an, &mut probs, &mut z1);
+        let r = Regime::of(&an.stats) as usize;
+        let t = m.thresholds[r];
+        let errs: Vec<usize> = (0..an.info.len())
+            .filter(|&i| an.info[i].candidate && ((probs[i] >= t) != ex.inside(an.tok.tokens[i].start)))
+            .collect();
+        if only_err && errs.is_empty() {
+            continue;
+        }
+        shown += 1;
+        if shown > max {
+            break;
+        }
+        println!("== {} {} regime {r} thr {t:.2} stats {:?}", ex.id, ex.slice, an.stats);
+        for i in 0..an.info.len() {
+            let inf = &an.info[i];
+            let gold = ex.inside(an.tok.tokens[i].start);
+            if !inf.candidate || (!gold && probs[i] < 0.05 && !errs.contains(&i)) {
+                continue;
+            }
+            let tk = an.tok.tokens[i];
+            let s = &ex.text[tk.start..tk.end];
+            let mark = if errs.contains(&i) { "  <-- ERROR" } else { "" };
+            println!("  {:>3} {:<28} class {} lex {:>6.2} z1 {:>6.2} p {:.3} gold {}{mark}", i, s, inf.class, inf.lex, z1[i], probs[i], gold as u8);
+        }
+    }
+    Ok(())
+}
