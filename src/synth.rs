@@ -296,17 +296,19 @@ pub fn read_corpus(path: &Path) -> Result<Vec<SourceDoc>> {
 
 /// The hand-written gambling-news paragraphs of `data/negatives/`, each
 /// an "article" with its own split: per language, ordered by a stable hash,
-/// the last one goes to test, the one before to dev, the rest to train.
+/// the first 70% go to train, the next 15% to dev, the rest to test (at
+/// least one each), so dev and test measure paragraphs training never saw.
 pub fn negatives() -> Vec<SourceDoc> {
     let mut out = Vec::new();
     for (lang, text) in NEGATIVES {
         let mut paras: Vec<&str> = text.split("\n\n").map(str::trim).filter(|p| !p.is_empty() && !p.starts_with('#')).collect();
         paras.sort_by_key(|p| stable_hash(p.as_bytes()));
         let n = paras.len();
+        let held = (n * 15 / 100).max(1);
         for (r, p) in paras.into_iter().enumerate() {
-            let split = if r + 1 == n {
+            let split = if r + held >= n {
                 Split::Test
-            } else if r + 2 == n {
+            } else if r + 2 * held >= n {
                 Split::Dev
             } else {
                 Split::Train
