@@ -27,7 +27,7 @@ if [ ! -x "$VENV/bin/python" ]; then
   "${PYTHON:-python3}" -m venv "$VENV"
 fi
 step "test dependencies"
-"$VENV/bin/python" -m pip install -q --disable-pip-version-check "maturin>=1.5,<2" "pytest>=7" "datatrove>=0.4" "pyspark>=3.5"
+"$VENV/bin/python" -m pip install -q --disable-pip-version-check "maturin>=1.5,<2" "pytest>=7" "datatrove>=0.4" orjson "pyspark>=3.5"
 
 step "building the wheel"
 mkdir -p "$WHEELS"

@@ -34,6 +34,11 @@ through ``--py-files``). The default model is inside the wheel; a model file of
 your own must be readable at the same path on every executor (or pass it with
 ``--files model.bin`` and ``model_path=SparkFiles.get("model.bin")``).
 
+**spark-submit**: :func:`main` is a complete job (``python/examples/spark_job.py`` in
+the repository calls it)::
+
+    spark-submit --master local[2] spark_job.py 'in/*.jsonl' out [--field text] [--model PATH]
+
 Each Spark task cleans with ``threads=1`` by default: Spark already runs one
 task per core. Raise it together with ``spark.task.cpus``.
 """
@@ -46,7 +51,7 @@ from typing import Any, Iterable, Iterator, List, Optional
 
 from . import Detector
 
-__all__ = ["clean_jsonl_partition", "clean_rows_partition", "clean_dataframe", "get_detector"]
+__all__ = ["clean_jsonl_partition", "clean_rows_partition", "clean_dataframe", "get_detector", "main"]
 
 
 @lru_cache(maxsize=4)
@@ -235,3 +240,53 @@ def clean_dataframe(
         threads=threads,
     )
     return df.sparkSession.createDataFrame(df.rdd.mapPartitions(fn), schema)
+
+
+def main(argv: Optional[List[str]] = None) -> int:
+    """A spark-submit job: JSONL files in, the cleaned records as JSONL part files out."""
+    import argparse
+
+    ap = argparse.ArgumentParser(
+        prog="spark_job.py",
+        description="Clean JSONL records with spamsplice on Spark (mapPartitions, one Detector per partition).",
+    )
+    ap.add_argument("input", help="JSONL path(s) or glob Spark can read (file://, hdfs://, s3a://; .gz works)")
+    ap.add_argument("output", help="output folder (must not exist): part-NNNNN files, in input order")
+    ap.add_argument("--field", default="text", help="the string to clean; a dotted path reaches into objects")
+    ap.add_argument("--model", help="model file, readable on every executor (default: the embedded model)")
+    ap.add_argument("--threshold", type=float, help="one token threshold instead of the model's")
+    ap.add_argument("--spans-field", help="add this key with the removed spans [[start, end, score], ...]")
+    ap.add_argument("--on-error", choices=["fail", "pass", "skip"], default="fail", help="bad lines (default fail)")
+    ap.add_argument("--partitions", type=int, help="minimum number of partitions to read into")
+    ap.add_argument("--threads", type=int, default=1, help="native threads per task (default 1)")
+    ap.add_argument("--gzip", action="store_true", help="write gzip-compressed part files")
+    args = ap.parse_args(argv)
+
+    from functools import partial
+
+    from pyspark.sql import SparkSession
+
+    spark = SparkSession.builder.appName("spamsplice").getOrCreate()
+    try:
+        sc = spark.sparkContext
+        lines = sc.textFile(args.input, args.partitions) if args.partitions else sc.textFile(args.input)
+        stage = partial(
+            clean_jsonl_partition,
+            field=args.field,
+            model_path=args.model,
+            threshold=args.threshold,
+            spans_field=args.spans_field,
+            threads=args.threads,
+            on_error=args.on_error,
+        )
+        codec = "org.apache.hadoop.io.compress.GzipCodec" if args.gzip else None
+        lines.mapPartitions(stage).saveAsTextFile(args.output, codec)
+    finally:
+        spark.stop()
+    return 0
+
+
+if __name__ == "__main__":
+    import sys
+
+    sys.exit(main())

@@ -38,6 +38,11 @@ def run_pipeline(tmp: Path, jsonl_dir: Path, step: SpamspliceFilter, tasks: int)
     return docs, stats
 
 
+def total(stat) -> int:
+    # datatrove writes a plain count as an int, other stats as {"total": ..., "mean": ...}
+    return stat if isinstance(stat, (int, float)) else stat["total"]
+
+
 def step_stats(stats, step_name: str) -> dict:
     for s in stats:
         if s["name"] == step_name:
@@ -50,10 +55,13 @@ def test_pipeline_output_equals_cli(tmp_path, jsonl_dir, model_path, records, cl
     step = SpamspliceFilter(model_path=model_path, batch_size=4)
     docs, stats = run_pipeline(tmp_path, jsonl_dir, step, tasks)
 
-    # every document is kept, and its text is what the CLI writes
+    # every document is kept (datatrove's reader itself skips empty texts),
+    # and its text is what the CLI writes
+    records = [r for r in records if r["text"]]
     assert set(docs) == {r["id"] for r in records}
     for r in records:
-        assert docs[r["id"]]["text"] == cli_output["by_id"][r["id"]]["text"], r["id"]
+        # (datatrove's writer leaves out a text that cleaning emptied)
+        assert docs[r["id"]].get("text", "") == cli_output["by_id"][r["id"]]["text"], r["id"]
 
     # the removed spans are in the metadata, as the CLI's dolma attributes
     n_spans = n_changed = 0
@@ -69,10 +77,10 @@ def test_pipeline_output_equals_cli(tmp_path, jsonl_dir, model_path, records, cl
 
     # and counted in datatrove's stats
     s = step_stats(stats, str(step))
-    assert s["total"]["total"] == len(records)
-    assert s["documents_changed"]["total"] == n_changed
-    assert s["spans_removed"]["total"] == n_spans
-    assert s["chars_removed"]["total"] == sum(
+    assert total(s["total"]) == len(records)
+    assert total(s["documents_changed"]) == n_changed
+    assert total(s["spans_removed"]) == n_spans
+    assert total(s["chars_removed"]) == sum(
         len(r["text"]) - len(cli_output["by_id"][r["id"]]["text"]) for r in records
     )
 

@@ -36,16 +36,26 @@ def spark(tmp_path_factory):
     # the workers must run this interpreter, where the wheel is installed
     os.environ["PYSPARK_PYTHON"] = sys.executable
     os.environ["PYSPARK_DRIVER_PYTHON"] = sys.executable
+    # loopback only
+    os.environ["SPARK_LOCAL_IP"] = "127.0.0.1"
+    # Spark's Python workers start as `python -m pyspark.daemon` in the JVM's
+    # working directory: from python/ the source folder spamsplice/ (no
+    # native module) would shadow the installed wheel, so start elsewhere.
+    cwd = os.getcwd()
+    os.chdir(tmp_path_factory.mktemp("spark-cwd"))
     session = (
         SparkSession.builder.master("local[2]")
         .appName("spamsplice-test")
         .config("spark.ui.enabled", "false")
+        .config("spark.driver.host", "127.0.0.1")
+        .config("spark.driver.bindAddress", "127.0.0.1")
         .config("spark.sql.shuffle.partitions", "2")
         .config("spark.driver.memory", "1g")
         .config("spark.local.dir", str(tmp_path_factory.mktemp("spark-local")))
         .getOrCreate()
     )
     session.sparkContext.setLogLevel("ERROR")
+    os.chdir(cwd)
     yield session
     session.stop()
 
@@ -103,3 +113,30 @@ def test_bad_lines(model_path):
     assert list(stage(['{"text": "a \\ud800 b"}', '{"text": "ok"}'], on_error="skip")) == ['{"text": "ok"}']
     nested = list(stage(['{"meta": {"body": "plain"}, "x": 1}'], field="meta.body"))
     assert json.loads(nested[0]) == {"meta": {"body": "plain"}, "x": 1}
+
+
+def test_spark_submit_job(tmp_path, jsonl_dir, model_path, cli_output):
+    # the README's cluster recipe, run in local mode: spark-submit + the job script
+    import pyspark
+    from pathlib import Path
+
+    submit = Path(pyspark.__file__).parent / "bin" / "spark-submit"
+    job = Path(__file__).resolve().parents[1] / "examples" / "spark_job.py"
+    out = tmp_path / "out"
+    env = dict(os.environ, PYSPARK_PYTHON=sys.executable, PYSPARK_DRIVER_PYTHON=sys.executable, SPARK_LOCAL_IP="127.0.0.1")
+    (tmp_path / "cwd").mkdir()
+    p = subprocess.run(
+        [
+            str(submit), "--master", "local[2]", "--conf", "spark.ui.enabled=false",
+            "--conf", f"spark.local.dir={tmp_path / 'local'}",
+            str(job), str(jsonl_dir / "*.jsonl"), str(out), "--model", model_path, "--partitions", "2", "--gzip",
+        ],
+        env=env, cwd=tmp_path / "cwd", capture_output=True, text=True,
+    )
+    assert p.returncode == 0, p.stderr[-3000:]
+    import gzip
+
+    got = []
+    for f in sorted(out.glob("part-*.gz")):
+        got += [json.loads(ln) for ln in gzip.open(f, "rt", encoding="utf-8").read().splitlines()]
+    assert got == cli_output["records"]
