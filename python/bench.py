@@ -1,7 +1,7 @@
 #!/usr/bin/env python3
 """Speed of the Python path beside the CLI, in one run.
 
-    python python/bench.py [--size-mb 20] [--reps 3] [--threads 0] [--cli PATH] [--model PATH]
+    python python/bench.py [--size-mb 30] [--reps 3] [--threads 0] [--cli PATH] [--model PATH]
 
 Builds two bench sets at run time from ../shared/corpora (never committed):
 English news (bbc_news_en) and Korean news (ko_kmou_news), each repeated to
@@ -31,6 +31,10 @@ import subprocess
 import sys
 import time
 from pathlib import Path
+
+# import the installed wheel, not the source folder spamsplice/ beside this file
+HERE = Path(__file__).resolve().parent
+sys.path[:] = [p for p in sys.path if Path(p or ".").resolve() != HERE]
 
 REPO = Path(__file__).resolve().parents[1]
 SHARED = Path(os.environ.get("SPAMSPLICE_SHARED", REPO.parent / "shared"))
@@ -116,7 +120,7 @@ def run_e2e(det, path: Path, threads: int, batch: int) -> float:
 
 def main() -> int:
     ap = argparse.ArgumentParser(description=__doc__.split("\n")[1])
-    ap.add_argument("--size-mb", type=int, default=20, help="size of each bench set (default 20)")
+    ap.add_argument("--size-mb", type=int, default=30, help="size of each bench set (default 30)")
     ap.add_argument("--reps", type=int, default=3, help="best of this many runs (default 3)")
     ap.add_argument("--threads", type=int, default=0, help="threads for both sides; 0 = one per core")
     ap.add_argument("--batch", type=int, default=4096, help="documents per clean_batch call (default 4096)")
