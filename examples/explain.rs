@@ -9,12 +9,13 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
     let max: usize = a.get(4).and_then(|s| s.parse().ok()).unwrap_or(5);
     let only_err = a.iter().any(|s| s == "--only-errors");
     let m = det.model();
-    let (mut an, mut probs, mut z1) = (Analysis::default(), Vec::new(), Vec::new());
+    let (mut an, mut probs, mut z1, mut groups) = (Analysis::default(), Vec::new(), Vec::new(), Vec::new());
     let mut shown = 0;
     for ex in data.iter().filter(|e| e.slice.starts_with(&a[3])) {
-        m.score_tokens(&ex.text, &mut an, &mut probs, &mut z1);
+        m.score_tokens(&ex.text, &mut an, &mut probs, &mut z1, &mut groups);
         let r = Regime::of(&an.stats) as usize;
-        let t = m.thresholds[r];
+        let t = 0.5;
+        spamsplice::model::Model::center(&mut probs, &groups, &m.thresholds);
         let errs: Vec<usize> = (0..an.info.len())
             .filter(|&i| an.info[i].candidate && ((probs[i] >= t) != ex.inside(an.tok.tokens[i].start)))
             .collect();
@@ -35,7 +36,7 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
             let tk = an.tok.tokens[i];
             let s = &ex.text[tk.start..tk.end];
             let mark = if errs.contains(&i) { "  <-- ERROR" } else { "" };
-            println!("  {:>3} {:<28} class {} lex {:>6.2} z1 {:>6.2} p {:.3} gold {}{mark}", i, s, inf.class, inf.lex, z1[i], probs[i], gold as u8);
+            println!("  {:>3} {:<28} g {} class {} lex {:>6.2} z1 {:>6.2} p {:.3} gold {}{mark}", i, s, groups[i], inf.class, inf.lex, z1[i], probs[i], gold as u8);
         }
     }
     Ok(())

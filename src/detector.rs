@@ -51,14 +51,16 @@ impl Detector {
         &self.model
     }
 
-    /// The span score above which a span is removed.
-    pub fn threshold(&self) -> f32 {
-        self.model.threshold
+    /// The token probabilities above which tokens are removed, one per
+    /// document regime (foreign host, Korean, Korean mojibake).
+    pub fn thresholds(&self) -> &[f32] {
+        &self.model.thresholds
     }
 
-    /// Overrides the threshold chosen on the dev set at training time.
+    /// Overrides the thresholds chosen on the dev set at training time with
+    /// one value for every regime.
     pub fn set_threshold(&mut self, t: f32) {
-        self.model.threshold = t;
+        self.model.thresholds.iter_mut().for_each(|x| *x = t);
     }
 
     /// Cleans one document. Never panics; a document with nothing flagged

@@ -102,8 +102,9 @@ pub const DENSE_NAMES: &[&str] = &[
     "ln_stem1_count",
     "ln_stem2_count",
     "spaced_run",
+    "cut_remainder",
 ];
-pub const DENSE_DIM: usize = 47;
+pub const DENSE_DIM: usize = 48;
 
 /// Per-token facts gathered once per document.
 #[derive(Debug, Clone, Copy, Default)]
@@ -127,6 +128,9 @@ pub struct TokenInfo {
     pub word_counts: [f32; 3],
     /// Part of a run of four or more one-char tokens (`W W W . S S H 9 9 6`).
     pub spaced: bool,
+    /// Maybe the rest of a word the injection cut (`restorin\nF g`): the
+    /// second token of a line whose previous line ends mid-word.
+    pub cut_remainder: bool,
     /// Lexical logit; 0 for tokens the lexical scorer was not run on.
     pub lex: f32,
     /// True when the token is a candidate for removal.
@@ -154,6 +158,19 @@ pub enum Regime {
 
 pub const REGIMES: usize = 3;
 
+/// Which token model judges a token. A token written differently from its
+/// document (Hangul mojibake in Korean text, raw Hangul in mojibake text,
+/// any Hangul in a foreign host) is judged by the foreign model, whatever
+/// the document; a token written like its document by its regime's model.
+pub fn group(regime: Regime, info: &TokenInfo, st: &DocStats) -> usize {
+    let hangulish = info.class == 1 || info.class == 2;
+    if regime == Regime::Foreign || (hangulish && info.class != st.main_class) {
+        Regime::Foreign as usize
+    } else {
+        regime as usize
+    }
+}
+
 impl Regime {
     pub fn of(st: &DocStats) -> Regime {
         if st.raw_hangul >= 0.2 && st.raw_hangul >= st.mojibake {
@@ -169,8 +186,19 @@ impl Regime {
 /// Features of the second stage: a token's own first-stage logit and its
 /// neighbours' first-stage probabilities, so a run of spam pulls in a
 /// domain or a weak word beside it.
-pub const STAGE2_NAMES: &[&str] = &["z1", "p1_left", "p1_right", "p1_left2", "p1_right2", "z1_x_ascii", "p1_nb_x_ascii"];
-pub const STAGE2_DIM: usize = 7;
+pub const STAGE2_NAMES: &[&str] = &[
+    "z1",
+    "p1_left",
+    "p1_right",
+    "p1_left2",
+    "p1_right2",
+    "z1_x_ascii",
+    "p1_nb_x_ascii",
+    "p1_nb_x_domain",
+    "p1_nb_x_cut_remainder",
+    "p1_nb_x_spaced",
+];
+pub const STAGE2_DIM: usize = 10;
 
 /// Builds the second-stage features of token `i` from first-stage logits
 /// `z1` (non-candidates hold `f32::NEG_INFINITY`).
@@ -202,7 +230,21 @@ pub fn stage2(tok: &[Token], info: &[TokenInfo], z1: &[f32], i: usize) -> [f32; 
     let (pl, pr) = (left.map_or(0.0, p), right.map_or(0.0, p));
     let ascii = if info[i].ascii { 1.0 } else { 0.0 };
     let z = z1[i].max(-30.0);
-    [z, pl, pr, left2.map_or(0.0, p), right2.map_or(0.0, p), z * ascii, pl.max(pr) * ascii]
+    let nb = pl.max(pr);
+    let f = |x: bool| if x { nb } else { 0.0 };
+    let me = &info[i];
+    [
+        z,
+        pl,
+        pr,
+        left2.map_or(0.0, p),
+        right2.map_or(0.0, p),
+        z * ascii,
+        nb * ascii,
+        f(me.domain_like),
+        f(me.cut_remainder),
+        f(me.spaced),
+    ]
 }
 
 /// Document-level shares over its tokens.
@@ -324,6 +366,17 @@ impl Analysis {
             main_class,
         };
         self.mark_spaced_runs(doc);
+        for li in 1..self.tok.lines.len() {
+            let (prev, line) = (self.tok.lines[li - 1], self.tok.lines[li]);
+            let open = doc[prev.start..prev.end]
+                .trim_end_matches(crate::tokens::is_space_char)
+                .chars()
+                .last()
+                .is_some_and(|c| c.is_alphanumeric());
+            if open && line.n_tokens >= 2 {
+                self.info[line.first_token as usize + 1].cut_remainder = true;
+            }
+        }
         // Candidates: non-ASCII tokens, and ASCII tokens touching one on the
         // same line (a domain after a fragment belongs to it), or in a spaced
         // run that does.
@@ -467,6 +520,7 @@ impl Analysis {
             info.word_counts[1],
             info.word_counts[2],
             b(info.spaced),
+            b(info.cut_remainder),
         ];
     }
 }

@@ -20,7 +20,7 @@ use crate::features::{self, Analysis, Regime, DENSE_DIM, LEX_SIZE, REGIMES, STAG
 use crate::restore::{self, Joiner, Span};
 
 pub const MAGIC: &[u8; 16] = b"SPAMSPLICE-MODEL";
-pub const FORMAT_VERSION: u32 = 1;
+pub const FORMAT_VERSION: u32 = 2;
 
 /// A linear model over hashed sparse features.
 #[derive(Debug, Clone, Serialize, Deserialize)]
@@ -187,8 +187,17 @@ pub struct Model {
     pub meta: Meta,
 }
 
+/// Per-thread buffers reused across documents.
+#[derive(Debug, Default)]
+pub struct Scratch {
+    pub analysis: Analysis,
+    pub probs: Vec<f32>,
+    pub z1: Vec<f32>,
+    pub groups: Vec<u8>,
+}
+
 thread_local! {
-    static ANALYSIS: RefCell<(Analysis, Vec<f32>, Vec<f32>)> = RefCell::new(Default::default());
+    static ANALYSIS: RefCell<Scratch> = RefCell::new(Scratch::default());
 }
 
 impl Model {
@@ -258,9 +267,10 @@ impl Model {
         Ok(())
     }
 
-    /// Scores every token of `doc` into `probs` (0 for non-candidates);
-    /// `a` keeps the analysis for the restorer, `z1` is scratch.
-    pub fn score_tokens(&self, doc: &str, a: &mut Analysis, probs: &mut Vec<f32>, z1: &mut Vec<f32>) {
+    /// Scores every token of `doc` into `probs` (0 for non-candidates) and
+    /// the model group that judged it into `groups`; `a` keeps the analysis
+    /// for the restorer, `z1` is scratch.
+    pub fn score_tokens(&self, doc: &str, a: &mut Analysis, probs: &mut Vec<f32>, z1: &mut Vec<f32>, groups: &mut Vec<u8>) {
         let lex = |b: &[u32]| self.lexical.score(b);
         a.run(doc, Some(&lex), Some(&self.joiner.stats), |_, _| {});
         let n = a.info.len();
@@ -268,18 +278,29 @@ impl Model {
         probs.resize(n, 0.0);
         z1.clear();
         z1.resize(n, f32::NEG_INFINITY);
-        let stages = &self.tokens[Regime::of(&a.stats) as usize];
+        groups.clear();
+        let regime = Regime::of(&a.stats);
+        groups.extend(a.info.iter().map(|inf| features::group(regime, inf, &a.stats) as u8));
         let mut x = [0f32; DENSE_DIM];
         for i in 0..n {
             if a.info[i].candidate {
                 a.dense(doc, i, &mut x);
-                z1[i] = stages.first.logit(&x);
+                z1[i] = self.tokens[groups[i] as usize].first.logit(&x);
             }
         }
         for i in 0..n {
             if a.info[i].candidate {
-                probs[i] = stages.second.prob(&features::stage2(&a.tok.tokens, &a.info, z1, i));
+                let second = &self.tokens[groups[i] as usize].second;
+                probs[i] = second.prob(&features::stage2(&a.tok.tokens, &a.info, z1, i));
             }
+        }
+    }
+
+    /// Shifts each probability by its group's threshold so that one cut at
+    /// 0.5 applies every group's own threshold.
+    pub fn center(probs: &mut [f32], groups: &[u8], thresholds: &[f32]) {
+        for (p, &g) in probs.iter_mut().zip(groups) {
+            *p = *p - thresholds[g as usize] + 0.5;
         }
     }
 
@@ -291,10 +312,10 @@ impl Model {
         }
         ANALYSIS.with(|cell| {
             let mut guard = cell.borrow_mut();
-            let (a, probs, z1) = &mut *guard;
-            self.score_tokens(doc, a, probs, z1);
-            let t = self.thresholds[Regime::of(&a.stats) as usize];
-            restore::spans(doc, &a.tok, probs, t, &self.joiner)
+            let Scratch { analysis: a, probs, z1, groups } = &mut *guard;
+            self.score_tokens(doc, a, probs, z1, groups);
+            Model::center(probs, groups, &self.thresholds);
+            restore::spans(doc, &a.tok, probs, 0.5, &self.joiner)
         })
     }
 }

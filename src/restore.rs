@@ -208,7 +208,7 @@ pub const EDGE_BITS: u32 = 18;
 #[derive(Debug, Clone, Serialize, Deserialize)]
 pub struct JoinStats {
     /// Indexed by the `T_*` constants.
-    pub tables: [Vec<u32>; 7],
+    pub tables: [Vec<u32>; 8],
 }
 
 pub const T_WORDS: usize = 0;
@@ -218,6 +218,15 @@ pub const T_END_AT: usize = 3;
 pub const T_END_MID: usize = 4;
 pub const T_START_AT: usize = 5;
 pub const T_START_MID: usize = 6;
+/// Adjacent word pairs (`two girls`), keyed by both words.
+pub const T_BIGRAM: usize = 7;
+
+/// The bigram key of two words (each as [`word_key`] normalizes it).
+fn bigram_key(a: &str, b: &str) -> u32 {
+    let ka = word_key(a);
+    let kb = word_key(b);
+    (ka.wrapping_mul(0x9E37_79B1) ^ kb.rotate_left(13)).wrapping_mul(0x85EB_CA6B) >> (32 - WORD_BITS)
+}
 
 #[inline]
 fn fnv(seed: u32, chars: impl Iterator<Item = char>) -> u32 {
@@ -246,7 +255,7 @@ fn edge_key(k: usize, left: &[char], right: &[char]) -> u32 {
 impl Default for JoinStats {
     fn default() -> Self {
         let e = || vec![0; 1 << EDGE_BITS];
-        JoinStats { tables: [vec![0; 1 << WORD_BITS], e(), e(), e(), e(), e(), e()] }
+        JoinStats { tables: [vec![0; 1 << WORD_BITS], e(), e(), e(), e(), e(), e(), vec![0; 1 << WORD_BITS]] }
     }
 }
 
@@ -288,6 +297,7 @@ fn visit(doc: &str, mut f: impl FnMut(usize, u32)) {
     let mut prev: Vec<char> = Vec::new();
     for line in doc.split('\n') {
         let mut prev_end: Option<usize> = None;
+        let mut prev_tok: &str = "";
         prev.clear();
         let mut pos = 0;
         for tok in line.split(|c: char| c.is_ascii() && is_space(c as u8)) {
@@ -297,6 +307,10 @@ fn visit(doc: &str, mut f: impl FnMut(usize, u32)) {
                 continue;
             }
             f(T_WORDS, word_key(tok));
+            if !prev_tok.is_empty() {
+                f(T_BIGRAM, bigram_key(prev_tok, tok));
+            }
+            prev_tok = tok;
             for part in tok.split('-').filter(|p| !p.is_empty()) {
                 if part.len() < tok.len() {
                     f(T_WORDS, word_key(part));
@@ -389,8 +403,10 @@ pub const JOIN_NAMES: &[&str] = &[
     "ln_doc_joined",
     "ln_doc_spaced",
     "doc_joined_minus_spaced",
+    "ln_bigram",
+    "joined_minus_bigram",
 ];
-pub const JOIN_DIM: usize = 35;
+pub const JOIN_DIM: usize = 37;
 
 /// How often the document itself writes the two sides joined (`eBay`) and
 /// apart (`한 번`): articles repeat their names and their spacing.
@@ -454,7 +470,10 @@ impl Joiner {
             return Err("its joiner features differ from this build's (retrain the model)".into());
         }
         let t = &self.stats.tables;
-        if t[T_WORDS].len() != 1 << WORD_BITS || t[1..].iter().any(|v| v.len() != 1 << EDGE_BITS) {
+        if t[T_WORDS].len() != 1 << WORD_BITS
+            || t[T_BIGRAM].len() != 1 << WORD_BITS
+            || t[1..T_BIGRAM].iter().any(|v| v.len() != 1 << EDGE_BITS)
+        {
             return Err("joiner tables have the wrong size".into());
         }
         Ok(())
@@ -508,6 +527,7 @@ impl Joiner {
         }
         let (wl, wr, wj) = (w(lw), w(rw), w(&joined));
         let (dj, ds) = (ln(local.joined), ln(local.spaced));
+        let bg = ln(get(T_BIGRAM, bigram_key(lw, rw)));
         [
             wl,
             wr,
@@ -544,6 +564,8 @@ impl Joiner {
             dj,
             ds,
             dj - ds,
+            bg,
+            wj - bg,
         ]
     }
 

@@ -64,10 +64,10 @@ pub struct Report {
 
 /// One dev document's candidate tokens, kept for the second stage.
 struct DocRows {
-    regime: usize,
     tokens: Vec<Token>,
     info: Vec<TokenInfo>,
-    cand: Vec<(usize, [f32; DENSE_DIM], bool)>,
+    /// (token index, features, gold, model group)
+    cand: Vec<(usize, [f32; DENSE_DIM], bool, usize)>,
 }
 
 /// Keeps every positive row and a seeded sample of negatives, `cap` rows at most.
@@ -94,6 +94,12 @@ fn subsample(rows: Vec<(Vec<f32>, bool)>, cap: usize, seed: u64) -> (Vec<Vec<f32
         }
     }
     (x, y)
+}
+
+/// The first-stage model of group `g` while fitting group `r`: groups fitted
+/// earlier are final; later ones are not fitted yet, so `r`'s stands in.
+fn stages_so_far<'a>(stages: &'a [TokenStages], current: &'a Linear, _r: usize, g: usize) -> &'a Linear {
+    stages.get(g).map_or(current, |s| &s.first)
 }
 
 /// Fits with linfa, or, for a regime the data never shows spam in, a model
@@ -150,35 +156,39 @@ pub fn fit(train: &[Example], dev: &[Example], cfg: &Config, stage: &(dyn Fn(&st
             a.run(&ex.text, Some(&lex_fn), Some(&stats), |_, _| {});
             let mut x = [0f32; DENSE_DIM];
             let mut cand = Vec::new();
+            let regime = Regime::of(&a.stats);
             for i in 0..a.info.len() {
                 if a.info[i].candidate {
                     a.dense(&ex.text, i, &mut x);
-                    cand.push((i, x, ex.inside(a.tok.tokens[i].start)));
+                    let g = features::group(regime, &a.info[i], &a.stats);
+                    cand.push((i, x, ex.inside(a.tok.tokens[i].start), g));
                 }
             }
-            DocRows { regime: Regime::of(&a.stats) as usize, tokens: a.tok.tokens.clone(), info: a.info.clone(), cand }
+            DocRows { tokens: a.tok.tokens.clone(), info: a.info.clone(), cand }
         })
         .collect();
     let mut stages = Vec::with_capacity(REGIMES);
     for r in 0..REGIMES {
         stage(&format!("token model, regime {r} (linfa)"));
-        let rows: Vec<(Vec<f32>, bool)> = docs
-            .iter()
-            .filter(|d| d.regime == r)
-            .flat_map(|d| d.cand.iter().map(|c| (c.1.to_vec(), c.2)))
-            .collect();
+        let rows: Vec<(Vec<f32>, bool)> =
+            docs.iter().flat_map(|d| d.cand.iter().filter(|c| c.3 == r).map(|c| (c.1.to_vec(), c.2))).collect();
         let (x, y) = subsample(rows, cfg.max_dense_rows, cfg.seed ^ r as u64);
         report.dense_rows += x.len();
         let first = fit_or_constant(DENSE_NAMES, &x, &y, cfg)?;
+        // Stage two sees the first stage of every token's own group.
         let rows2: Vec<(Vec<f32>, bool)> = docs
             .iter()
-            .filter(|d| d.regime == r)
+            .filter(|d| d.cand.iter().any(|c| c.3 == r))
             .flat_map(|d| {
                 let mut z1 = vec![f32::NEG_INFINITY; d.tokens.len()];
                 for c in &d.cand {
-                    z1[c.0] = first.logit(&c.1);
+                    z1[c.0] = if c.3 == r { first.logit(&c.1) } else { stages_so_far(&stages, &first, r, c.3).logit(&c.1) };
                 }
-                d.cand.iter().map(move |c| (features::stage2(&d.tokens, &d.info, &z1, c.0).to_vec(), c.2)).collect::<Vec<_>>()
+                d.cand
+                    .iter()
+                    .filter(|c| c.3 == r)
+                    .map(move |c| (features::stage2(&d.tokens, &d.info, &z1, c.0).to_vec(), c.2))
+                    .collect::<Vec<_>>()
             })
             .collect();
         let (x2, y2) = subsample(rows2, cfg.max_dense_rows, cfg.seed ^ 0x20 ^ r as u64);
@@ -233,43 +243,65 @@ pub fn fit(train: &[Example], dev: &[Example], cfg: &Config, stage: &(dyn Fn(&st
     report.join_accuracy = right as f64 / held.len().max(1) as f64;
 
     stage("thresholds");
-    let grid: Vec<f32> = (1..=99).map(|i| i as f32 / 100.0).collect();
-    let counts: Vec<(Vec<bool>, bool, usize)> = dev
+    // Score dev once, then pick each group's threshold in turn (two rounds of
+    // coordinate search) for the most exact restorations while clean
+    // documents pass through.
+    struct Scored<'e> {
+        ex: &'e Example,
+        tok: crate::tokens::Tokenized,
+        probs: Vec<f32>,
+        groups: Vec<u8>,
+    }
+    let scored: Vec<Scored> = dev
         .par_iter()
         .map_init(
-            || (Analysis::default(), Vec::new(), Vec::new()),
-            |(a, probs, z1), ex| {
-                model.score_tokens(&ex.text, a, probs, z1);
-                let ok: Vec<bool> = grid
-                    .iter()
-                    .map(|&t| {
-                        let spans: Vec<Span> = restore::spans(&ex.text, &a.tok, probs, t, &model.joiner);
-                        crate::restore::Cleaned::from_spans(&ex.text, spans).text == ex.clean
-                    })
-                    .collect();
-                (ok, ex.injected(), Regime::of(&a.stats) as usize)
+            || (Analysis::default(), Vec::new()),
+            |(a, z1), ex| {
+                let (mut probs, mut groups) = (Vec::new(), Vec::new());
+                model.score_tokens(&ex.text, a, &mut probs, z1, &mut groups);
+                Scored { ex, tok: a.tok.clone(), probs, groups }
             },
         )
         .collect();
-    for r in 0..REGIMES {
-        let mine: Vec<&(Vec<bool>, bool, usize)> = counts.iter().filter(|c| c.2 == r).collect();
-        let n_inj = mine.iter().filter(|c| c.1).count().max(1) as f64;
-        let n_clean = mine.iter().filter(|c| !c.1).count().max(1) as f64;
-        let mut best = (f64::MIN, 0.5f32);
-        let mut grid_r = Vec::new();
-        for (k, &t) in grid.iter().enumerate() {
-            let inj = mine.iter().filter(|c| c.1 && c.0[k]).count() as f64 / n_inj;
-            let cln = mine.iter().filter(|c| !c.1 && c.0[k]).count() as f64 / n_clean;
-            grid_r.push((t, inj, cln));
-            // Meet the clean pass-through bar first, then restore the most.
-            let score = inj + if cln >= cfg.min_clean_pass { 10.0 } else { 10.0 * cln };
-            if score > best.0 {
-                best = (score, t);
+    let rates = |th: &[f32]| -> (f64, f64) {
+        let ok: Vec<(bool, bool)> = scored
+            .par_iter()
+            .map(|d| {
+                let mut p = d.probs.clone();
+                Model::center(&mut p, &d.groups, th);
+                let spans: Vec<Span> = restore::spans(&d.ex.text, &d.tok, &p, 0.5, &model.joiner);
+                (crate::restore::Cleaned::from_spans(&d.ex.text, spans).text == d.ex.clean, d.ex.injected())
+            })
+            .collect();
+        let n_inj = ok.iter().filter(|c| c.1).count().max(1) as f64;
+        let n_clean = ok.iter().filter(|c| !c.1).count().max(1) as f64;
+        (
+            ok.iter().filter(|c| c.1 && c.0).count() as f64 / n_inj,
+            ok.iter().filter(|c| !c.1 && c.0).count() as f64 / n_clean,
+        )
+    };
+    let grid: Vec<f32> = (1..=49).map(|i| i as f32 / 50.0).collect();
+    let mut th = vec![0.5f32; REGIMES];
+    report.grid = vec![Vec::new(); REGIMES];
+    for _round in 0..2 {
+        for g in 0..REGIMES {
+            let mut best = (f64::MIN, th[g]);
+            let mut rows = Vec::new();
+            for &t in &grid {
+                let mut trial = th.clone();
+                trial[g] = t;
+                let (inj, cln) = rates(&trial);
+                rows.push((t, inj, cln));
+                let score = inj + if cln >= cfg.min_clean_pass { 10.0 } else { 10.0 * cln };
+                if score > best.0 {
+                    best = (score, t);
+                }
             }
+            th[g] = best.1;
+            report.grid[g] = rows;
         }
-        model.thresholds[r] = best.1;
-        report.grid.push(grid_r);
     }
+    model.thresholds = th;
     report.thresholds = model.thresholds.clone();
     Ok((model, report))
 }

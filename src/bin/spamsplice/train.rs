@@ -52,9 +52,14 @@ pub fn run(args: Args) -> anyhow::Result<i32> {
             report.join_rows
         );
         eprintln!("joiner accuracy on held-out dev text: {:.4}", report.join_accuracy);
-        for (t, inj, cln) in report.grid.iter().filter(|g| (g.0 * 100.0).round() as i32 % 10 == 0 || g.0 == report.threshold) {
-            let mark = if *t == report.threshold { "  <- chosen" } else { "" };
-            eprintln!("  threshold {t:.2}: dev exact restoration {:.4}, clean pass-through {:.4}{mark}", inj, cln);
+        for (r, grid) in report.grid.iter().enumerate() {
+            let chosen = report.thresholds[r];
+            let name = ["foreign-written tokens", "Korean", "Korean mojibake"].get(r).unwrap_or(&"?");
+            eprintln!("token group {r} ({name}), all dev documents:");
+            for (t, inj, cln) in grid.iter().filter(|g| (g.0 * 100.0).round() as i32 % 20 == 0 || g.0 == chosen) {
+                let mark = if *t == chosen { "  <- chosen" } else { "" };
+                eprintln!("  threshold {t:.2}: dev exact restoration {inj:.4}, clean pass-through {cln:.4}{mark}");
+            }
         }
         eprintln!(
             "wrote {} ({:.1} MB) in {:.1}s",
