@@ -26,18 +26,25 @@ Each output line is the input record with ``text`` cleaned: the same record
     df = spark.read.json("in/*.jsonl")
     clean_dataframe(df, spans_column="spamsplice_spans").write.json("out")
 
-On a cluster every executor needs the ``spamsplice`` wheel: install it on the
-nodes (``pip install spamsplice-*.whl``) or ship a packed virtualenv with
-``spark-submit --archives env.tar.gz#env`` and
-``PYSPARK_PYTHON=./env/bin/python`` (a wheel with a native module cannot go
-through ``--py-files``). The default model is inside the wheel; a model file of
-your own must be readable at the same path on every executor (or pass it with
-``--files model.bin`` and ``model_path=SparkFiles.get("model.bin")``).
+**spark-submit**: :func:`main` is a complete job; ``python/examples/spark_job.py``
+in the repository calls it. Locally::
 
-**spark-submit**: :func:`main` is a complete job (``python/examples/spark_job.py`` in
-the repository calls it)::
+    spark-submit --master local[2] python/examples/spark_job.py 'in/*.jsonl' out
 
-    spark-submit --master local[2] spark_job.py 'in/*.jsonl' out [--field text] [--model PATH]
+On a cluster every executor needs the wheel. Either install it on every node
+(``pip install spamsplice-*.whl``), or ship a packed virtualenv (a wheel with
+a native module cannot go through ``--py-files``)::
+
+    python -m venv env && env/bin/pip install dist/spamsplice-*.whl venv-pack
+    env/bin/venv-pack -o env.tar.gz
+    PYSPARK_PYTHON=./env/bin/python spark-submit --master yarn --deploy-mode cluster \
+        --archives env.tar.gz#env python/examples/spark_job.py \
+        'hdfs:///corpus/*.jsonl.gz' hdfs:///corpus-clean --gzip
+
+The default model is inside the wheel. For a model file of your own, ship it
+with ``--files my.model`` and pass ``--model my.model``: a path that does not
+exist on the executor is looked up among the files Spark shipped
+(``SparkFiles``).
 
 Each Spark task cleans with ``threads=1`` by default: Spark already runs one
 task per core. Raise it together with ``spark.task.cpus``.
@@ -46,6 +53,7 @@ task per core. Raise it together with ``spark.task.cpus``.
 from __future__ import annotations
 
 import json
+import os
 from functools import lru_cache
 from typing import Any, Iterable, Iterator, List, Optional
 
@@ -58,7 +66,22 @@ __all__ = ["clean_jsonl_partition", "clean_rows_partition", "clean_dataframe", "
 def get_detector(model_path: Optional[str] = None, threshold: Optional[float] = None) -> Detector:
     """The Detector for these arguments, loaded once per Python worker process
     (Spark reuses its Python workers across tasks, so partitions share it)."""
+    if model_path is not None and not os.path.exists(model_path):
+        shipped = _shipped_file(os.path.basename(model_path))
+        if shipped is not None:
+            model_path = shipped
     return Detector(model_path, threshold=threshold)
+
+
+def _shipped_file(name: str) -> Optional[str]:
+    """The path of a file shipped with ``spark-submit --files``, if any."""
+    try:
+        from pyspark import SparkFiles
+
+        path = SparkFiles.get(name)
+    except Exception:
+        return None
+    return path if os.path.exists(path) else None
 
 
 def _batches(it: Iterable[Any], size: int) -> Iterator[List[Any]]:
@@ -253,7 +276,7 @@ def main(argv: Optional[List[str]] = None) -> int:
     ap.add_argument("input", help="JSONL path(s) or glob Spark can read (file://, hdfs://, s3a://; .gz works)")
     ap.add_argument("output", help="output folder (must not exist): part-NNNNN files, in input order")
     ap.add_argument("--field", default="text", help="the string to clean; a dotted path reaches into objects")
-    ap.add_argument("--model", help="model file, readable on every executor (default: the embedded model)")
+    ap.add_argument("--model", help="model file on every executor, or shipped with --files (default: embedded)")
     ap.add_argument("--threshold", type=float, help="one token threshold instead of the model's")
     ap.add_argument("--spans-field", help="add this key with the removed spans [[start, end, score], ...]")
     ap.add_argument("--on-error", choices=["fail", "pass", "skip"], default="fail", help="bad lines (default fail)")

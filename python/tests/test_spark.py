@@ -129,7 +129,9 @@ def test_spark_submit_job(tmp_path, jsonl_dir, model_path, cli_output):
         [
             str(submit), "--master", "local[2]", "--conf", "spark.ui.enabled=false",
             "--conf", f"spark.local.dir={tmp_path / 'local'}",
-            str(job), str(jsonl_dir / "*.jsonl"), str(out), "--model", model_path, "--partitions", "2", "--gzip",
+            # the model shipped as the cluster recipe ships it: --files, then its name
+            "--files", model_path,
+            str(job), str(jsonl_dir / "*.jsonl"), str(out), "--model", Path(model_path).name, "--partitions", "2", "--gzip",
         ],
         env=env, cwd=tmp_path / "cwd", capture_output=True, text=True,
     )
