@@ -269,15 +269,15 @@ fn is_wrapping_punct(c: char) -> bool {
 
 /// True for things shaped like a domain or URL (`sogo99.com`, `www.x.kr`).
 pub fn domain_like(s: &str) -> bool {
-    let l = s.trim_matches(|c: char| !c.is_alphanumeric());
-    let lower = l.to_ascii_lowercase();
-    if lower.starts_with("www") || lower.starts_with("http") {
+    let l = s.trim_matches(|c: char| !crate::encoding::is_alnum(c));
+    let starts = |p: &str| l.len() >= p.len() && l.as_bytes()[..p.len()].eq_ignore_ascii_case(p.as_bytes());
+    if starts("www") || starts("http") {
         return true;
     }
-    match lower.rfind('.') {
-        Some(i) if i > 0 && i + 2 <= lower.len() => {
-            let tld = &lower[i + 1..];
-            tld.len() >= 2 && tld.len() <= 4 && tld.chars().all(|c| c.is_ascii_alphabetic())
+    match l.rfind('.') {
+        Some(i) if i > 0 && i + 2 <= l.len() => {
+            let tld = &l[i + 1..];
+            tld.len() >= 2 && tld.len() <= 4 && tld.bytes().all(|c| c.is_ascii_alphabetic())
         }
         _ => false,
     }
@@ -348,6 +348,18 @@ impl Analysis {
             if info.profile.han + info.profile.kana > 0 {
                 cjk += 1;
             }
+            // Non-ASCII tokens are always candidates: score them now, while
+            // their reading is at hand.
+            info.candidate = true;
+            if let Some(w) = words {
+                info.word_counts = word_counts(w, s);
+            }
+            self.buckets.clear();
+            lexical_buckets(reading, &mut self.chars, &mut self.buckets);
+            on_buckets(i, &self.buckets);
+            if let Some(f) = lex {
+                info.lex = f(&self.buckets).clamp(-20.0, 20.0);
+            }
         }
         let nf = n.max(1) as f32;
         let other = nonascii - raw_h - moj;
@@ -372,39 +384,29 @@ impl Analysis {
                 .trim_end_matches(crate::tokens::is_space_char)
                 .chars()
                 .last()
-                .is_some_and(|c| c.is_alphanumeric());
+                .is_some_and(crate::encoding::is_alnum);
             if open && line.n_tokens >= 2 {
                 self.info[line.first_token as usize + 1].cut_remainder = true;
             }
         }
-        // Candidates: non-ASCII tokens, and ASCII tokens touching one on the
-        // same line (a domain after a fragment belongs to it), or in a spaced
-        // run that does.
+        // ASCII candidates: tokens touching a non-ASCII one on the same line
+        // (a domain after a fragment belongs to it), or in a spaced run that does.
         for i in 0..n {
-            let cand = !self.info[i].ascii || self.neighbor_nonascii(i) || self.info[i].spaced;
-            self.info[i].candidate = cand;
-            if !cand {
+            if !self.info[i].ascii || !(self.neighbor_nonascii(i) || self.info[i].spaced) {
                 continue;
             }
+            self.info[i].candidate = true;
             let t = self.tok.tokens[i];
             let s = &doc[t.start..t.end];
-            let reading: &str = if self.info[i].ascii {
-                s
-            } else {
-                // Recompute the reading (cheap) to feed the lexical scorer.
-                let v = encoding::best_reading(s, &mut self.scratch);
-                let r: &str = if v == View::Raw { s } else { &self.scratch.reading };
-                if encoding::deobfuscate(r, &mut self.deob) {
-                    &self.deob
-                } else {
-                    r
-                }
-            };
+            self.info[i].profile = Profile::of(s);
+            self.info[i].domain_like = domain_like(s);
+            self.info[i].lead_punct = s.starts_with(is_wrapping_punct);
+            self.info[i].trail_punct = s.ends_with(is_wrapping_punct);
             if let Some(w) = words {
                 self.info[i].word_counts = word_counts(w, s);
             }
             self.buckets.clear();
-            lexical_buckets(reading, &mut self.chars, &mut self.buckets);
+            lexical_buckets(s, &mut self.chars, &mut self.buckets);
             on_buckets(i, &self.buckets);
             if let Some(f) = lex {
                 self.info[i].lex = f(&self.buckets).clamp(-20.0, 20.0);
@@ -460,7 +462,7 @@ impl Analysis {
             let ptxt = doc[pl.start..pl.end].trim_end_matches(crate::tokens::is_space_char);
             match ptxt.chars().last() {
                 None => (false, false),
-                Some(c) => (true, c.is_alphanumeric()),
+                Some(c) => (true, crate::encoding::is_alnum(c)),
             }
         };
         let b = |x: bool| if x { 1.0 } else { 0.0 };

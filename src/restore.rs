@@ -240,8 +240,8 @@ fn fnv(seed: u32, chars: impl Iterator<Item = char>) -> u32 {
 
 /// A word as the word table keys it: outer punctuation trimmed, lowercased.
 fn word_key(w: &str) -> u32 {
-    let t = w.trim_matches(|c: char| !c.is_alphanumeric());
-    fnv(7, t.chars().flat_map(|c| c.to_lowercase())) & ((1 << WORD_BITS) - 1)
+    let t = w.trim_matches(|c: char| !crate::encoding::is_alnum(c));
+    fnv(7, t.chars().flat_map(crate::encoding::lower)) & ((1 << WORD_BITS) - 1)
 }
 
 /// The edge key of order `k` for a boundary between `left` and `right`.
@@ -417,7 +417,7 @@ pub struct LocalCounts {
 }
 
 fn trim_word(w: &str) -> &str {
-    w.trim_matches(|c: char| !c.is_alphanumeric())
+    w.trim_matches(|c: char| !crate::encoding::is_alnum(c))
 }
 
 fn last_word(s: &str) -> &str {
@@ -509,7 +509,7 @@ impl Joiner {
             edge[k - 1] = i - a;
             edge[k + 2] = i + a;
         }
-        let punct = |c: Option<char>| c.is_some_and(|c| !c.is_alphanumeric());
+        let punct = |c: Option<char>| c.is_some_and(|c| !crate::encoding::is_alnum(c));
         let b = |x: bool| if x { 1.0 } else { 0.0 };
         let lastc = lw.chars().last();
         let firstc = rw.chars().next();

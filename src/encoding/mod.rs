@@ -70,6 +70,27 @@ pub fn is_hangul(c: char) -> bool {
     is_hangul_syllable(c) || ('\u{1100}'..='\u{11FF}').contains(&c) || ('\u{3130}'..='\u{318F}').contains(&c)
 }
 
+/// `char::is_alphanumeric` with fast paths for ASCII and Hangul, which are
+/// most of what this crate reads (the general test is a table search).
+#[inline]
+pub fn is_alnum(c: char) -> bool {
+    if c.is_ascii() {
+        c.is_ascii_alphanumeric()
+    } else if is_hangul_syllable(c) {
+        true
+    } else {
+        c.is_alphanumeric()
+    }
+}
+
+/// Lowercase of one char, without the table search for ASCII and Hangul.
+#[inline]
+pub fn lower(c: char) -> impl Iterator<Item = char> {
+    let simple = c.is_ascii() || is_hangul_syllable(c);
+    let first = if simple { Some(c.to_ascii_lowercase()) } else { None };
+    first.into_iter().chain((!simple).then(|| c.to_lowercase()).into_iter().flatten())
+}
+
 #[inline]
 pub fn is_han(c: char) -> bool {
     ('\u{4E00}'..='\u{9FFF}').contains(&c) || ('\u{3400}'..='\u{4DBF}').contains(&c) || ('\u{F900}'..='\u{FAFF}').contains(&c)
@@ -247,38 +268,64 @@ pub fn best_reading(token: &str, scratch: &mut Scratch) -> View {
 /// Returns true when anything changed.
 pub fn deobfuscate(reading: &str, out: &mut String) -> bool {
     out.clear();
-    let chars: Vec<char> = reading.chars().collect();
+    // Most readings hold neither: leave without copying.
+    if !reading.chars().any(|c| is_fullwidth(c) || is_symbol(c)) {
+        return false;
+    }
     let mut changed = false;
-    let mut i = 0;
-    while i < chars.len() {
-        let c = chars[i];
-        let u = c as u32;
-        if (0xFF01..=0xFF5E).contains(&u) {
-            out.push(char::from_u32(u - 0xFEE0).unwrap_or(c));
+    let mut prev_syllable = false;
+    let mut skip_to = 0usize;
+    for (i, c) in reading.char_indices() {
+        if i < skip_to {
+            continue;
+        }
+        if is_fullwidth(c) {
+            out.push(char::from_u32(c as u32 - 0xFEE0).unwrap_or(c));
             changed = true;
-        } else if is_symbol(c) && i > 0 && is_hangul_syllable(chars[i - 1]) {
-            // Skip a run of symbols if a syllable follows it.
-            let mut j = i;
-            while j < chars.len() && is_symbol(chars[j]) {
-                j += 1;
+            prev_syllable = false;
+        } else if prev_syllable && is_symbol(c) {
+            // One or two symbols, then a syllable: drop the symbols.
+            let mut n = 0;
+            let mut next_syllable = None;
+            for (j, d) in reading[i..].char_indices() {
+                if is_symbol(d) && n < 2 {
+                    n += 1;
+                    continue;
+                }
+                if is_hangul_syllable(d) {
+                    next_syllable = Some(i + j);
+                }
+                break;
             }
-            if j < chars.len() && is_hangul_syllable(chars[j]) && j - i <= 2 {
-                changed = true;
-                i = j;
-                continue;
+            match next_syllable {
+                Some(at) => {
+                    skip_to = at;
+                    changed = true;
+                }
+                None => {
+                    out.push(c);
+                    prev_syllable = false;
+                }
             }
-            out.push(c);
         } else {
             out.push(c);
+            prev_syllable = is_hangul_syllable(c);
         }
-        i += 1;
     }
     changed
 }
 
 #[inline]
+fn is_fullwidth(c: char) -> bool {
+    ('\u{FF01}'..='\u{FF5E}').contains(&c)
+}
+
+#[inline]
 fn is_symbol(c: char) -> bool {
-    !c.is_alphanumeric() && !c.is_whitespace() && !is_hangul(c)
+    if c.is_ascii() {
+        return c.is_ascii_punctuation();
+    }
+    !is_hangul(c) && !is_alnum(c) && !c.is_whitespace()
 }
 
 /// Decodes a fragment as found in the text to its Hangul, for reports:
@@ -290,12 +337,12 @@ pub fn decode_hangul(fragment: &str) -> Option<String> {
     let mut any = false;
     for tok in fragment.split(|c: char| c.is_ascii_whitespace()).filter(|t| !t.is_empty()) {
         best_reading(tok, &mut scratch);
-        deobfuscate(&scratch.reading, &mut deob);
-        any |= deob.chars().any(is_hangul);
+        let r = if deobfuscate(&scratch.reading, &mut deob) { &deob } else { &scratch.reading };
+        any |= r.chars().any(is_hangul);
         if !out.is_empty() {
             out.push(' ');
         }
-        out.push_str(&deob);
+        out.push_str(r);
     }
     any.then_some(out)
 }
@@ -349,6 +396,8 @@ mod tests {
         assert!(deobfuscate("ＳＯＧＯ９．ＣＯＭ", &mut out));
         assert_eq!(out, "SOGO9.COM");
         assert!(!deobfuscate("서울, 부산", &mut out));
+        assert!(deobfuscate("경☆마 3", &mut out));
+        assert_eq!(out, "경마 3");
         assert_eq!(decode_hangul("¸±°ÔÀÓ5¸¸ sogo9.com").as_deref(), Some("릴게임5만 sogo9.com"));
     }
 }
