@@ -530,17 +530,7 @@ impl Analysis {
 /// ln(1 + count) of `token`, and of it less one and two trailing chars, in
 /// the clean-text word table.
 fn word_counts(w: &crate::restore::JoinStats, token: &str) -> [f32; 3] {
-    let mut out = [0f32; 3];
-    let mut end = token.len();
-    for slot in out.iter_mut() {
-        let t = &token[..end];
-        if t.is_empty() {
-            break;
-        }
-        *slot = (1.0 + w.word_count(t) as f32).ln();
-        end = t.char_indices().last().map_or(0, |(i, _)| i);
-    }
-    out
+    w.word_and_stem_counts(token).map(|c| (1.0 + c as f32).ln())
 }
 
 #[cfg(test)]

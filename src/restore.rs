@@ -285,6 +285,29 @@ impl JoinStats {
         self.tables[T_WORDS][word_key(word) as usize]
     }
 
+    /// Counts of `word` and of it less its last one and two chars (a Korean
+    /// particle or ending), hashed in one pass over the word.
+    pub fn word_and_stem_counts(&self, word: &str) -> [u32; 3] {
+        let t = word.trim_matches(|c: char| !crate::encoding::is_alnum(c));
+        let mut h: u32 = 0x811C_9DC5 ^ 7u32.wrapping_mul(0x9E37_79B9);
+        // Hash states after all chars, all but the last, all but two.
+        let mut states = [None::<u32>; 3];
+        let mut step = |c: char| {
+            h ^= c as u32;
+            h = h.wrapping_mul(0x0100_0193);
+            states = [Some(h), states[0], states[1]];
+        };
+        for c in t.chars() {
+            if c.is_ascii() || crate::encoding::is_hangul_syllable(c) {
+                step(c.to_ascii_lowercase());
+            } else {
+                c.to_lowercase().for_each(&mut step);
+            }
+        }
+        let words = &self.tables[T_WORDS];
+        states.map(|st| st.map_or(0, |h| words[((h ^ (h >> 16)) & ((1 << WORD_BITS) - 1)) as usize]))
+    }
+
     #[inline]
     pub fn get(&self, table: usize, key: u32) -> u32 {
         self.tables[table][key as usize]
@@ -646,6 +669,15 @@ mod tests {
         let l: Vec<char> = "°Ô".chars().collect();
         let r: Vec<char> = "ÀÓ".chars().collect();
         assert!(!cp949_rejoins(&l, &r));
+    }
+
+    #[test]
+    fn stem_counts_match_the_word_table() {
+        let mut st = JoinStats::default();
+        st.add("대통령의 대통령은 대통령 Markets market");
+        assert_eq!(st.word_and_stem_counts("대통령의"), [1, 1, 0]);
+        assert_eq!(st.word_and_stem_counts("(Markets)"), [1, 1, 0]);
+        assert_eq!(st.word_and_stem_counts("대통령의")[0], st.word_count("대통령의"));
     }
 
     #[test]
