@@ -50,6 +50,13 @@ pub fn lexical_buckets(reading: &str, buf: &mut Vec<char>, out: &mut Vec<u32>) {
             out.push(hash_chars(n as u32, w) & mask);
         }
     }
+    // The whole word, and the word less its last char (a particle): legitimate
+    // vocabulary is learnable from clean text, while new spam names are not
+    // in it, so these push known words down and leave unseen ones alone.
+    if buf.len() >= 5 {
+        out.push(hash_chars(100, buf) & mask);
+        out.push(hash_chars(101, &buf[..buf.len() - 2]) & mask);
+    }
 }
 
 /// Names of the dense features, in order (the model file records them so a
