@@ -627,11 +627,17 @@ pub struct JoinExample {
     pub closes_up: bool,
 }
 
+/// Share of injected line breaks that land at a space rather than inside a
+/// word (the generator's S1 mix; crawled spam looks alike).
+pub const CUT_AT_SPACE: f64 = 0.3;
+
 /// Makes joiner training examples from a clean document the way the
-/// injection cuts lines: at random char offsets of a line, mostly mid-word.
+/// injection cuts lines: at a random point inside a word, or (a
+/// [`CUT_AT_SPACE`] share) at a random space, whose spaces the cut drops.
 /// The document's own counts leave out the cut site itself, as an injected
 /// document shows neither form there.
 pub fn join_examples(doc: &str, rng: &mut impl rand::Rng, per_doc: usize, out: &mut Vec<JoinExample>) {
+    let sp = |c: char| c.is_ascii() && is_space(c as u8);
     let lines: Vec<&str> = doc.split('\n').filter(|l| l.chars().count() > 8).collect();
     if lines.is_empty() {
         return;
@@ -640,11 +646,24 @@ pub fn join_examples(doc: &str, rng: &mut impl rand::Rng, per_doc: usize, out: &
     tok.split(doc);
     for _ in 0..per_doc {
         let line = lines[rng.gen_range(0..lines.len())];
-        let offs: Vec<usize> = line.char_indices().map(|(i, _)| i).skip(1).collect();
-        let at = offs[rng.gen_range(0..offs.len())];
-        let sp = |c: char| c.is_ascii() && is_space(c as u8);
+        let cuts: Vec<(usize, bool)> = line
+            .char_indices()
+            .skip(1)
+            .filter_map(|(i, c)| {
+                let prev = line[..i].chars().last()?;
+                let at_space = sp(c) && !sp(prev);
+                let inside = !sp(c) && !sp(prev);
+                (at_space || inside).then_some((i, at_space))
+            })
+            .collect();
+        let want_space = rng.gen_bool(CUT_AT_SPACE);
+        let pool: Vec<usize> = cuts.iter().filter(|c| c.1 == want_space).map(|c| c.0).collect();
+        if pool.is_empty() {
+            continue;
+        }
+        let at = pool[rng.gen_range(0..pool.len())];
         let (l, r) = line.split_at(at);
-        let closes = !l.ends_with(sp) && !r.starts_with(sp);
+        let closes = !want_space;
         let (l, r) = (l.trim_end_matches(sp), r.trim_start_matches(sp));
         if l.is_empty() || r.is_empty() {
             continue;
