@@ -204,12 +204,48 @@ pub const STAGE2_NAMES: &[&str] = &[
     "p1_nb_x_domain",
     "p1_nb_x_cut_remainder",
     "p1_nb_x_spaced",
+    "doc_max_other",
+    "ln_doc_confident_other",
 ];
-pub const STAGE2_DIM: usize = 10;
+pub const STAGE2_DIM: usize = 12;
+
+/// What the first stage found in the whole document: injections come
+/// several to a page, so one sure fragment makes a doubtful token likelier
+/// spam, and a document with none makes it likelier news.
+#[derive(Debug, Clone, Copy, Default)]
+pub struct DocFirstStage {
+    /// The two highest first-stage probabilities and the first one's token.
+    pub best: (f32, usize),
+    pub second: f32,
+    /// Tokens with first-stage probability above 0.9.
+    pub confident: u32,
+}
+
+impl DocFirstStage {
+    pub fn of(z1: &[f32]) -> DocFirstStage {
+        let mut d = DocFirstStage { best: (0.0, usize::MAX), second: 0.0, confident: 0 };
+        for (i, &z) in z1.iter().enumerate() {
+            if z == f32::NEG_INFINITY {
+                continue;
+            }
+            let p = 1.0 / (1.0 + (-z).exp());
+            if p > 0.9 {
+                d.confident += 1;
+            }
+            if p > d.best.0 {
+                d.second = d.best.0;
+                d.best = (p, i);
+            } else if p > d.second {
+                d.second = p;
+            }
+        }
+        d
+    }
+}
 
 /// Builds the second-stage features of token `i` from first-stage logits
 /// `z1` (non-candidates hold `f32::NEG_INFINITY`).
-pub fn stage2(tok: &[Token], info: &[TokenInfo], z1: &[f32], i: usize) -> [f32; STAGE2_DIM] {
+pub fn stage2(tok: &[Token], info: &[TokenInfo], z1: &[f32], doc: &DocFirstStage, i: usize) -> [f32; STAGE2_DIM] {
     let p = |j: usize| {
         let z = z1[j];
         if z == f32::NEG_INFINITY {
@@ -251,6 +287,8 @@ pub fn stage2(tok: &[Token], info: &[TokenInfo], z1: &[f32], i: usize) -> [f32; 
         f(me.domain_like),
         f(me.cut_remainder),
         f(me.spaced),
+        if doc.best.1 == i { doc.second } else { doc.best.0 },
+        (1.0 + doc.confident.saturating_sub((p(i) > 0.9) as u32) as f32).ln(),
     ]
 }
 

@@ -288,10 +288,11 @@ impl Model {
                 z1[i] = self.tokens[groups[i] as usize].first.logit(&x);
             }
         }
+        let doc = features::DocFirstStage::of(z1);
         for i in 0..n {
             if a.info[i].candidate {
                 let second = &self.tokens[groups[i] as usize].second;
-                probs[i] = second.prob(&features::stage2(&a.tok.tokens, &a.info, z1, i));
+                probs[i] = second.prob(&features::stage2(&a.tok.tokens, &a.info, z1, &doc, i));
             }
         }
     }

@@ -184,10 +184,11 @@ pub fn fit(train: &[Example], dev: &[Example], cfg: &Config, stage: &(dyn Fn(&st
                 for c in &d.cand {
                     z1[c.0] = if c.3 == r { first.logit(&c.1) } else { stages_so_far(&stages, &first, r, c.3).logit(&c.1) };
                 }
+                let doc = features::DocFirstStage::of(&z1);
                 d.cand
                     .iter()
                     .filter(|c| c.3 == r)
-                    .map(move |c| (features::stage2(&d.tokens, &d.info, &z1, c.0).to_vec(), c.2))
+                    .map(move |c| (features::stage2(&d.tokens, &d.info, &z1, &doc, c.0).to_vec(), c.2))
                     .collect::<Vec<_>>()
             })
             .collect();
