@@ -96,9 +96,10 @@ fn subsample(rows: Vec<(Vec<f32>, bool)>, cap: usize, seed: u64) -> (Vec<Vec<f32
     (x, y)
 }
 
-/// The first-stage model of group `g` while fitting group `r`: groups fitted
-/// earlier are final; later ones are not fitted yet, so `r`'s stands in.
-fn stages_so_far<'a>(stages: &'a [TokenStages], current: &'a Linear, _r: usize, g: usize) -> &'a Linear {
+/// The first-stage model of group `g` while fitting a later group: groups
+/// fitted earlier are final; later ones are not fitted yet, so `current`
+/// stands in.
+fn stages_so_far<'a>(stages: &'a [TokenStages], current: &'a Linear, g: usize) -> &'a Linear {
     stages.get(g).map_or(current, |s| &s.first)
 }
 
@@ -182,7 +183,7 @@ pub fn fit(train: &[Example], dev: &[Example], cfg: &Config, stage: &(dyn Fn(&st
             .flat_map(|d| {
                 let mut z1 = vec![f32::NEG_INFINITY; d.tokens.len()];
                 for c in &d.cand {
-                    z1[c.0] = if c.3 == r { first.logit(&c.1) } else { stages_so_far(&stages, &first, r, c.3).logit(&c.1) };
+                    z1[c.0] = if c.3 == r { first.logit(&c.1) } else { stages_so_far(&stages, &first, c.3).logit(&c.1) };
                 }
                 let doc = features::DocFirstStage::of(&z1);
                 d.cand

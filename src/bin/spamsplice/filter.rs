@@ -69,7 +69,8 @@ pub struct Args {
     /// Worker threads (default: one per core).
     #[arg(long, value_name = "N", default_value_t = 0, hide_default_value = true)]
     threads: usize,
-    /// Span score above which a span is removed (default: the model's).
+    /// Token probability above which a token is removed, for every token group
+    /// (default: the per-group thresholds the model chose on its dev set).
     #[arg(long, value_name = "X")]
     threshold: Option<f32>,
     /// What to do with a JSONL line that cannot be cleaned.
