@@ -1,7 +1,7 @@
 //! Shows how a model scores the tokens of labeled documents: for each
 //! candidate token, its reading class, lexical score, probability and gold
 //! label. Usage: explain MODEL CSV SLICE_PREFIX [MAX_DOCS] [--only-errors]
-use spamsplice::features::{Analysis, Regime};
+use spamsplice::features::Regime;
 fn main() -> Result<(), Box<dyn std::error::Error>> {
     let a: Vec<String> = std::env::args().collect();
     let det = spamsplice::Detector::load(&a[1])?;
@@ -9,13 +9,14 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
     let max: usize = a.get(4).and_then(|s| s.parse().ok()).unwrap_or(5);
     let only_err = a.iter().any(|s| s == "--only-errors");
     let m = det.model();
-    let (mut an, mut probs, mut z1, mut groups) = (Analysis::default(), Vec::new(), Vec::new(), Vec::new());
+    let mut s = spamsplice::model::Scratch::default();
     let mut shown = 0;
     for ex in data.iter().filter(|e| e.slice.starts_with(&a[3])) {
-        m.score_tokens(&ex.text, &mut an, &mut probs, &mut z1, &mut groups);
+        m.score_tokens(&ex.text, &mut s);
+        let spamsplice::model::Scratch { analysis: an, probs, z1, groups, .. } = &mut s;
         let r = Regime::of(&an.stats) as usize;
         let t = 0.5;
-        spamsplice::model::Model::center(&mut probs, &groups, &m.thresholds);
+        spamsplice::model::Model::center(probs, groups, &m.thresholds);
         let errs: Vec<usize> = (0..an.info.len())
             .filter(|&i| an.info[i].candidate && ((probs[i] >= t) != ex.inside(an.tok.tokens[i].start)))
             .collect();

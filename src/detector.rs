@@ -42,11 +42,6 @@ impl Detector {
             .map_err(|reason| Error::Model { what: "(embedded)".into(), reason: reason.clone() })
     }
 
-    /// Wraps an already-built model (used by the trainer).
-    pub fn from_model(model: Model) -> Detector {
-        Detector { model }
-    }
-
     pub fn model(&self) -> &Model {
         &self.model
     }

@@ -221,14 +221,18 @@ pub struct DocFirstStage {
     pub confident: u32,
 }
 
+/// First-stage probabilities from logits (0 for non-candidates, whose logit
+/// is `f32::NEG_INFINITY`), computed once per document for the second stage.
+pub fn first_stage_probs(z1: &[f32], out: &mut Vec<f32>) {
+    out.clear();
+    out.extend(z1.iter().map(|&z| if z == f32::NEG_INFINITY { 0.0 } else { 1.0 / (1.0 + (-z).exp()) }));
+}
+
 impl DocFirstStage {
-    pub fn of(z1: &[f32]) -> DocFirstStage {
+    /// Summarizes first-stage probabilities `p1` ([`first_stage_probs`]).
+    pub fn of(p1: &[f32]) -> DocFirstStage {
         let mut d = DocFirstStage { best: (0.0, usize::MAX), second: 0.0, confident: 0 };
-        for (i, &z) in z1.iter().enumerate() {
-            if z == f32::NEG_INFINITY {
-                continue;
-            }
-            let p = 1.0 / (1.0 + (-z).exp());
+        for (i, &p) in p1.iter().enumerate() {
             if p > 0.9 {
                 d.confident += 1;
             }
@@ -244,16 +248,9 @@ impl DocFirstStage {
 }
 
 /// Builds the second-stage features of token `i` from first-stage logits
-/// `z1` (non-candidates hold `f32::NEG_INFINITY`).
-pub fn stage2(tok: &[Token], info: &[TokenInfo], z1: &[f32], doc: &DocFirstStage, i: usize) -> [f32; STAGE2_DIM] {
-    let p = |j: usize| {
-        let z = z1[j];
-        if z == f32::NEG_INFINITY {
-            0.0
-        } else {
-            1.0 / (1.0 + (-z).exp())
-        }
-    };
+/// `z1` (non-candidates hold `f32::NEG_INFINITY`) and their probabilities `p1`.
+pub fn stage2(tok: &[Token], info: &[TokenInfo], z1: &[f32], p1: &[f32], doc: &DocFirstStage, i: usize) -> [f32; STAGE2_DIM] {
+    let p = |j: usize| p1[j];
     let t = &tok[i];
     // A spaced run (`W W W . X`) is judged by what borders the whole run.
     let (mut a, mut b) = (i, i);
@@ -332,6 +329,9 @@ pub fn domain_like(s: &str) -> bool {
 #[derive(Debug, Default, Clone)]
 pub struct Analysis {
     pub tok: Tokenized,
+    /// Per line: does it end in text, and does that text end mid-word
+    /// (alphanumeric)? Computed once per document for the dense features.
+    line_end: Vec<(bool, bool)>,
     pub info: Vec<TokenInfo>,
     pub stats: DocStats,
     scratch: Scratch,
@@ -423,14 +423,16 @@ impl Analysis {
             main_class,
         };
         self.mark_spaced_runs(doc);
+        self.line_end.clear();
+        self.line_end.extend(self.tok.lines.iter().map(|l| {
+            match doc[l.start..l.end].trim_end_matches(crate::tokens::is_space_char).chars().last() {
+                None => (false, false),
+                Some(c) => (true, crate::encoding::is_alnum(c)),
+            }
+        }));
         for li in 1..self.tok.lines.len() {
-            let (prev, line) = (self.tok.lines[li - 1], self.tok.lines[li]);
-            let open = doc[prev.start..prev.end]
-                .trim_end_matches(crate::tokens::is_space_char)
-                .chars()
-                .last()
-                .is_some_and(crate::encoding::is_alnum);
-            if open && line.n_tokens >= 2 {
+            let line = self.tok.lines[li];
+            if self.line_end[li - 1].1 && line.n_tokens >= 2 {
                 self.info[line.first_token as usize + 1].cut_remainder = true;
             }
         }
@@ -493,23 +495,14 @@ impl Analysis {
     }
 
     /// The dense feature vector of candidate token `i`, written into `out`.
-    pub fn dense(&self, doc: &str, i: usize, out: &mut [f32; DENSE_DIM]) {
+    pub fn dense(&self, i: usize, out: &mut [f32; DENSE_DIM]) {
         let t: &Token = &self.tok.tokens[i];
         let info = &self.info[i];
         let st = &self.stats;
         let left = (!t.first).then(|| &self.info[i - 1]);
         let right = (!t.last).then(|| &self.info[i + 1]);
         let line = &self.tok.lines[t.line as usize];
-        let (prev_present, prev_open) = if t.line == 0 {
-            (false, false)
-        } else {
-            let pl = &self.tok.lines[t.line as usize - 1];
-            let ptxt = doc[pl.start..pl.end].trim_end_matches(crate::tokens::is_space_char);
-            match ptxt.chars().last() {
-                None => (false, false),
-                Some(c) => (true, crate::encoding::is_alnum(c)),
-            }
-        };
+        let (prev_present, prev_open) = if t.line == 0 { (false, false) } else { self.line_end[t.line as usize - 1] };
         let b = |x: bool| if x { 1.0 } else { 0.0 };
         let p = &info.profile;
         let chars = p.chars.max(1) as f32;

@@ -193,6 +193,7 @@ pub struct Scratch {
     pub analysis: Analysis,
     pub probs: Vec<f32>,
     pub z1: Vec<f32>,
+    pub p1: Vec<f32>,
     pub groups: Vec<u8>,
 }
 
@@ -267,15 +268,14 @@ impl Model {
         Ok(())
     }
 
-    /// Scores every token of `doc` into `probs` (0 for non-candidates) and
-    /// the model group that judged it into `groups`; `a` keeps the analysis
-    /// for the restorer, `z1` is scratch.
-    pub fn score_tokens(&self, doc: &str, a: &mut Analysis, probs: &mut Vec<f32>, z1: &mut Vec<f32>, groups: &mut Vec<u8>) {
+    /// Scores every token of `doc` into `s.probs` (0 for non-candidates)
+    /// and the model group that judged it into `s.groups`; `s.analysis` keeps
+    /// the analysis for the restorer. Reuses every buffer of `s`.
+    pub fn score_tokens(&self, doc: &str, s: &mut Scratch) {
+        let Scratch { analysis: a, probs, z1, p1, groups } = s;
         let lex = |b: &[u32]| self.lexical.score(b);
         a.run(doc, Some(&lex), Some(&self.joiner.stats), |_, _| {});
         let n = a.info.len();
-        probs.clear();
-        probs.resize(n, 0.0);
         z1.clear();
         z1.resize(n, f32::NEG_INFINITY);
         groups.clear();
@@ -284,15 +284,18 @@ impl Model {
         let mut x = [0f32; DENSE_DIM];
         for i in 0..n {
             if a.info[i].candidate {
-                a.dense(doc, i, &mut x);
+                a.dense(i, &mut x);
                 z1[i] = self.tokens[groups[i] as usize].first.logit(&x);
             }
         }
-        let doc = features::DocFirstStage::of(z1);
+        features::first_stage_probs(z1, p1);
+        let doc = features::DocFirstStage::of(p1);
+        probs.clear();
+        probs.resize(n, 0.0);
         for i in 0..n {
             if a.info[i].candidate {
                 let second = &self.tokens[groups[i] as usize].second;
-                probs[i] = second.prob(&features::stage2(&a.tok.tokens, &a.info, z1, &doc, i));
+                probs[i] = second.prob(&features::stage2(&a.tok.tokens, &a.info, z1, p1, &doc, i));
             }
         }
     }
@@ -313,10 +316,10 @@ impl Model {
         }
         ANALYSIS.with(|cell| {
             let mut guard = cell.borrow_mut();
-            let Scratch { analysis: a, probs, z1, groups } = &mut *guard;
-            self.score_tokens(doc, a, probs, z1, groups);
-            Model::center(probs, groups, &self.thresholds);
-            restore::spans(doc, &a.tok, probs, 0.5, &self.joiner)
+            let s = &mut *guard;
+            self.score_tokens(doc, s);
+            Model::center(&mut s.probs, &s.groups, &self.thresholds);
+            restore::spans(doc, &s.analysis.tok, &s.probs, 0.5, &self.joiner)
         })
     }
 }

@@ -160,7 +160,7 @@ pub fn fit(train: &[Example], dev: &[Example], cfg: &Config, stage: &(dyn Fn(&st
             let regime = Regime::of(&a.stats);
             for i in 0..a.info.len() {
                 if a.info[i].candidate {
-                    a.dense(&ex.text, i, &mut x);
+                    a.dense(i, &mut x);
                     let g = features::group(regime, &a.info[i], &a.stats);
                     cand.push((i, x, ex.inside(a.tok.tokens[i].start), g));
                 }
@@ -185,11 +185,13 @@ pub fn fit(train: &[Example], dev: &[Example], cfg: &Config, stage: &(dyn Fn(&st
                 for c in &d.cand {
                     z1[c.0] = if c.3 == r { first.logit(&c.1) } else { stages_so_far(&stages, &first, c.3).logit(&c.1) };
                 }
-                let doc = features::DocFirstStage::of(&z1);
+                let mut p1 = Vec::new();
+                features::first_stage_probs(&z1, &mut p1);
+                let doc = features::DocFirstStage::of(&p1);
                 d.cand
                     .iter()
                     .filter(|c| c.3 == r)
-                    .map(move |c| (features::stage2(&d.tokens, &d.info, &z1, &doc, c.0).to_vec(), c.2))
+                    .map(move |c| (features::stage2(&d.tokens, &d.info, &z1, &p1, &doc, c.0).to_vec(), c.2))
                     .collect::<Vec<_>>()
             })
             .collect();
@@ -256,14 +258,10 @@ pub fn fit(train: &[Example], dev: &[Example], cfg: &Config, stage: &(dyn Fn(&st
     }
     let scored: Vec<Scored> = dev
         .par_iter()
-        .map_init(
-            || (Analysis::default(), Vec::new()),
-            |(a, z1), ex| {
-                let (mut probs, mut groups) = (Vec::new(), Vec::new());
-                model.score_tokens(&ex.text, a, &mut probs, z1, &mut groups);
-                Scored { ex, tok: a.tok.clone(), probs, groups }
-            },
-        )
+        .map_init(crate::model::Scratch::default, |s, ex| {
+            model.score_tokens(&ex.text, s);
+            Scored { ex, tok: s.analysis.tok.clone(), probs: s.probs.clone(), groups: s.groups.clone() }
+        })
         .collect();
     let rates = |th: &[f32]| -> (f64, f64) {
         let ok: Vec<(bool, bool)> = scored
