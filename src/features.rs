@@ -325,6 +325,189 @@ pub fn domain_like(s: &str) -> bool {
     }
 }
 
+/// The facts of a non-ASCII token that depend on its text alone (its
+/// readings, lexical score, clean-text counts), written into `info`; the
+/// token's lexical buckets are left in `buckets`.
+#[allow(clippy::too_many_arguments)]
+fn token_facts(
+    s: &str,
+    info: &mut TokenInfo,
+    scratch: &mut Scratch,
+    deob: &mut String,
+    chars: &mut Vec<char>,
+    buckets: &mut Vec<u32>,
+    lex: Option<&dyn Fn(&[u32]) -> f32>,
+    words: Option<&crate::restore::JoinStats>,
+) {
+    let view = encoding::best_reading(s, scratch);
+    info.view = Some(view);
+    info.raw_hangul = view == View::Raw && s.chars().any(encoding::is_hangul);
+    info.has_latin1 = s.chars().any(|c| ('\u{80}'..='\u{ff}').contains(&c));
+    // best_reading leaves the raw token when no Hangul came out.
+    info.cp949_no_hangul = view == View::Raw && info.has_latin1 && encoding::read_cp949(s, scratch).is_some();
+    let reading: &str = if view == View::Raw { s } else { &scratch.reading };
+    info.deobfuscated = encoding::deobfuscate(reading, deob);
+    let reading: &str = if info.deobfuscated { deob } else { reading };
+    info.profile = Profile::of(reading);
+    info.domain_like = domain_like(reading);
+    info.ends_sentence = reading.ends_with(['.', '!', '?']);
+    info.lead_punct = s.starts_with(is_wrapping_punct);
+    info.trail_punct = s.ends_with(is_wrapping_punct);
+    info.class = if info.raw_hangul {
+        1
+    } else if info.profile.hangul > 0 {
+        2
+    } else {
+        3
+    };
+    // Non-ASCII tokens are always candidates: score them now, while their
+    // reading is at hand.
+    info.candidate = true;
+    if let Some(w) = words {
+        info.word_counts = word_counts(w, s);
+    }
+    buckets.clear();
+    lexical_buckets(reading, chars, buckets);
+    if let Some(f) = lex {
+        info.lex = f(buckets).clamp(-20.0, 20.0);
+    }
+}
+
+/// Longest token (in bytes) the [`TokenCache`] keeps: one slot is one
+/// 64-byte cache line.
+const CACHE_KEY_MAX: usize = 31;
+const CACHE_BITS: u32 = 16;
+
+/// A per-thread memo of [`token_facts`], keyed by the token's exact bytes.
+///
+/// News repeats its words, and a hit skips the decoding views, the lexical
+/// n-grams and the clean-text look-ups (each a miss in a multi-megabyte
+/// table) for one read of one cache line. The facts depend on the model's
+/// lexical scorer and word table, so the memo belongs to one model (`owner`)
+/// and is emptied when another model uses the thread. Keys are compared in
+/// full: a hit is exact.
+#[derive(Debug, Default, Clone)]
+pub struct TokenCache {
+    /// The model the entries were computed with; 0: caching off.
+    owner: u64,
+    slots: Vec<CacheSlot>,
+}
+
+/// One memo entry, packed into a cache line. Counts fit in a byte because a
+/// key of at most [`CACHE_KEY_MAX`] bytes has no longer reading.
+#[derive(Debug, Clone, Copy)]
+#[repr(C, align(64))]
+struct CacheSlot {
+    /// Key length; `u8::MAX` marks an empty slot.
+    len: u8,
+    key: [u8; CACHE_KEY_MAX],
+    lex: f32,
+    word_counts: [f32; 3],
+    /// chars, hangul, han, kana, ascii_alnum, digits, other.
+    profile: [u8; 7],
+    /// [`View`] as 0..=3.
+    view: u8,
+    class: u8,
+    /// raw_hangul, deobfuscated, cp949_no_hangul, domain_like, has_latin1,
+    /// ends_sentence, lead_punct, trail_punct.
+    flags: u8,
+}
+
+const EMPTY_SLOT: CacheSlot = CacheSlot {
+    len: u8::MAX,
+    key: [0; CACHE_KEY_MAX],
+    lex: 0.0,
+    word_counts: [0.0; 3],
+    profile: [0; 7],
+    view: 0,
+    class: 0,
+    flags: 0,
+};
+
+const VIEWS: [View; 4] = [View::Raw, View::Cp949, View::Cp949Shifted, View::Utf8From1252];
+
+impl TokenCache {
+    #[inline]
+    fn slot(key: &[u8]) -> usize {
+        // FxHash-style mixing over 8-byte words, then the top bits.
+        let mut h = (key.len() as u64).wrapping_mul(0x9E37_79B9_7F4A_7C15);
+        let mut chunks = key.chunks_exact(8);
+        for c in &mut chunks {
+            let w = u64::from_le_bytes([c[0], c[1], c[2], c[3], c[4], c[5], c[6], c[7]]);
+            h = (h.rotate_left(5) ^ w).wrapping_mul(0x51_7cc1_b727_220a_95);
+        }
+        let mut w = 0u64;
+        for (k, &b) in chunks.remainder().iter().enumerate() {
+            w |= (b as u64) << (8 * k);
+        }
+        h = (h.rotate_left(5) ^ w).wrapping_mul(0x51_7cc1_b727_220a_95);
+        (h >> (64 - CACHE_BITS)) as usize
+    }
+
+    /// The memoized facts of `key` written into a default `info`.
+    #[inline]
+    fn get(&self, key: &[u8], info: &mut TokenInfo) -> bool {
+        if key.len() > CACHE_KEY_MAX {
+            return false;
+        }
+        let e = &self.slots[Self::slot(key)];
+        if e.len as usize != key.len() || &e.key[..key.len()] != key {
+            return false;
+        }
+        let [chars, hangul, han, kana, ascii_alnum, digits, other] = e.profile.map(u32::from);
+        let f = |k: u8| e.flags & (1 << k) != 0;
+        *info = TokenInfo {
+            view: Some(VIEWS[e.view as usize & 3]),
+            raw_hangul: f(0),
+            deobfuscated: f(1),
+            cp949_no_hangul: f(2),
+            profile: Profile { chars, hangul, han, kana, ascii_alnum, digits, other },
+            domain_like: f(3),
+            has_latin1: f(4),
+            ends_sentence: f(5),
+            class: e.class,
+            lead_punct: f(6),
+            trail_punct: f(7),
+            word_counts: e.word_counts,
+            lex: e.lex,
+            candidate: true,
+            ..TokenInfo::default()
+        };
+        true
+    }
+
+    #[inline]
+    fn put(&mut self, key: &[u8], info: &TokenInfo) {
+        let p = &info.profile;
+        let counts = [p.chars, p.hangul, p.han, p.kana, p.ascii_alnum, p.digits, p.other];
+        if key.len() > CACHE_KEY_MAX || counts.iter().any(|&c| c > u8::MAX as u32) {
+            return;
+        }
+        let flags = [
+            info.raw_hangul,
+            info.deobfuscated,
+            info.cp949_no_hangul,
+            info.domain_like,
+            info.has_latin1,
+            info.ends_sentence,
+            info.lead_punct,
+            info.trail_punct,
+        ]
+        .iter()
+        .enumerate()
+        .fold(0u8, |acc, (k, &b)| acc | ((b as u8) << k));
+        let e = &mut self.slots[Self::slot(key)];
+        e.len = key.len() as u8;
+        e.key[..key.len()].copy_from_slice(key);
+        e.lex = info.lex;
+        e.word_counts = info.word_counts;
+        e.profile = counts.map(|c| c as u8);
+        e.view = VIEWS.iter().position(|&v| Some(v) == info.view).unwrap_or(0) as u8;
+        e.class = info.class;
+        e.flags = flags;
+    }
+}
+
 /// Reusable per-thread buffers for one document's analysis.
 #[derive(Debug, Default, Clone)]
 pub struct Analysis {
@@ -338,9 +521,24 @@ pub struct Analysis {
     deob: String,
     chars: Vec<char>,
     buckets: Vec<u32>,
+    cache: TokenCache,
 }
 
 impl Analysis {
+    /// Memoizes per-token facts across documents for the model `owner` (a
+    /// [`crate::model::Model::id`]; 0 turns the memo off). While it is on,
+    /// [`Analysis::run`] calls its `on_buckets` only for tokens it computes.
+    pub fn cache_for(&mut self, owner: u64) {
+        if self.cache.owner == owner {
+            return;
+        }
+        self.cache.owner = owner;
+        self.cache.slots.clear();
+        if owner != 0 {
+            self.cache.slots.resize(1 << CACHE_BITS, EMPTY_SLOT);
+        }
+    }
+
     /// Tokenizes `doc` and gathers per-token facts; `lex` scores a list of
     /// hashed buckets (None: skip lexical scoring, e.g. while collecting
     /// training rows before a lexical model exists). `on_reading` sees each
@@ -357,6 +555,7 @@ impl Analysis {
         let n = self.tok.tokens.len();
         self.info.resize(n, TokenInfo::default());
         let (mut raw_h, mut moj, mut nonascii, mut cjk) = (0u32, 0u32, 0u32, 0u32);
+        let caching = self.cache.owner != 0;
         for (i, t) in self.tok.tokens.iter().enumerate() {
             let s = &doc[t.start..t.end];
             let info = &mut self.info[i];
@@ -365,45 +564,20 @@ impl Analysis {
                 continue;
             }
             nonascii += 1;
-            let view = encoding::best_reading(s, &mut self.scratch);
-            info.view = Some(view);
-            info.raw_hangul = view == View::Raw && s.chars().any(encoding::is_hangul);
-            info.has_latin1 = s.chars().any(|c| ('\u{80}'..='\u{ff}').contains(&c));
-            if view == View::Raw && info.has_latin1 && encoding::read_cp949(s, &mut self.scratch).is_some() {
-                info.cp949_no_hangul = true;
-                // best_reading left the raw token when no Hangul came out.
+            if !(caching && self.cache.get(s.as_bytes(), info)) {
+                token_facts(s, info, &mut self.scratch, &mut self.deob, &mut self.chars, &mut self.buckets, lex, words);
+                on_buckets(i, &self.buckets);
+                if self.cache.owner != 0 {
+                    self.cache.put(s.as_bytes(), info);
+                }
             }
-            let reading: &str = if view == View::Raw { s } else { &self.scratch.reading };
-            info.deobfuscated = encoding::deobfuscate(reading, &mut self.deob);
-            let reading: &str = if info.deobfuscated { &self.deob } else { reading };
-            info.profile = Profile::of(reading);
-            info.domain_like = domain_like(reading);
-            info.ends_sentence = reading.ends_with(['.', '!', '?']);
-            info.lead_punct = s.starts_with(is_wrapping_punct);
-            info.trail_punct = s.ends_with(is_wrapping_punct);
-            if info.raw_hangul {
-                raw_h += 1;
-                info.class = 1;
-            } else if info.profile.hangul > 0 {
-                moj += 1;
-                info.class = 2;
-            } else {
-                info.class = 3;
+            match info.class {
+                1 => raw_h += 1,
+                2 => moj += 1,
+                _ => {}
             }
             if info.profile.han + info.profile.kana > 0 {
                 cjk += 1;
-            }
-            // Non-ASCII tokens are always candidates: score them now, while
-            // their reading is at hand.
-            info.candidate = true;
-            if let Some(w) = words {
-                info.word_counts = word_counts(w, s);
-            }
-            self.buckets.clear();
-            lexical_buckets(reading, &mut self.chars, &mut self.buckets);
-            on_buckets(i, &self.buckets);
-            if let Some(f) = lex {
-                info.lex = f(&self.buckets).clamp(-20.0, 20.0);
             }
         }
         let nf = n.max(1) as f32;
@@ -568,7 +742,15 @@ impl Analysis {
 /// ln(1 + count) of `token`, and of it less one and two trailing chars, in
 /// the clean-text word table.
 fn word_counts(w: &crate::restore::JoinStats, token: &str) -> [f32; 3] {
-    w.word_and_stem_counts(token).map(|c| (1.0 + c as f32).ln())
+    w.word_and_stem_counts(token).map(ln_1p_count)
+}
+
+/// ln(1 + c), from a table for the small counts most words have.
+#[inline]
+fn ln_1p_count(c: u32) -> f32 {
+    static TABLE: std::sync::LazyLock<Vec<f32>> =
+        std::sync::LazyLock::new(|| (0..4096u32).map(|c| (1.0 + c as f32).ln()).collect());
+    TABLE.get(c as usize).copied().unwrap_or_else(|| (1.0 + c as f32).ln())
 }
 
 #[cfg(test)]

@@ -80,21 +80,61 @@ impl Lexical {
 
 /// A standardized linear model fitted with linfa: logit =
 /// intercept + Σ coef·(x − mean)/scale.
+///
+/// The file keeps the standardization as fitted; in memory it is also folded
+/// into one weight per feature (`w`, `b`), so scoring a token is a plain dot
+/// product without a division per feature.
 #[derive(Debug, Clone, Serialize, Deserialize)]
+#[serde(from = "LinearParts", into = "LinearParts")]
 pub struct Linear {
     pub names: Vec<String>,
     pub mean: Vec<f32>,
     pub scale: Vec<f32>,
     pub coef: Vec<f32>,
     pub intercept: f32,
+    w: Vec<f32>,
+    b: f32,
+}
+
+/// [`Linear`] as stored in the model file.
+#[derive(Clone, Serialize, Deserialize)]
+struct LinearParts {
+    names: Vec<String>,
+    mean: Vec<f32>,
+    scale: Vec<f32>,
+    coef: Vec<f32>,
+    intercept: f32,
+}
+
+impl From<LinearParts> for Linear {
+    fn from(p: LinearParts) -> Linear {
+        Linear::new(p.names, p.mean, p.scale, p.coef, p.intercept)
+    }
+}
+
+impl From<Linear> for LinearParts {
+    fn from(l: Linear) -> LinearParts {
+        LinearParts { names: l.names, mean: l.mean, scale: l.scale, coef: l.coef, intercept: l.intercept }
+    }
 }
 
 impl Linear {
+    /// Builds the model and its folded weights (in f64, then rounded once).
+    pub fn new(names: Vec<String>, mean: Vec<f32>, scale: Vec<f32>, coef: Vec<f32>, intercept: f32) -> Linear {
+        let d = coef.len().min(mean.len()).min(scale.len());
+        let w64: Vec<f64> = (0..d).map(|j| coef[j] as f64 / scale[j] as f64).collect();
+        let b = intercept as f64 - (0..d).map(|j| w64[j] * mean[j] as f64).sum::<f64>();
+        let w = w64.iter().map(|&x| x as f32).collect();
+        Linear { names, mean, scale, coef, intercept, w, b: b as f32 }
+    }
+
     #[inline]
     pub fn logit(&self, x: &[f32]) -> f32 {
-        let mut z = self.intercept;
-        for j in 0..self.coef.len().min(x.len()) {
-            z += self.coef[j] * (x[j] - self.mean[j]) / self.scale[j];
+        let n = self.w.len().min(x.len());
+        let (w, x) = (&self.w[..n], &x[..n]);
+        let mut z = self.b;
+        for j in 0..n {
+            z += w[j] * x[j];
         }
         z
     }
@@ -107,13 +147,7 @@ impl Linear {
     /// A model that ignores its input and always gives `logit`.
     pub fn constant(names: &[&str], logit: f32) -> Linear {
         let d = names.len();
-        Linear {
-            names: names.iter().map(|s| s.to_string()).collect(),
-            mean: vec![0.0; d],
-            scale: vec![1.0; d],
-            coef: vec![0.0; d],
-            intercept: logit,
-        }
+        Linear::new(names.iter().map(|s| s.to_string()).collect(), vec![0.0; d], vec![1.0; d], vec![0.0; d], logit)
     }
 
     /// Fits a logistic regression with linfa on standardized rows.
@@ -149,13 +183,13 @@ impl Linear {
             .map_err(|e| crate::Error::Other(format!("logistic regression: {e}")))?;
         // linfa orders the two labels and models the probability of `true`.
         let sign = if fitted.labels().pos.class { 1.0 } else { -1.0 };
-        Ok(Linear {
-            names: names.iter().map(|s| s.to_string()).collect(),
-            mean: mean.iter().map(|&m| m as f32).collect(),
-            scale: scale.iter().map(|&s| s as f32).collect(),
-            coef: fitted.params().iter().map(|&c| (sign * c) as f32).collect(),
-            intercept: (sign * fitted.intercept()) as f32,
-        })
+        Ok(Linear::new(
+            names.iter().map(|s| s.to_string()).collect(),
+            mean.iter().map(|&m| m as f32).collect(),
+            scale.iter().map(|&s| s as f32).collect(),
+            fitted.params().iter().map(|&c| (sign * c) as f32).collect(),
+            (sign * fitted.intercept()) as f32,
+        ))
     }
 }
 
@@ -185,6 +219,18 @@ pub struct Model {
     pub tokens: Vec<TokenStages>,
     pub joiner: Joiner,
     pub meta: Meta,
+    /// Identifies this model to the per-thread token memo
+    /// ([`features::Analysis::cache_for`]); fresh for each model built or
+    /// loaded. Change `lexical` or `joiner` only through a new model.
+    #[serde(skip, default = "next_id")]
+    pub id: u64,
+}
+
+/// A process-unique, non-zero model id.
+pub fn next_id() -> u64 {
+    use std::sync::atomic::{AtomicU64, Ordering};
+    static NEXT: AtomicU64 = AtomicU64::new(1);
+    NEXT.fetch_add(1, Ordering::Relaxed)
 }
 
 /// Per-thread buffers reused across documents.
@@ -274,6 +320,7 @@ impl Model {
     pub fn score_tokens(&self, doc: &str, s: &mut Scratch) {
         let Scratch { analysis: a, probs, z1, p1, groups } = s;
         let lex = |b: &[u32]| self.lexical.score(b);
+        a.cache_for(self.id);
         a.run(doc, Some(&lex), Some(&self.joiner.stats), |_, _| {});
         let n = a.info.len();
         z1.clear();

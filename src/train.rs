@@ -236,6 +236,7 @@ pub fn fit(train: &[Example], dev: &[Example], cfg: &Config, stage: &(dyn Fn(&st
         tokens: stages,
         joiner,
         meta: Meta { trained_on: format!("{} train, {} dev documents", train.len(), dev.len()), seed: cfg.seed, notes: String::new() },
+        id: crate::model::next_id(),
     };
 
     // Joiner accuracy on dev B's clean text.
