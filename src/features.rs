@@ -110,8 +110,12 @@ pub const DENSE_NAMES: &[&str] = &[
     "ln_stem2_count",
     "spaced_run",
     "cut_remainder",
+    "after_sentence_end",
+    "ln_tail_len",
+    "line_unterminated",
+    "cut_join_known",
 ];
-pub const DENSE_DIM: usize = 48;
+pub const DENSE_DIM: usize = 52;
 
 /// Per-token facts gathered once per document.
 #[derive(Debug, Clone, Copy, Default)]
@@ -138,6 +142,10 @@ pub struct TokenInfo {
     /// Maybe the rest of a word the injection cut (`restorin\nF g`): the
     /// second token of a line whose previous line ends mid-word.
     pub cut_remainder: bool,
+    /// ln(1 + clean-text count) of the word that the previous line's last
+    /// token and a token after this one on the same line make when joined
+    /// (`restorin` + `g`): this token may sit inside a cut word's gap.
+    pub cut_join: f32,
     /// Lexical logit; 0 for tokens the lexical scorer was not run on.
     pub lex: f32,
     /// True when the token is a candidate for removal.
@@ -309,6 +317,12 @@ fn is_wrapping_punct(c: char) -> bool {
     matches!(c, '(' | ')' | '[' | ']' | '"' | '\'' | ',' | ':' | ';' | '!' | '?' | '「' | '」' | '『' | '』' | '<' | '>' | '《' | '》')
 }
 
+/// True when a token as written ends a sentence (`다.`, `said.”`, `?)`).
+fn ends_sentence_raw(s: &str) -> bool {
+    let s = s.trim_end_matches(['"', '\'', '”', '’', ')', '」', '』', ']']);
+    s.ends_with(['.', '!', '?', '。'])
+}
+
 /// True for things shaped like a domain or URL (`sogo99.com`, `www.x.kr`).
 pub fn domain_like(s: &str) -> bool {
     let l = s.trim_matches(|c: char| !crate::encoding::is_alnum(c));
@@ -376,7 +390,7 @@ fn token_facts(
 /// Longest token (in bytes) the [`TokenCache`] keeps: one slot is one
 /// 64-byte cache line.
 const CACHE_KEY_MAX: usize = 31;
-const CACHE_BITS: u32 = 16;
+const CACHE_BITS: u32 = 18;
 
 /// A per-thread memo of [`token_facts`], keyed by the token's exact bytes.
 ///
@@ -515,6 +529,10 @@ pub struct Analysis {
     /// Per line: does it end in text, and does that text end mid-word
     /// (alphanumeric)? Computed once per document for the dense features.
     line_end: Vec<(bool, bool)>,
+    /// Per line: the index of its last token that ends a sentence, and
+    /// whether its last token does.
+    line_sentences: Vec<(Option<u32>, bool)>,
+    joined: String,
     pub info: Vec<TokenInfo>,
     pub stats: DocStats,
     scratch: Scratch,
@@ -604,10 +622,31 @@ impl Analysis {
                 Some(c) => (true, crate::encoding::is_alnum(c)),
             }
         }));
+        self.line_sentences.clear();
+        for line in &self.tok.lines {
+            let toks = &self.tok.tokens[line.first_token as usize..(line.first_token + line.n_tokens) as usize];
+            let ends = |t: &Token| ends_sentence_raw(&doc[t.start..t.end]);
+            let last_end = toks.iter().rposition(ends).map(|k| line.first_token + k as u32);
+            self.line_sentences.push((last_end, toks.last().is_some_and(ends)));
+        }
         for li in 1..self.tok.lines.len() {
             let line = self.tok.lines[li];
-            if self.line_end[li - 1].1 && line.n_tokens >= 2 {
-                self.info[line.first_token as usize + 1].cut_remainder = true;
+            if !self.line_end[li - 1].1 || line.n_tokens < 2 {
+                continue;
+            }
+            self.info[line.first_token as usize + 1].cut_remainder = true;
+            let (Some(w), Some(prev)) = (words, self.tok.lines[li - 1].n_tokens.checked_sub(1)) else { continue };
+            let prev = self.tok.tokens[(self.tok.lines[li - 1].first_token + prev) as usize];
+            let first = line.first_token as usize;
+            for k in 1..(line.n_tokens as usize).min(5) {
+                let t = self.tok.tokens[first + k];
+                self.joined.clear();
+                self.joined.push_str(&doc[prev.start..prev.end]);
+                self.joined.push_str(&doc[t.start..t.end]);
+                let known = ln_1p_count(w.word_count(&self.joined));
+                for inf in &mut self.info[first..first + k] {
+                    inf.cut_join = inf.cut_join.max(known);
+                }
             }
         }
         // ASCII candidates: tokens touching a non-ASCII one on the same line
@@ -686,6 +725,9 @@ impl Analysis {
         let matches = hangulish && info.class == st.main_class;
         let lex_l = left.map_or(0.0, |x| x.lex);
         let lex_r = right.map_or(0.0, |x| x.lex);
+        // After the line's last sentence end: an ad appended to a paragraph.
+        let (last_end, line_closed) = self.line_sentences[t.line as usize];
+        let after_end = last_end.is_some_and(|k| (i as u32) > k);
         *out = [
             info.lex,
             lex_l,
@@ -735,6 +777,10 @@ impl Analysis {
             info.word_counts[2],
             b(info.spaced),
             b(info.cut_remainder),
+            b(after_end),
+            if after_end { ln_1p_count(line.first_token + line.n_tokens - i as u32) } else { 0.0 },
+            b(!line_closed),
+            info.cut_join,
         ];
     }
 }

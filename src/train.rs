@@ -50,6 +50,9 @@ impl Default for Config {
 }
 
 /// Figures from training, for the trainer to show.
+/// An extension threshold no probability reaches.
+pub const EXTEND_OFF: f32 = 2.0;
+
 #[derive(Debug, Clone, Default)]
 pub struct Report {
     pub lex_rows: usize,
@@ -58,6 +61,8 @@ pub struct Report {
     pub join_rows: usize,
     pub join_accuracy: f64,
     pub thresholds: Vec<f32>,
+    /// Per-group extension thresholds chosen on dev ([`EXTEND_OFF`]: none).
+    pub extend: Vec<f32>,
     /// Per regime: (threshold, exact rate on injected, pass rate on clean).
     pub grid: Vec<Vec<(f32, f64, f64)>>,
 }
@@ -232,6 +237,7 @@ pub fn fit(train: &[Example], dev: &[Example], cfg: &Config, stage: &(dyn Fn(&st
 
     let mut model = Model {
         thresholds: vec![0.5; REGIMES],
+        extend: vec![EXTEND_OFF; REGIMES],
         lexical,
         tokens: stages,
         joiner,
@@ -264,12 +270,12 @@ pub fn fit(train: &[Example], dev: &[Example], cfg: &Config, stage: &(dyn Fn(&st
             Scored { ex, tok: s.analysis.tok.clone(), probs: s.probs.clone(), groups: s.groups.clone() }
         })
         .collect();
-    let rates = |th: &[f32]| -> (f64, f64) {
+    let rates = |th: &[f32], ext: &[f32]| -> (f64, f64) {
         let ok: Vec<(bool, bool)> = scored
             .par_iter()
             .map(|d| {
                 let mut p = d.probs.clone();
-                Model::center(&mut p, &d.groups, th);
+                Model::center(&mut p, &d.groups, &d.tok.tokens, th, ext);
                 let spans: Vec<Span> = restore::spans(&d.ex.text, &d.tok, &p, 0.5, &model.joiner);
                 (crate::restore::Cleaned::from_spans(&d.ex.text, spans).text == d.ex.clean, d.ex.injected())
             })
@@ -281,8 +287,11 @@ pub fn fit(train: &[Example], dev: &[Example], cfg: &Config, stage: &(dyn Fn(&st
             ok.iter().filter(|c| !c.1 && c.0).count() as f64 / n_clean,
         )
     };
+    let score = |(inj, cln): (f64, f64)| inj + if cln >= cfg.min_clean_pass { 10.0 } else { 10.0 * cln };
     let grid: Vec<f32> = (1..=49).map(|i| i as f32 / 50.0).collect();
+    let ext_grid: Vec<f32> = std::iter::once(EXTEND_OFF).chain((1..20).map(|i| i as f32 / 20.0)).collect();
     let mut th = vec![0.5f32; REGIMES];
+    let mut ext = vec![EXTEND_OFF; REGIMES];
     report.grid = vec![Vec::new(); REGIMES];
     for _round in 0..2 {
         for g in 0..REGIMES {
@@ -291,18 +300,30 @@ pub fn fit(train: &[Example], dev: &[Example], cfg: &Config, stage: &(dyn Fn(&st
             for &t in &grid {
                 let mut trial = th.clone();
                 trial[g] = t;
-                let (inj, cln) = rates(&trial);
-                rows.push((t, inj, cln));
-                let score = inj + if cln >= cfg.min_clean_pass { 10.0 } else { 10.0 * cln };
-                if score > best.0 {
-                    best = (score, t);
+                let r = rates(&trial, &ext);
+                rows.push((t, r.0, r.1));
+                if score(r) > best.0 {
+                    best = (score(r), t);
                 }
             }
             th[g] = best.1;
             report.grid[g] = rows;
+            // Then the group's extension threshold, below its threshold.
+            let mut best = (f64::MIN, ext[g]);
+            for &e in ext_grid.iter().filter(|&&e| e == EXTEND_OFF || e < th[g]) {
+                let mut trial = ext.clone();
+                trial[g] = e;
+                let s = score(rates(&th, &trial));
+                if s > best.0 {
+                    best = (s, e);
+                }
+            }
+            ext[g] = best.1;
         }
     }
     model.thresholds = th;
+    model.extend = ext;
     report.thresholds = model.thresholds.clone();
+    report.extend = model.extend.clone();
     Ok((model, report))
 }

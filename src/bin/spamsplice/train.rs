@@ -60,6 +60,10 @@ pub fn run(args: Args) -> anyhow::Result<i32> {
                 let mark = if *t == chosen { "  <- chosen" } else { "" };
                 eprintln!("  threshold {t:.2}: dev exact restoration {inj:.4}, clean pass-through {cln:.4}{mark}");
             }
+            match report.extend.get(r) {
+                Some(&e) if e <= 1.0 => eprintln!("  runs grow over neighbours from {e:.2}"),
+                _ => eprintln!("  runs do not grow"),
+            }
         }
         eprintln!(
             "wrote {} ({:.1} MB) in {:.1}s",
