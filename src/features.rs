@@ -293,7 +293,7 @@ pub fn stage2(tok: &[Token], info: &[TokenInfo], z1: &[f32], p1: &[f32], doc: &D
         f(me.cut_remainder),
         f(me.spaced),
         if doc.best.1 == i { doc.second } else { doc.best.0 },
-        (1.0 + doc.confident.saturating_sub((p(i) > 0.9) as u32) as f32).ln(),
+        ln_1p_count(doc.confident.saturating_sub((p(i) > 0.9) as u32)),
     ]
 }
 
@@ -739,7 +739,7 @@ impl Analysis {
             b(info.view == Some(View::Utf8From1252)),
             b(info.deobfuscated),
             p.hangul_share(),
-            (1.0 + p.hangul as f32).ln(),
+            ln_1p_count(p.hangul),
             p.digits as f32 / chars,
             b(info.domain_like),
             b(info.has_latin1),
@@ -752,7 +752,7 @@ impl Analysis {
             b(t.first && t.last),
             b(t.first && prev_open),
             b(t.first && prev_present),
-            (1.0 + line.n_tokens as f32).ln(),
+            ln_1p_count(line.n_tokens),
             b(left.is_some_and(|x| x.ascii)),
             b(right.is_some_and(|x| x.ascii)),
             b(mojibake_tok) * (1.0 - st.mojibake),
@@ -763,7 +763,7 @@ impl Analysis {
             b(info.cp949_no_hangul),
             b(left.is_some_and(|x| x.hangulish())),
             b(right.is_some_and(|x| x.hangulish())),
-            chars.ln(),
+            ln_1p_count(p.chars.max(1) - 1),
             b(info.ends_sentence),
             b(p.han + p.kana > 0),
             lex_l.max(lex_r),
@@ -791,7 +791,7 @@ fn word_counts(w: &crate::restore::JoinStats, token: &str) -> [f32; 3] {
     w.word_and_stem_counts(token).map(ln_1p_count)
 }
 
-/// ln(1 + c), from a table for the small counts most words have.
+/// ln(1 + c), from a table for the small counts most words and lines have.
 #[inline]
 fn ln_1p_count(c: u32) -> f32 {
     static TABLE: std::sync::LazyLock<Vec<f32>> =
@@ -814,6 +814,44 @@ mod tests {
         assert!(domain_like("www.x"));
         assert!(!domain_like("Nov."));
         assert!(!domain_like("3.5"));
+    }
+
+    #[test]
+    fn the_token_memo_gives_what_computing_gives() {
+        let mut stats = crate::restore::JoinStats::default();
+        stats.add("restoring the ties 바다 이야기");
+        let lex = |b: &[u32]| b.iter().map(|&x| (x % 7) as f32 - 3.0).sum::<f32>();
+        let doc = "¹Ù´ÙÀ̾߱â°ÔÀÓÀå 바다이야기 ¹Ù´ÙÀ̾߱â°ÔÀÓÀå\n바@다 ＳＯＧＯ９．ＣＯＭ 바다이야기 “토토”, 日本 ¹Ù´ÙÀ̾߱â°ÔÀÓÀå";
+        let mut plain = Analysis::default();
+        plain.run(doc, Some(&lex), Some(&stats), |_, _| {});
+        let mut memo = Analysis::default();
+        memo.cache_for(7);
+        for _ in 0..2 {
+            memo.run(doc, Some(&lex), Some(&stats), |_, _| {});
+            assert_eq!(format!("{:?}", memo.info), format!("{:?}", plain.info));
+        }
+        // Another model empties the memo.
+        memo.cache_for(8);
+        assert!(memo.cache.slots.iter().all(|s| s.len == u8::MAX));
+    }
+
+    #[test]
+    fn line_context_marks_appended_tails_and_cut_word_gaps() {
+        let mut stats = crate::restore::JoinStats::default();
+        stats.add("restoring relations, restoring");
+        let doc = "It ended. 바다이야기 릴게임\nfor restorin\n¹Ù´ÙÀ̾߱â°ÔÀÓÀå g Korea-China relations.";
+        let mut a = Analysis::default();
+        a.run(doc, Some(&|_: &[u32]| 0.0), Some(&stats), |_, _| {});
+        let mut x = [0f32; DENSE_DIM];
+        let at = |name: &str| DENSE_NAMES.iter().position(|n| *n == name).unwrap();
+        a.dense(2, &mut x); // 바다이야기: after "ended." on an unterminated line
+        assert_eq!((x[at("after_sentence_end")], x[at("line_unterminated")]), (1.0, 1.0));
+        assert!((x[at("ln_tail_len")] - 3f32.ln()).abs() < 1e-6);
+        a.dense(6, &mut x); // the fragment between "restorin" and "g"
+        assert!(x[at("cut_join_known")] > 0.0);
+        assert_eq!(x[at("after_sentence_end")], 0.0);
+        a.dense(8, &mut x); // "Korea-China": after the gap, not in it
+        assert_eq!(x[at("cut_join_known")], 0.0);
     }
 
     #[test]

@@ -491,4 +491,49 @@ mod tests {
         let m = Linear::fit(&["a", "b"], &rows, &labels, 0.01, 200).unwrap();
         assert!(m.prob(&[9.0, 1.0]) > 0.9 && m.prob(&[0.0, 1.0]) < 0.1);
     }
+
+    #[test]
+    fn folded_weights_give_the_standardized_logit() {
+        let m = Linear::new(vec!["a".into(), "b".into()], vec![1.0, -2.0], vec![2.0, 0.5], vec![3.0, -1.0], 0.25);
+        let x = [4.0f32, 1.0];
+        let want = 0.25 + 3.0 * (4.0 - 1.0) / 2.0 - 1.0 * (1.0 + 2.0) / 0.5;
+        assert!((m.logit(&x) - want).abs() < 1e-5, "{} vs {want}", m.logit(&x));
+    }
+
+    #[test]
+    fn lexical_rounding_keeps_scores_and_round_trips() {
+        let w: Vec<f32> = (0..1000).map(|i| ((i as f32) * 0.37).sin() * 7.0).collect();
+        let l = Lexical::new(-0.5, &w);
+        let exact = -0.5 + w[3] + w[500] + w[999];
+        assert!((l.score(&[3, 500, 999]) - exact).abs() < 1e-3);
+        let back: Lexical = LexicalParts::from(l.clone()).into();
+        assert_eq!(back.weights, l.weights);
+    }
+
+    /// `tokens` for one line of `n` tokens.
+    fn one_line(n: usize) -> Vec<Token> {
+        (0..n).map(|i| Token { start: i, end: i + 1, line: 0, first: i == 0, last: i + 1 == n }).collect()
+    }
+
+    #[test]
+    fn runs_grow_over_weak_neighbours_only_beside_a_removed_token() {
+        let toks = one_line(6);
+        // news, weak, sure, weak, weaker, weak-alone... all group 0.
+        let mut p = vec![0.1, 0.5, 0.95, 0.6, 0.2, 0.5];
+        Model::center(&mut p, &[0; 6], &toks, &[0.9], &[0.4]);
+        let removed: Vec<bool> = p.iter().map(|&x| x >= 0.5).collect();
+        assert_eq!(removed, [false, true, true, true, false, false]);
+        // Growth stops at a line end.
+        let mut toks = one_line(3);
+        toks[1].last = true;
+        toks[2].first = true;
+        toks[2].line = 1;
+        let mut p = vec![0.95, 0.5, 0.5];
+        Model::center(&mut p, &[0; 3], &toks, &[0.9], &[0.4]);
+        assert_eq!(p.iter().map(|&x| x >= 0.5).collect::<Vec<_>>(), [true, true, false]);
+        // Off: a threshold above 1.
+        let mut p = vec![0.95, 0.5];
+        Model::center(&mut p, &[0; 2], &one_line(2), &[0.9], &[2.0]);
+        assert!(p[1] < 0.5);
+    }
 }
