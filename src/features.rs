@@ -214,8 +214,9 @@ pub const STAGE2_NAMES: &[&str] = &[
     "p1_nb_x_spaced",
     "doc_max_other",
     "ln_doc_confident_other",
+    "echoes_confident",
 ];
-pub const STAGE2_DIM: usize = 12;
+pub const STAGE2_DIM: usize = 13;
 
 /// What the first stage found in the whole document: injections come
 /// several to a page, so one sure fragment makes a doubtful token likelier
@@ -257,7 +258,15 @@ impl DocFirstStage {
 
 /// Builds the second-stage features of token `i` from first-stage logits
 /// `z1` (non-candidates hold `f32::NEG_INFINITY`) and their probabilities `p1`.
-pub fn stage2(tok: &[Token], info: &[TokenInfo], z1: &[f32], p1: &[f32], doc: &DocFirstStage, i: usize) -> [f32; STAGE2_DIM] {
+pub fn stage2(
+    tok: &[Token],
+    info: &[TokenInfo],
+    z1: &[f32],
+    p1: &[f32],
+    doc: &DocFirstStage,
+    echo: &[bool],
+    i: usize,
+) -> [f32; STAGE2_DIM] {
     let p = |j: usize| p1[j];
     let t = &tok[i];
     // A spaced run (`W W W . X`) is judged by what borders the whole run.
@@ -294,7 +303,64 @@ pub fn stage2(tok: &[Token], info: &[TokenInfo], z1: &[f32], p1: &[f32], doc: &D
         f(me.spaced),
         if doc.best.1 == i { doc.second } else { doc.best.0 },
         ln_1p_count(doc.confident.saturating_sub((p(i) > 0.9) as u32)),
+        if echo.get(i).copied().unwrap_or(false) { 1.0 } else { 0.0 },
     ]
+}
+
+/// First-stage probability above which a token teaches the document its
+/// spam words ([`echoes`]).
+const ECHO_SURE: f32 = 0.9;
+
+/// Reusable buffers for [`echoes`].
+#[derive(Debug, Default, Clone)]
+pub struct EchoScratch {
+    sure: Vec<(usize, String)>,
+    core: String,
+    deob: String,
+    scratch: Scratch,
+}
+
+/// The Hangul of `token`'s reading (decoded, de-obfuscated), into `out`.
+fn hangul_core(token: &str, ex: &mut EchoScratch) {
+    let view = encoding::best_reading(token, &mut ex.scratch);
+    let reading: &str = if view == View::Raw { token } else { &ex.scratch.reading };
+    let reading: &str = if encoding::deobfuscate(reading, &mut ex.deob) { &ex.deob } else { reading };
+    ex.core.clear();
+    ex.core.extend(reading.chars().filter(|&c| encoding::is_hangul(c)));
+}
+
+/// Marks the Hangul tokens whose whole Hangul (two syllables or more) occurs
+/// inside a token the first stage is sure of, elsewhere in the document.
+///
+/// A new site name first shows itself glued to a known suffix or beside a
+/// domain (`섯다가입머니`); the same page then repeats it bare (`섯다`),
+/// where no lexicon could know it. The page teaches its own spam words.
+pub fn echoes(doc: &str, tok: &[Token], info: &[TokenInfo], p1: &[f32], ex: &mut EchoScratch, out: &mut Vec<bool>) {
+    out.clear();
+    out.resize(tok.len(), false);
+    ex.sure.clear();
+    for (i, t) in tok.iter().enumerate() {
+        if p1.get(i).is_some_and(|&p| p > ECHO_SURE) && info[i].hangulish() {
+            hangul_core(&doc[t.start..t.end], ex);
+            if ex.core.chars().nth(1).is_some() {
+                ex.sure.push((i, ex.core.clone()));
+            }
+        }
+    }
+    if ex.sure.is_empty() {
+        return;
+    }
+    for (i, t) in tok.iter().enumerate() {
+        if !info[i].candidate || !info[i].hangulish() {
+            continue;
+        }
+        hangul_core(&doc[t.start..t.end], ex);
+        if ex.core.chars().nth(1).is_none() {
+            continue;
+        }
+        let core = ex.core.as_str();
+        out[i] = ex.sure.iter().any(|(j, s)| *j != i && s.contains(core));
+    }
 }
 
 /// Document-level shares over its tokens.

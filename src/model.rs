@@ -297,6 +297,9 @@ pub struct Scratch {
     pub z1: Vec<f32>,
     pub p1: Vec<f32>,
     pub groups: Vec<u8>,
+    /// Per token: echoes a sure spam token of its document.
+    pub echo: Vec<bool>,
+    pub echo_scratch: features::EchoScratch,
 }
 
 thread_local! {
@@ -377,7 +380,7 @@ impl Model {
     /// and the model group that judged it into `s.groups`; `s.analysis` keeps
     /// the analysis for the restorer. Reuses every buffer of `s`.
     pub fn score_tokens(&self, doc: &str, s: &mut Scratch) {
-        let Scratch { analysis: a, probs, z1, p1, groups } = s;
+        let Scratch { analysis: a, probs, z1, p1, groups, echo, echo_scratch } = s;
         let lex = |b: &[u32]| self.lexical.score(b);
         a.cache_for(self.id);
         a.run(doc, Some(&lex), Some(&self.joiner.stats), |_, _| {});
@@ -395,13 +398,14 @@ impl Model {
             }
         }
         features::first_stage_probs(z1, p1);
-        let doc = features::DocFirstStage::of(p1);
+        let doc_stage = features::DocFirstStage::of(p1);
+        features::echoes(doc, &a.tok.tokens, &a.info, p1, echo_scratch, echo);
         probs.clear();
         probs.resize(n, 0.0);
         for i in 0..n {
             if a.info[i].candidate {
                 let second = &self.tokens[groups[i] as usize].second;
-                probs[i] = second.prob(&features::stage2(&a.tok.tokens, &a.info, z1, p1, &doc, i));
+                probs[i] = second.prob(&features::stage2(&a.tok.tokens, &a.info, z1, p1, &doc_stage, echo, i));
             }
         }
     }

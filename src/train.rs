@@ -68,7 +68,8 @@ pub struct Report {
 }
 
 /// One dev document's candidate tokens, kept for the second stage.
-struct DocRows {
+struct DocRows<'e> {
+    text: &'e str,
     tokens: Vec<Token>,
     info: Vec<TokenInfo>,
     /// (token index, features, gold, model group)
@@ -170,7 +171,7 @@ pub fn fit(train: &[Example], dev: &[Example], cfg: &Config, stage: &(dyn Fn(&st
                     cand.push((i, x, ex.inside(a.tok.tokens[i].start), g));
                 }
             }
-            DocRows { tokens: a.tok.tokens.clone(), info: a.info.clone(), cand }
+            DocRows { text: &ex.text, tokens: a.tok.tokens.clone(), info: a.info.clone(), cand }
         })
         .collect();
     let mut stages = Vec::with_capacity(REGIMES);
@@ -193,10 +194,12 @@ pub fn fit(train: &[Example], dev: &[Example], cfg: &Config, stage: &(dyn Fn(&st
                 let mut p1 = Vec::new();
                 features::first_stage_probs(&z1, &mut p1);
                 let doc = features::DocFirstStage::of(&p1);
+                let mut echo = Vec::new();
+                features::echoes(d.text, &d.tokens, &d.info, &p1, &mut features::EchoScratch::default(), &mut echo);
                 d.cand
                     .iter()
                     .filter(|c| c.3 == r)
-                    .map(move |c| (features::stage2(&d.tokens, &d.info, &z1, &p1, &doc, c.0).to_vec(), c.2))
+                    .map(move |c| (features::stage2(&d.tokens, &d.info, &z1, &p1, &doc, &echo, c.0).to_vec(), c.2))
                     .collect::<Vec<_>>()
             })
             .collect();
