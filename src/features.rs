@@ -215,8 +215,10 @@ pub const STAGE2_NAMES: &[&str] = &[
     "doc_max_other",
     "ln_doc_confident_other",
     "echoes_confident",
+    "ln_bigram_left",
+    "ln_bigram_right",
 ];
-pub const STAGE2_DIM: usize = 13;
+pub const STAGE2_DIM: usize = 15;
 
 /// What the first stage found in the whole document: injections come
 /// several to a page, so one sure fragment makes a doubtful token likelier
@@ -265,6 +267,7 @@ pub fn stage2(
     p1: &[f32],
     doc: &DocFirstStage,
     echo: &[bool],
+    fluency: &[[f32; 2]],
     i: usize,
 ) -> [f32; STAGE2_DIM] {
     let p = |j: usize| p1[j];
@@ -304,7 +307,36 @@ pub fn stage2(
         if doc.best.1 == i { doc.second } else { doc.best.0 },
         ln_1p_count(doc.confident.saturating_sub((p(i) > 0.9) as u32)),
         if echo.get(i).copied().unwrap_or(false) { 1.0 } else { 0.0 },
+        fluency.get(i).map_or(0.0, |f| f[0]),
+        fluency.get(i).map_or(0.0, |f| f[1]),
     ]
+}
+
+/// First-stage probability below which a token's [`fluency`] is not looked
+/// up (it stays news whatever its neighbours).
+const FLUENCY_MIN_P1: f32 = 0.01;
+
+/// Per token: ln(1 + count) in clean text of the word pair it makes with its
+/// left and with its right neighbour on the line. An ad dropped into a
+/// sentence breaks both pairs; a news word that only looks like spam
+/// (`도박 사이트 접속`) sits in pairs the clean text has. Looked up only for
+/// tokens the first stage doubts, to keep the hot path cheap.
+pub fn fluency(doc: &str, tok: &[Token], p1: &[f32], stats: &crate::restore::JoinStats, out: &mut Vec<[f32; 2]>) {
+    out.clear();
+    out.resize(tok.len(), [0.0; 2]);
+    for (i, t) in tok.iter().enumerate() {
+        if p1.get(i).is_none_or(|&p| p < FLUENCY_MIN_P1) {
+            continue;
+        }
+        let me = &doc[t.start..t.end];
+        let word = |j: usize| &doc[tok[j].start..tok[j].end];
+        if !t.first {
+            out[i][0] = ln_1p_count(stats.bigram_count(word(i - 1), me));
+        }
+        if !t.last {
+            out[i][1] = ln_1p_count(stats.bigram_count(me, word(i + 1)));
+        }
+    }
 }
 
 /// First-stage probability above which a token teaches the document its

@@ -300,6 +300,8 @@ pub struct Scratch {
     /// Per token: echoes a sure spam token of its document.
     pub echo: Vec<bool>,
     pub echo_scratch: features::EchoScratch,
+    /// Per token: [`features::fluency`].
+    pub fluency: Vec<[f32; 2]>,
 }
 
 thread_local! {
@@ -380,7 +382,7 @@ impl Model {
     /// and the model group that judged it into `s.groups`; `s.analysis` keeps
     /// the analysis for the restorer. Reuses every buffer of `s`.
     pub fn score_tokens(&self, doc: &str, s: &mut Scratch) {
-        let Scratch { analysis: a, probs, z1, p1, groups, echo, echo_scratch } = s;
+        let Scratch { analysis: a, probs, z1, p1, groups, echo, echo_scratch, fluency } = s;
         let lex = |b: &[u32]| self.lexical.score(b);
         a.cache_for(self.id);
         a.run(doc, Some(&lex), Some(&self.joiner.stats), |_, _| {});
@@ -400,12 +402,13 @@ impl Model {
         features::first_stage_probs(z1, p1);
         let doc_stage = features::DocFirstStage::of(p1);
         features::echoes(doc, &a.tok.tokens, &a.info, p1, echo_scratch, echo);
+        features::fluency(doc, &a.tok.tokens, p1, &self.joiner.stats, fluency);
         probs.clear();
         probs.resize(n, 0.0);
         for i in 0..n {
             if a.info[i].candidate {
                 let second = &self.tokens[groups[i] as usize].second;
-                probs[i] = second.prob(&features::stage2(&a.tok.tokens, &a.info, z1, p1, &doc_stage, echo, i));
+                probs[i] = second.prob(&features::stage2(&a.tok.tokens, &a.info, z1, p1, &doc_stage, echo, fluency, i));
             }
         }
     }

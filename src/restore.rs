@@ -285,6 +285,11 @@ impl JoinStats {
         self.tables[T_WORDS][word_key(word) as usize]
     }
 
+    /// How often the two words stand side by side in the clean text.
+    pub fn bigram_count(&self, a: &str, b: &str) -> u32 {
+        self.tables[T_BIGRAM][bigram_key(a, b) as usize]
+    }
+
     /// Counts of `word` and of it less its last one and two chars (a Korean
     /// particle or ending), hashed in one pass over the word.
     pub fn word_and_stem_counts(&self, word: &str) -> [u32; 3] {

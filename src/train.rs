@@ -196,10 +196,12 @@ pub fn fit(train: &[Example], dev: &[Example], cfg: &Config, stage: &(dyn Fn(&st
                 let doc = features::DocFirstStage::of(&p1);
                 let mut echo = Vec::new();
                 features::echoes(d.text, &d.tokens, &d.info, &p1, &mut features::EchoScratch::default(), &mut echo);
+                let mut fluency = Vec::new();
+                features::fluency(d.text, &d.tokens, &p1, &stats, &mut fluency);
                 d.cand
                     .iter()
                     .filter(|c| c.3 == r)
-                    .map(move |c| (features::stage2(&d.tokens, &d.info, &z1, &p1, &doc, &echo, c.0).to_vec(), c.2))
+                    .map(move |c| (features::stage2(&d.tokens, &d.info, &z1, &p1, &doc, &echo, &fluency, c.0).to_vec(), c.2))
                     .collect::<Vec<_>>()
             })
             .collect();
