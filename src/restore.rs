@@ -485,16 +485,63 @@ impl LocalCounts {
 /// Decides whether a word cut by an injected line break closes up
 /// (`restorin`+`g`) or keeps a space (`Nov. 1,`+`in`): a linfa logistic
 /// regression over statistics of clean text ([`JoinStats`]).
+///
+/// Each feature also enters through indicators of its quantile bin (cut
+/// points learned from the training rows), so the regression can bend: a
+/// joined word seen twice and one seen two thousand times are not one step
+/// apart on a line.
 #[derive(Debug, Clone, Serialize, Deserialize)]
 pub struct Joiner {
     pub stats: JoinStats,
+    /// Per feature: ascending cut points of its bins.
+    pub bins: Vec<Vec<f32>>,
     pub model: Linear,
 }
 
+/// Bins per joiner feature (at most; ties merge bins).
+const JOIN_BINS: usize = 8;
+
 impl Joiner {
+    /// Fits the joiner on feature rows ([`Joiner::features`]) and labels.
+    pub fn fit(stats: JoinStats, rows: &[Vec<f32>], labels: &[bool], l2: f64, max_iter: u64) -> crate::error::Result<Joiner> {
+        let mut bins = Vec::with_capacity(JOIN_DIM);
+        let mut col: Vec<f32> = Vec::with_capacity(rows.len());
+        for j in 0..JOIN_DIM {
+            col.clear();
+            col.extend(rows.iter().map(|r| r[j]).filter(|x| x.is_finite()));
+            col.sort_by(f32::total_cmp);
+            let mut cuts: Vec<f32> = (1..JOIN_BINS).filter_map(|k| col.get(k * col.len() / JOIN_BINS).copied()).collect();
+            cuts.dedup();
+            bins.push(cuts);
+        }
+        let names = Joiner::names(&bins);
+        let names: Vec<&str> = names.iter().map(String::as_str).collect();
+        let wide: Vec<Vec<f32>> = rows.iter().map(|r| Joiner::widen(&bins, r)).collect();
+        let model = Linear::fit(&names, &wide, labels, l2, max_iter)?;
+        Ok(Joiner { stats, bins, model })
+    }
+
+    /// Feature names: [`JOIN_NAMES`], then one per bin (`name#k`).
+    fn names(bins: &[Vec<f32>]) -> Vec<String> {
+        let mut names: Vec<String> = JOIN_NAMES.iter().map(|s| s.to_string()).collect();
+        for (name, cuts) in JOIN_NAMES.iter().zip(bins) {
+            names.extend((0..=cuts.len()).map(|k| format!("{name}#{k}")));
+        }
+        names
+    }
+
+    /// The features followed by their bin indicators.
+    fn widen(bins: &[Vec<f32>], x: &[f32]) -> Vec<f32> {
+        let mut out = x.to_vec();
+        for (&v, cuts) in x.iter().zip(bins) {
+            let k = cuts.partition_point(|&c| c < v);
+            out.extend((0..=cuts.len()).map(|b| if b == k { 1.0 } else { 0.0 }));
+        }
+        out
+    }
+
     pub fn check(&self) -> std::result::Result<(), String> {
-        let names: Vec<&str> = self.model.names.iter().map(|s| s.as_str()).collect();
-        if names != JOIN_NAMES {
+        if self.bins.len() != JOIN_DIM || self.model.names != Joiner::names(&self.bins) {
             return Err("its joiner features differ from this build's (retrain the model)".into());
         }
         let t = &self.stats.tables;
@@ -602,7 +649,8 @@ impl Joiner {
         if right.is_empty() {
             return true;
         }
-        self.model.prob(&Joiner::features(&self.stats, left, right, local)) >= 0.5
+        let x = Joiner::features(&self.stats, left, right, local);
+        self.model.prob(&Joiner::widen(&self.bins, &x)) >= 0.5
     }
 }
 

@@ -375,6 +375,9 @@ pub fn domain<R: Rng>(lex: &Lexicon, rng: &mut R) -> String {
     shape.replace("{stem2}", s2).replace("{stem}", s1).replace("{num}", &num)
 }
 
+/// Share of training compounds whose name is invented ([`compose`]).
+const PSEUDO_NAME_SHARE: f64 = 0.3;
+
 /// Composes one fragment for `split`, drawing head terms from that split's
 /// share of the lexicon only.
 pub fn compose<R: Rng>(lex: &Lexicon, split: Split, rng: &mut R) -> Composed {
@@ -387,18 +390,40 @@ pub fn compose<R: Rng>(lex: &Lexicon, split: Split, rng: &mut R) -> Composed {
         heads.push(t.to_string());
         t.to_string()
     };
+    // Training spam also advertises names no lexicon has yet, as real spam
+    // does every week: syllables of the split's names recombined, always
+    // with a suffix, so a model learns the suffixes and not only the names.
+    let syllables: Vec<char> = names.iter().flat_map(|n| n.chars()).filter(|&c| crate::lexicon::is_hangul(c)).collect();
+    let held_out: Vec<&str> =
+        [Split::Dev, Split::Test].iter().flat_map(|&s| lex.heads(Role::Name, s).into_iter().chain(lex.heads(Role::Genre, s))).collect();
+    let pseudo = |rng: &mut R| -> Option<String> {
+        if split != Split::Train || syllables.is_empty() || !rng.gen_bool(PSEUDO_NAME_SHARE) {
+            return None;
+        }
+        let n = rng.gen_range(2..=4);
+        let name: String = (0..n).map(|_| syllables[rng.gen_range(0..syllables.len())]).collect();
+        // Never a held-out term, nor inside one.
+        (!held_out.iter().any(|h| h.contains(name.as_str()) || name.contains(h))).then_some(name)
+    };
     // one Korean compound: name [genre] [suffix] | genre [suffix]
     let compound = |rng: &mut R, heads: &mut Vec<String>| {
         let mut parts = Vec::new();
+        let mut invented = false;
         if rng.gen_bool(0.6) {
-            parts.push(head(rng, heads, false));
+            match pseudo(rng) {
+                Some(name) => {
+                    parts.push(name);
+                    invented = true;
+                }
+                None => parts.push(head(rng, heads, false)),
+            }
             if rng.gen_bool(0.35) {
                 parts.push(head(rng, heads, true));
             }
         } else {
             parts.push(head(rng, heads, true));
         }
-        if rng.gen_bool(0.7) {
+        if invented || rng.gen_bool(0.7) {
             parts.push(pick(rng, &suffixes).to_string());
         }
         Word::Korean(parts)

@@ -15,7 +15,7 @@ use crate::features::{self, Analysis, Regime, TokenInfo, DENSE_DIM, DENSE_NAMES,
 use crate::tokens::Token;
 use crate::labeled::Example;
 use crate::model::{Lexical, Linear, Meta, Model, TokenStages};
-use crate::restore::{self, DocCounts, JoinStats, Joiner, Span, JOIN_NAMES};
+use crate::restore::{self, DocCounts, JoinStats, Joiner, Span};
 
 /// Training settings; defaults are the recipe of the default model.
 #[derive(Debug, Clone)]
@@ -43,7 +43,7 @@ impl Default for Config {
             l2: 10.0,
             max_iter: 300,
             join_per_doc: 40,
-            join_docs: 6000,
+            join_docs: 3000,
             min_clean_pass: 0.999,
         }
     }
@@ -237,8 +237,7 @@ pub fn fit(train: &[Example], dev: &[Example], cfg: &Config, stage: &(dyn Fn(&st
     let mut rng = rand_chacha::ChaCha8Rng::seed_from_u64(cfg.seed ^ 0x1);
     report.join_rows = jrows.len();
     stage("joiner fit (linfa)");
-    let jmodel = Linear::fit(JOIN_NAMES, &jrows, &jlabels, cfg.l2, cfg.max_iter)?;
-    let joiner = Joiner { stats, model: jmodel };
+    let joiner = Joiner::fit(stats, &jrows, &jlabels, cfg.l2, cfg.max_iter)?;
 
     let mut model = Model {
         thresholds: vec![0.5; REGIMES],
