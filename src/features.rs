@@ -114,8 +114,10 @@ pub const DENSE_NAMES: &[&str] = &[
     "ln_tail_len",
     "line_unterminated",
     "cut_join_known",
+    "right_lead_punct",
+    "left_trail_punct",
 ];
-pub const DENSE_DIM: usize = 52;
+pub const DENSE_DIM: usize = 54;
 
 /// Per-token facts gathered once per document.
 #[derive(Debug, Clone, Copy, Default)]
@@ -879,6 +881,9 @@ impl Analysis {
             if after_end { ln_1p_count(line.first_token + line.n_tokens - i as u32) } else { 0.0 },
             b(!line_closed),
             info.cut_join,
+            // A gloss beside it (`바카라 (baccarat)`): a word being discussed.
+            b(right.is_some_and(|x| x.lead_punct)),
+            b(left.is_some_and(|x| x.trail_punct)),
         ];
     }
 }
