@@ -375,18 +375,31 @@ pub fn domain<R: Rng>(lex: &Lexicon, rng: &mut R) -> String {
     shape.replace("{stem2}", s2).replace("{stem}", s1).replace("{num}", &num)
 }
 
+/// Share of a page's later heads repeated from its earlier fragments.
+const CAMPAIGN_REUSE: f64 = 0.4;
+
 /// Share of training compounds whose name is invented ([`compose`]).
 const PSEUDO_NAME_SHARE: f64 = 0.3;
 
 /// Composes one fragment for `split`, drawing head terms from that split's
 /// share of the lexicon only.
-pub fn compose<R: Rng>(lex: &Lexicon, split: Split, rng: &mut R) -> Composed {
+///
+/// `campaign` holds the head terms the page's earlier fragments used: a
+/// spam page pushes one site, so a head is drawn again from it
+/// ([`CAMPAIGN_REUSE`] of the time) and the page repeats its names.
+pub fn compose<R: Rng>(lex: &Lexicon, split: Split, campaign: &[String], rng: &mut R) -> Composed {
     let names = lex.heads(Role::Name, split);
     let genres = lex.heads(Role::Genre, split);
     let suffixes: Vec<&str> = lex.terms(Role::Suffix).collect();
     let mut heads = Vec::new();
     let head = |rng: &mut R, heads: &mut Vec<String>, genre: bool| {
-        let t = if genre { pick(rng, &genres) } else { pick(rng, &names) };
+        let t = if !campaign.is_empty() && rng.gen_bool(CAMPAIGN_REUSE) {
+            campaign[rng.gen_range(0..campaign.len())].as_str()
+        } else if genre {
+            pick(rng, &genres)
+        } else {
+            pick(rng, &names)
+        };
         heads.push(t.to_string());
         t.to_string()
     };
@@ -762,7 +775,7 @@ fn make_injected<R: Rng>(pool: &Pool, lex: &Lexicon, rng: &mut R) -> Option<Row>
     for _ in 0..n {
         let mut got = None;
         for _ in 0..8 {
-            let c = compose(lex, doc.split, rng);
+            let c = compose(lex, doc.split, &heads, rng);
             if let Some(f) = encode(&c, enc, rng) {
                 got = Some((f, c.heads));
                 break;
@@ -955,7 +968,7 @@ mod tests {
         let mut r = rng();
         for split in Split::ALL {
             for _ in 0..300 {
-                let c = compose(lex, split, &mut r);
+                let c = compose(lex, split, &[], &mut r);
                 assert!(c.plain().chars().any(is_hangul));
                 for h in &c.heads {
                     assert_eq!(lex.head_split(h), Some(split));
