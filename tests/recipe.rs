@@ -51,12 +51,17 @@ fn recipe_on_a_small_set_reaches_its_figures() {
     let (en_exact, _, en_chars) = row(&table, "injected, English");
     let (_, clean_pass, _) = row(&table, "clean, all");
     let (all_exact, _, _) = row(&table, "injected, all");
+    let (ko_exact, _, ko_chars) = row(&table, "injected, Korean");
     // A tenth of the default recipe's data: lower bars than the default
-    // model's, but far above what a broken pipeline gives.
-    assert!(en_exact >= 90.0, "English exact restoration {en_exact}%");
-    assert!(en_chars >= 98.0, "English injected characters removed {en_chars}%");
-    assert!(clean_pass >= 97.0, "clean pass-through {clean_pass}%");
-    assert!(all_exact >= 60.0, "overall exact restoration {all_exact}%");
+    // model's (about 160 English and 190 Korean injected test documents, so
+    // a few points of sampling noise), but far above what a broken pipeline
+    // or a dropped feature gives.
+    assert!(en_exact >= 95.0, "English exact restoration {en_exact}%");
+    assert!(en_chars >= 99.5, "English injected characters removed {en_chars}%");
+    assert!(ko_exact >= 55.0, "Korean exact restoration {ko_exact}%");
+    assert!(ko_chars >= 92.0, "Korean injected characters removed {ko_chars}%");
+    assert!(clean_pass >= 98.0, "clean pass-through {clean_pass}%");
+    assert!(all_exact >= 72.0, "overall exact restoration {all_exact}%");
     // The small model removes all five of the seed's fragments (the exact
     // byte-for-byte check is the default model's, in tests/seed.rs).
     let seed = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../shared/seed");

@@ -11,7 +11,7 @@ pub struct Args {
     /// Labeled training CSV (from `spamsplice synth`).
     #[arg(long)]
     data: PathBuf,
-    /// Labeled dev CSV; fits the token model and joiner and picks the threshold.
+    /// Labeled dev CSV; fits the token models and picks the thresholds.
     /// Default: dev.csv next to --data.
     #[arg(long)]
     dev: Option<PathBuf>,
@@ -24,6 +24,9 @@ pub struct Args {
     /// Epochs of the lexical scorer's SGD.
     #[arg(long, default_value_t = 3)]
     epochs: usize,
+    /// L2 penalty of the linfa regressions (on standardized features).
+    #[arg(long, default_value_t = train::Config::default().l2)]
+    l2: f64,
     /// Do not draw a progress display.
     #[arg(long)]
     quiet: bool,
@@ -35,7 +38,10 @@ pub fn run(args: Args) -> anyhow::Result<i32> {
     let train_set = labeled::read_csv(&args.data).with_context(|| format!("reading {}", args.data.display()))?;
     let dev_set = labeled::read_csv(&dev_path).with_context(|| format!("reading {}", dev_path.display()))?;
     let bar = crate::progress::spinner(args.quiet);
-    let cfg = train::Config { seed: args.seed, lex_epochs: args.epochs, ..train::Config::default() };
+    if !(args.l2.is_finite() && args.l2 >= 0.0) {
+        anyhow::bail!("--l2 must be a non-negative number, got {}", args.l2);
+    }
+    let cfg = train::Config { seed: args.seed, lex_epochs: args.epochs, l2: args.l2, ..train::Config::default() };
     let stage = |s: &str| bar.set_message(format!("training: {s}"));
     let (model, report) = train::fit(&train_set, &dev_set, &cfg, &stage)?;
     bar.finish_and_clear();
