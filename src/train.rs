@@ -40,7 +40,7 @@ impl Default for Config {
             seed: 1,
             lex_epochs: 3,
             max_dense_rows: 400_000,
-            l2: 10.0,
+            l2: 1.0,
             max_iter: 300,
             join_per_doc: 40,
             join_docs: 3000,
