@@ -570,8 +570,11 @@ impl TokenCache {
         }
         let [chars, hangul, han, kana, ascii_alnum, digits, other] = e.profile.map(u32::from);
         let f = |k: u8| e.flags & (1 << k) != 0;
+        // Class 0: an ASCII candidate, which has no reading.
+        let ascii = e.class == 0;
         *info = TokenInfo {
-            view: Some(VIEWS[e.view as usize & 3]),
+            ascii,
+            view: (!ascii).then(|| VIEWS[e.view as usize & 3]),
             raw_hangul: f(0),
             deobfuscated: f(1),
             cp949_no_hangul: f(2),
@@ -755,9 +758,16 @@ impl Analysis {
             if !self.info[i].ascii || !(self.neighbor_nonascii(i) || self.info[i].spaced) {
                 continue;
             }
-            self.info[i].candidate = true;
             let t = self.tok.tokens[i];
             let s = &doc[t.start..t.end];
+            let inf = &mut self.info[i];
+            // What the line gave this token survives the memo's write.
+            let (spaced, cut_remainder, cut_join) = (inf.spaced, inf.cut_remainder, inf.cut_join);
+            if caching && self.cache.get(s.as_bytes(), inf) {
+                (inf.spaced, inf.cut_remainder, inf.cut_join) = (spaced, cut_remainder, cut_join);
+                continue;
+            }
+            self.info[i].candidate = true;
             self.info[i].profile = Profile::of(s);
             self.info[i].domain_like = domain_like(s);
             self.info[i].lead_punct = s.starts_with(is_wrapping_punct);
@@ -770,6 +780,9 @@ impl Analysis {
             on_buckets(i, &self.buckets);
             if let Some(f) = lex {
                 self.info[i].lex = f(&self.buckets).clamp(-20.0, 20.0);
+            }
+            if caching {
+                self.cache.put(s.as_bytes(), &self.info[i]);
             }
         }
     }
@@ -924,7 +937,8 @@ mod tests {
         let mut stats = crate::restore::JoinStats::default();
         stats.add("restoring the ties 바다 이야기");
         let lex = |b: &[u32]| b.iter().map(|&x| (x % 7) as f32 - 3.0).sum::<f32>();
-        let doc = "¹Ù´ÙÀ̾߱â°ÔÀÓÀå 바다이야기 ¹Ù´ÙÀ̾߱â°ÔÀÓÀå\n바@다 ＳＯＧＯ９．ＣＯＭ 바다이야기 “토토”, 日本 ¹Ù´ÙÀ̾߱â°ÔÀÓÀå";
+        let doc = "¹Ù´ÙÀ̾߱â°ÔÀÓÀå 바다이야기 ¹Ù´ÙÀ̾߱â°ÔÀÓÀå\n바@다 ＳＯＧＯ９．ＣＯＭ 바다이야기 “토토”, 日本 ¹Ù´ÙÀ̾߱â°ÔÀÓÀå\n\
+                   for restorin\n바다 sogo99.com g 3 5 7 6 바다 sogo99.com";
         let mut plain = Analysis::default();
         plain.run(doc, Some(&lex), Some(&stats), |_, _| {});
         let mut memo = Analysis::default();
