@@ -2,7 +2,7 @@
 # Times `spamsplice filter --format jsonl` over a large JSONL beside `cat`, a
 # plain Rust JSONL read-parse-write loop (examples/jsonl_copy.rs) and the
 # pipeline with a model-free cleaner (examples/filter_mock.rs), all in one run,
-# printing MB/s, ratios and peak RSS.
+# printing MB/s, ratios and peak RSS (best of REPS runs, default 3, taken in turns).
 #
 #   scripts/bench.sh [SIZE_MB]      (default 200; data under generated/bench/)
 #
@@ -83,21 +83,38 @@ if ! $BIN filter --quiet </dev/null >/dev/null 2>"$OUT/model.err"; then
 fi
 
 declare -A SECS
-run() { # label file command...   (best of $REPS runs)
+LABELS=() FILES=() CMDS=()
+add() { # label file command...   (timed by `measure`)
   local label=$1 file=$2; shift 2
-  cat "$file" >/dev/null # warm the page cache
-  local best="" bestkb=0 cpu=0
-  for _ in $(seq "$REPS"); do
-    /usr/bin/time -f "%e %M %U %S" -o "$OUT/time.txt" "$@" >/dev/null 2>"$OUT/stderr.txt" || {
-      echo "$label: failed: $(tail -3 "$OUT/stderr.txt")"; return; }
-    read -r secs kb us ss <"$OUT/time.txt"
-    if [ -z "$best" ] || python3 -c "import sys; sys.exit(0 if $secs < $best else 1)"; then best=$secs; cpu=$(python3 -c "print($us+$ss)"); fi
-    [ "$kb" -gt "$bestkb" ] && bestkb=$kb
+  LABELS+=("$label") FILES+=("$file") CMDS+=("$(printf '%q ' "$@")")
+}
+measure() { # best of $REPS runs of every added command, the runs taken in turns
+  # (round-robin), so a burst of other work on the shared cores slows every
+  # command alike rather than all the runs of one
+  local i rep secs kb us ss
+  local -A best bestkb cpu failed
+  for i in "${!LABELS[@]}"; do cat "${FILES[$i]}" >/dev/null; done # warm the page cache
+  for rep in $(seq "$REPS"); do
+    for i in "${!LABELS[@]}"; do
+      [ -n "${failed[$i]:-}" ] && continue
+      eval "/usr/bin/time -f '%e %M %U %S' -o '$OUT/time.txt' ${CMDS[$i]}" >/dev/null 2>"$OUT/stderr.txt" || {
+        failed[$i]=$(tail -3 "$OUT/stderr.txt"); continue; }
+      read -r secs kb us ss <"$OUT/time.txt"
+      if [ -z "${best[$i]:-}" ] || python3 -c "import sys; sys.exit(0 if $secs < ${best[$i]} else 1)"; then
+        best[$i]=$secs; cpu[$i]=$(python3 -c "print($us+$ss)")
+      fi
+      [ "$kb" -gt "${bestkb[$i]:-0}" ] && bestkb[$i]=$kb
+    done
   done
-  SECS[$label]=$best
-  python3 -c "
-mb, s, kb, cpu = $(stat -c %s "$file")/1e6, max($best, 0.01), $bestkb, $cpu
+  for i in "${!LABELS[@]}"; do
+    local label=${LABELS[$i]}
+    if [ -n "${failed[$i]:-}" ]; then echo "$label: failed: ${failed[$i]}"; continue; fi
+    SECS[$label]=${best[$i]}
+    python3 -c "
+mb, s, kb, cpu = $(stat -c %s "${FILES[$i]}")/1e6, max(${best[$i]}, 0.01), ${bestkb[$i]}, ${cpu[$i]}
 print(f'{\"$label\":34s} {s:7.2f} s {mb/s:9.1f} MB/s  cpu {cpu:6.2f} s  peak RSS {kb/1024:7.1f} MB')"
+  done
+  LABELS=() FILES=() CMDS=()
 }
 
 ratio() { # a b: how many times faster a is than b
@@ -108,17 +125,18 @@ for lang in en ko; do
   F="$OUT/$lang.jsonl"
   echo
   echo "== $lang: $F ($(($(stat -c %s "$F") / 1000000)) MB), $(nproc) cores, $(grep -m1 'model name' /proc/cpuinfo | cut -d: -f2 | sed 's/^ //')"
-  run "$lang cat" "$F" cat "$F"
-  run "$lang jsonl_copy (serde_json Value)" "$F" $EX/jsonl_copy "$F"
-  run "$lang pipeline identity -t1" "$F" $EX/filter_mock identity 1 jsonl "$F" /dev/null
-  run "$lang pipeline identity -t2" "$F" $EX/filter_mock identity 2 jsonl "$F" /dev/null
-  run "$lang pipeline marker-mock -t1" "$F" $EX/filter_mock marker 1 jsonl "$F" /dev/null
-  run "$lang pipeline busy-mock -t1" "$F" $EX/filter_mock busy 1 jsonl "$F" /dev/null
-  run "$lang pipeline busy-mock -t2" "$F" $EX/filter_mock busy 2 jsonl "$F" /dev/null
+  add "$lang cat" "$F" cat "$F"
+  add "$lang jsonl_copy (serde_json Value)" "$F" $EX/jsonl_copy "$F"
+  add "$lang pipeline identity -t1" "$F" $EX/filter_mock identity 1 jsonl "$F" /dev/null
+  add "$lang pipeline identity -t2" "$F" $EX/filter_mock identity 2 jsonl "$F" /dev/null
+  add "$lang pipeline marker-mock -t1" "$F" $EX/filter_mock marker 1 jsonl "$F" /dev/null
+  add "$lang pipeline busy-mock -t1" "$F" $EX/filter_mock busy 1 jsonl "$F" /dev/null
+  add "$lang pipeline busy-mock -t2" "$F" $EX/filter_mock busy 2 jsonl "$F" /dev/null
   if [ $MODEL = 1 ]; then
-    run "$lang spamsplice filter -t1" "$F" $BIN filter --format jsonl --threads 1 --quiet -o /dev/null "$F"
-    run "$lang spamsplice filter -t2" "$F" $BIN filter --format jsonl --threads 2 --quiet -o /dev/null "$F"
+    add "$lang spamsplice filter -t1" "$F" $BIN filter --format jsonl --threads 1 --quiet -o /dev/null "$F"
+    add "$lang spamsplice filter -t2" "$F" $BIN filter --format jsonl --threads 2 --quiet -o /dev/null "$F"
   fi
+  measure
   echo "ratios (time of the second / time of the first):"
   ratio "$lang cat" "$lang pipeline identity -t1"
   ratio "$lang jsonl_copy (serde_json Value)" "$lang pipeline identity -t1"

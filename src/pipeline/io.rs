@@ -111,6 +111,14 @@ impl Write for OutputFile {
             OutputFile::Zstd(_, w) => w.write(buf),
         }
     }
+    fn write_vectored(&mut self, bufs: &[io::IoSlice<'_>]) -> io::Result<usize> {
+        match self {
+            OutputFile::Stdout(w) => w.write_vectored(bufs),
+            OutputFile::Plain(_, w) => w.write_vectored(bufs),
+            OutputFile::Gzip(_, w) => w.write_vectored(bufs),
+            OutputFile::Zstd(_, w) => w.write_vectored(bufs),
+        }
+    }
     fn write_all(&mut self, buf: &[u8]) -> io::Result<()> {
         match self {
             OutputFile::Stdout(w) => w.write_all(buf),
@@ -127,4 +135,17 @@ impl Write for OutputFile {
             OutputFile::Zstd(_, w) => w.flush(),
         }
     }
+}
+
+/// Writes every byte of `bufs` (`Write::write_all_vectored` is not stable yet).
+pub(crate) fn write_all_vectored(w: &mut dyn Write, mut bufs: &mut [io::IoSlice<'_>]) -> io::Result<()> {
+    while !bufs.is_empty() {
+        match w.write_vectored(bufs) {
+            Ok(0) => return Err(io::Error::new(io::ErrorKind::WriteZero, "failed to write whole buffer")),
+            Ok(n) => io::IoSlice::advance_slices(&mut bufs, n),
+            Err(e) if e.kind() == io::ErrorKind::Interrupted => {}
+            Err(e) => return Err(e),
+        }
+    }
+    Ok(())
 }

@@ -1,17 +1,17 @@
-//! JSONL mode: blocks of whole lines are read on one thread, cleaned in
-//! parallel on the pool, and written in input order on the caller's thread.
+//! JSONL mode: blocks of whole lines are read on one thread, each block is
+//! cleaned as one task on the pool (several blocks at once, see
+//! [`super::in_order`]), and written in input order on the caller's thread.
 
+use std::io::{IoSlice, Read};
 use std::ops::Range;
 use std::panic::AssertUnwindSafe;
 use std::path::PathBuf;
-use std::sync::atomic::{AtomicBool, Ordering};
-use std::sync::mpsc::{sync_channel, SyncSender};
+use std::sync::atomic::Ordering;
+use std::sync::mpsc::{channel, sync_channel, Receiver, SyncSender};
 use std::sync::Arc;
 
-use rayon::prelude::*;
-
 use super::sinks::{self, SpanRecord};
-use super::{json, recv_or_stop, Cleaner, Counters, LazySource, OnError, Options, Sinks, StopOnDrop, Summary};
+use super::{json, Cleaner, Counters, LazySource, OnError, Options, Sinks, Summary};
 use crate::error::{Error, Result};
 use crate::restore;
 
@@ -20,7 +20,16 @@ struct Block {
     file: Arc<str>,
     /// The first block of its input (line numbers restart at 1).
     file_start: bool,
-    data: Vec<u8>,
+    /// The lines are `buf[..len]`; the rest is spare room, kept initialized
+    /// so that a recycled buffer is read into without being cleared again.
+    buf: Vec<u8>,
+    len: usize,
+}
+
+impl Block {
+    fn data(&self) -> &[u8] {
+        &self.buf[..self.len]
+    }
 }
 
 enum Kind {
@@ -38,7 +47,7 @@ struct Outcome {
 
 struct Processed {
     block: Block,
-    /// Line ranges in `block.data`, each with its `\n` when it has one.
+    /// Line ranges in `block.data()`, each with its `\n` when it has one.
     lines: Vec<Range<usize>>,
     outcomes: Vec<Outcome>,
 }
@@ -60,36 +69,43 @@ pub(super) fn run<C: Cleaner + ?Sized>(
     let want_spans = sinks.spans.is_some() || sinks.report.is_some();
 
     let (tx_raw, rx_raw) = sync_channel::<Result<Block>>(2);
+    // Written blocks' buffers go back to the reader.
+    let (tx_free, rx_free) = channel::<Vec<u8>>();
     let batch = opts.batch_bytes.max(1);
     std::thread::Builder::new()
         .name("spamsplice-read".into())
-        .spawn(move || read_blocks(sources, batch, tx_raw))
+        .spawn(move || read_blocks(sources, batch, tx_raw, rx_free))
         .map_err(|e| Error::Other(format!("cannot start the reader thread: {e}")))?;
 
-    let stop = AtomicBool::new(false);
-    std::thread::scope(|s| {
-        let (tx_done, rx_done) = sync_channel::<Result<Processed>>(2);
-        let stop_ref = &stop;
-        let path = &path;
-        s.spawn(move || {
-            while let Some(b) = recv_or_stop(&rx_raw, stop_ref) {
-                let r = b.map(|block| pool.install(|| process(cleaner, block, path, want_spans)));
-                if tx_done.send(r).is_err() {
-                    break;
-                }
-            }
-        });
-        let _stop = StopOnDrop(&stop);
-        let mut w = Writer { line: 0, need_newline: false };
-        for p in rx_done.iter() {
-            w.write(p?, sinks, opts, counters, summary)?;
-        }
-        Ok(())
-    })
+    let mut w = Writer { line: 0, need_newline: false };
+    super::in_order(
+        pool,
+        rx_raw,
+        |block| process(cleaner, block, &path, want_spans),
+        |p| {
+            w.write(&p, sinks, opts, counters, summary)?;
+            let _ = tx_free.send(p.block.buf);
+            Ok(())
+        },
+    )
 }
 
-fn read_blocks(sources: Vec<LazySource>, batch: usize, tx: SyncSender<Result<Block>>) {
-    use std::io::Read;
+/// Reads each input in blocks of whole lines, about `batch` bytes each (at
+/// least one line), straight into the block's buffer: one read call a block
+/// on a plain file, large enough that the input's `BufReader` passes it
+/// through without copying, into a recycled buffer when one is free.
+fn read_blocks(sources: Vec<LazySource>, batch: usize, tx: SyncSender<Result<Block>>, free: Receiver<Vec<u8>>) {
+    let cap = batch + (batch / 8).max(64 << 10);
+    let fresh = || {
+        let mut b = free.try_iter().find(|b| b.len() <= 2 * cap).unwrap_or_default();
+        if b.len() < cap {
+            b.resize(cap, 0);
+        }
+        b
+    };
+    let mut buf = fresh();
+    // Bytes at the start of `buf`: the unfinished last line of the block before.
+    let mut len = 0;
     for open in sources {
         let mut src = match open() {
             Ok(s) => s,
@@ -99,40 +115,42 @@ fn read_blocks(sources: Vec<LazySource>, batch: usize, tx: SyncSender<Result<Blo
             }
         };
         let file: Arc<str> = src.name.clone().into();
-        let mut carry: Vec<u8> = Vec::new();
         let mut file_start = true;
         loop {
-            let mut buf = std::mem::take(&mut carry);
-            buf.reserve(batch + batch / 8);
+            // The carried bytes hold no newline.
+            let mut has_newline = false;
             let mut eof = false;
-            let mut searched = 0;
-            // Fill to at least `batch` bytes and at least one whole line.
-            loop {
-                let want = batch.saturating_sub(buf.len()).max(64 << 10) as u64;
-                match (&mut src.reader).take(want).read_to_end(&mut buf) {
+            while !(has_newline && len >= batch) {
+                if len == buf.len() {
+                    buf.resize(2 * len, 0);
+                }
+                match src.reader.read(&mut buf[len..]) {
                     Ok(0) => {
                         eof = true;
                         break;
                     }
-                    Ok(_) => {}
-                    Err(e) if e.kind() == std::io::ErrorKind::Interrupted => continue,
+                    Ok(n) => {
+                        has_newline = has_newline || memchr::memchr(b'\n', &buf[len..len + n]).is_some();
+                        len += n;
+                    }
+                    Err(e) if e.kind() == std::io::ErrorKind::Interrupted => {}
                     Err(e) => {
                         let _ = tx.send(Err(Error::io(&*src.name, e)));
                         return;
                     }
                 }
-                if buf.len() >= batch && memchr::memchr(b'\n', &buf[searched..]).is_some() {
-                    break;
-                }
-                searched = buf.len();
             }
-            if !eof {
-                let cut = memchr::memrchr(b'\n', &buf).map_or(buf.len(), |p| p + 1);
-                carry = buf[cut..].to_vec();
-                buf.truncate(cut);
+            let cut = if eof { len } else { memchr::memrchr(b'\n', &buf[..len]).map_or(len, |p| p + 1) };
+            let mut next = fresh();
+            let carry = len - cut;
+            if next.len() < carry + cap {
+                next.resize(carry + cap, 0);
             }
-            if !buf.is_empty() {
-                let block = Block { file: file.clone(), file_start, data: buf };
+            next[..carry].copy_from_slice(&buf[cut..len]);
+            let full = std::mem::replace(&mut buf, next);
+            len = carry;
+            if cut > 0 {
+                let block = Block { file: file.clone(), file_start, buf: full, len: cut };
                 file_start = false;
                 if tx.send(Ok(block)).is_err() {
                     return;
@@ -145,8 +163,10 @@ fn read_blocks(sources: Vec<LazySource>, batch: usize, tx: SyncSender<Result<Blo
     }
 }
 
+/// Cleans the lines of one block, one after another (blocks are the unit of
+/// parallelism).
 fn process<C: Cleaner + ?Sized>(cleaner: &C, block: Block, path: &[&str], want_spans: bool) -> Processed {
-    let data = &block.data;
+    let data = block.data();
     let mut lines = Vec::with_capacity(data.len() / 512 + 1);
     let mut at = 0;
     for nl in memchr::memchr_iter(b'\n', data) {
@@ -157,8 +177,7 @@ fn process<C: Cleaner + ?Sized>(cleaner: &C, block: Block, path: &[&str], want_s
         lines.push(at..data.len());
     }
     let outcomes = lines
-        .par_iter()
-        .with_min_len(4)
+        .iter()
         .map(|r| {
             let line = &data[r.clone()];
             match std::panic::catch_unwind(AssertUnwindSafe(|| clean_line(cleaner, line, path, want_spans))) {
@@ -245,9 +264,13 @@ struct Writer {
 }
 
 impl Writer {
+    /// Writes a block's lines: runs of lines that go out as they came in are
+    /// taken straight from the input block, and the whole block's output goes
+    /// out in one vectored write (a large one passes the output buffer
+    /// without a copy).
     fn write(
         &mut self,
-        p: Processed,
+        p: &Processed,
         sinks: &mut Sinks<'_>,
         opts: &Options,
         counters: &Counters,
@@ -257,45 +280,49 @@ impl Writer {
         if block.file_start {
             self.line = 0;
         }
-        let out_err = |e| Error::io("(output)", e);
+        let data = block.data();
+        let mut out = Gather { slices: Vec::new(), bytes: 0, need_newline: self.need_newline };
+        // Input lines not yet gathered, all to be written unchanged.
+        let mut run = 0..0;
+        let mut failed = None;
         for (r, o) in lines.iter().zip(outcomes) {
             self.line += 1;
             summary.documents += 1;
-            let line = &block.data[r.clone()];
-            let emit: Option<&[u8]> = match &o.kind {
-                Kind::Same => Some(line),
+            let line = &data[r.clone()];
+            let keep = match &o.kind {
+                Kind::Same => true,
                 Kind::Changed(new) => {
                     summary.changed += 1;
                     summary.spans += o.spans.len() as u64;
-                    Some(new)
+                    out.push(&data[run.clone()]);
+                    out.push(new);
+                    run = r.end..r.end;
+                    false
                 }
                 Kind::Bad(reason) => match opts.on_error {
                     OnError::Fail => {
                         counters.bytes_in.fetch_add(r.start as u64, Ordering::Relaxed);
-                        return Err(Error::Data {
+                        failed = Some(Error::Data {
                             path: PathBuf::from(&*block.file),
                             line: self.line,
                             reason: reason.clone(),
                         });
+                        break;
                     }
                     OnError::Pass => {
                         summary.passed += 1;
-                        Some(line)
+                        true
                     }
                     OnError::Skip => {
                         summary.skipped += 1;
-                        None
+                        out.push(&data[run.clone()]);
+                        run = r.end..r.end;
+                        false
                     }
                 },
             };
-            if let Some(bytes) = emit {
-                if self.need_newline {
-                    sinks.output.write_all(b"\n").map_err(out_err)?;
-                    summary.bytes_out += 1;
-                }
-                sinks.output.write_all(bytes).map_err(out_err)?;
-                summary.bytes_out += bytes.len() as u64;
-                self.need_newline = !bytes.ends_with(b"\n");
+            if keep {
+                run.end = r.end;
             }
             if sinks.spans.is_some() || sinks.report.is_some() {
                 let id_json: Vec<u8> = match &o.id {
@@ -314,9 +341,39 @@ impl Writer {
                 }
             }
         }
-        summary.bytes_in += block.data.len() as u64;
-        counters.bytes_in.fetch_add(block.data.len() as u64, Ordering::Relaxed);
+        out.push(&data[run]);
+        super::io::write_all_vectored(sinks.output, &mut out.slices).map_err(|e| Error::io("(output)", e))?;
+        summary.bytes_out += out.bytes;
+        self.need_newline = out.need_newline;
+        if let Some(e) = failed {
+            return Err(e);
+        }
+        summary.bytes_in += data.len() as u64;
+        counters.bytes_in.fetch_add(data.len() as u64, Ordering::Relaxed);
         counters.documents.fetch_add(lines.len() as u64, Ordering::Relaxed);
         Ok(())
+    }
+}
+
+/// The output of one block, as slices of whole lines.
+struct Gather<'a> {
+    slices: Vec<IoSlice<'a>>,
+    bytes: u64,
+    /// The last slice has no final `\n` (see [`Writer::need_newline`]).
+    need_newline: bool,
+}
+
+impl<'a> Gather<'a> {
+    fn push(&mut self, bytes: &'a [u8]) {
+        if bytes.is_empty() {
+            return;
+        }
+        if self.need_newline {
+            self.slices.push(IoSlice::new(b"\n"));
+            self.bytes += 1;
+        }
+        self.slices.push(IoSlice::new(bytes));
+        self.bytes += bytes.len() as u64;
+        self.need_newline = !bytes.ends_with(b"\n");
     }
 }

@@ -115,7 +115,8 @@ pub struct Options {
     /// Text mode: bytes of new text per window (whole lines are added until
     /// the window holds at least this much).
     pub window_bytes: usize,
-    /// JSONL: bytes of input lines per parallel batch.
+    /// JSONL: bytes of input lines per block (whole lines; a block is cleaned
+    /// as one task on the pool, several blocks at once).
     pub batch_bytes: usize,
 }
 
@@ -128,7 +129,7 @@ impl Default for Options {
             on_error: OnError::Fail,
             input_encoding: InputEncoding::Utf8,
             window_bytes: 1 << 20,
-            batch_bytes: 2 << 20,
+            batch_bytes: 1 << 20,
         }
     }
 }
@@ -319,6 +320,68 @@ fn flush_all(sinks: &mut Sinks<'_>) -> Result<()> {
         w.flush().map_err(|e| Error::io("(report)", e))?;
     }
     Ok(())
+}
+
+/// The parallel middle of both formats: takes the items the reader thread
+/// sends (blocks of JSONL lines, text windows), runs `work` on each as its own
+/// task on the pool, several at once, and hands the results to `write` on the
+/// calling thread in input order.
+///
+/// No item waits for another to finish (no barrier between batches, so no
+/// core idles while the last document of a batch straggles): a dispatcher
+/// thread spawns each item as it arrives and queues a one-shot receiver for
+/// its result; `write` takes the receivers in queue order. The queue holds at
+/// most `2 × threads + 2` items, so memory stays bounded however far the
+/// writer falls behind. A reader error is queued in its place and reaches
+/// `write`'s caller after every earlier result was written.
+pub(crate) fn in_order<T, R, F, W>(
+    pool: &rayon::ThreadPool,
+    input: std::sync::mpsc::Receiver<Result<T>>,
+    work: F,
+    mut write: W,
+) -> Result<()>
+where
+    T: Send,
+    R: Send,
+    F: Fn(T) -> R + Sync,
+    W: FnMut(R) -> Result<()>,
+{
+    use std::sync::mpsc::{sync_channel, Receiver};
+    let in_flight = 2 * pool.current_num_threads().max(1) + 2;
+    let stop = std::sync::atomic::AtomicBool::new(false);
+    std::thread::scope(|s| {
+        let (tx_order, rx_order) = sync_channel::<Receiver<Result<R>>>(in_flight);
+        let (stop_ref, work) = (&stop, &work);
+        std::thread::Builder::new()
+            .name("spamsplice-dispatch".into())
+            .spawn_scoped(s, move || {
+                pool.in_place_scope_fifo(|tasks| {
+                    while let Some(item) = recv_or_stop(&input, stop_ref) {
+                        let (tx, rx) = sync_channel(1);
+                        if tx_order.send(rx).is_err() {
+                            break;
+                        }
+                        match item {
+                            Ok(t) => tasks.spawn_fifo(move |_| {
+                                let _ = tx.send(Ok(work(t)));
+                            }),
+                            Err(e) => {
+                                let _ = tx.send(Err(e));
+                                break;
+                            }
+                        }
+                    }
+                })
+            })
+            .map_err(|e| Error::Other(format!("cannot start the dispatch thread: {e}")))?;
+        let _stop = StopOnDrop(&stop);
+        for rx in rx_order.iter() {
+            // A closed channel: the task panicked (the panic follows at the join).
+            let r = rx.recv().map_err(|_| Error::Other("a cleaning task stopped".into()))?;
+            write(r?)?;
+        }
+        Ok(())
+    })
 }
 
 /// A receive loop for worker threads that also notices when the consumer has

@@ -4,14 +4,12 @@
 use std::io::Read;
 use std::panic::AssertUnwindSafe;
 use std::path::PathBuf;
-use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::atomic::Ordering;
 use std::sync::mpsc::{sync_channel, SyncSender};
 use std::sync::Arc;
 
-use rayon::prelude::*;
-
 use super::sinks::{self, SpanRecord};
-use super::{recv_or_stop, Cleaner, Counters, InputEncoding, LazySource, Options, Sinks, StopOnDrop, Summary};
+use super::{Cleaner, Counters, InputEncoding, LazySource, Options, Sinks, Summary};
 use crate::error::{Error, Result};
 use crate::restore::Span;
 
@@ -50,7 +48,7 @@ pub(super) fn run<C: Cleaner + ?Sized>(
     counters: &Counters,
     summary: &mut Summary,
 ) -> Result<()> {
-    let (tx_raw, rx_raw) = sync_channel::<Result<Window>>(2 * pool.current_num_threads().max(1));
+    let (tx_raw, rx_raw) = sync_channel::<Result<Window>>(2);
     let window = opts.window_bytes.max(1);
     let enc = opts.input_encoding;
     std::thread::Builder::new()
@@ -73,45 +71,8 @@ pub(super) fn run<C: Cleaner + ?Sized>(
         })
         .map_err(|e| Error::Other(format!("cannot start the reader thread: {e}")))?;
 
-    let per_batch = pool.current_num_threads().max(1);
-    let stop = AtomicBool::new(false);
-    std::thread::scope(|s| {
-        let (tx_done, rx_done) = sync_channel::<Result<Vec<Cleaned>>>(2);
-        let stop_ref = &stop;
-        s.spawn(move || {
-            while let Some(first) = recv_or_stop(&rx_raw, stop_ref) {
-                let mut batch = Vec::with_capacity(per_batch);
-                let mut failed = None;
-                match first {
-                    Ok(w) => batch.push(w),
-                    Err(e) => failed = Some(e),
-                }
-                while failed.is_none() && batch.len() < per_batch {
-                    match rx_raw.recv() {
-                        Ok(Ok(w)) => batch.push(w),
-                        Ok(Err(e)) => failed = Some(e),
-                        Err(_) => break,
-                    }
-                }
-                let done: Vec<Cleaned> = pool.install(|| batch.into_par_iter().map(|w| clean_window(cleaner, w)).collect());
-                if tx_done.send(Ok(done)).is_err() {
-                    return;
-                }
-                if let Some(e) = failed {
-                    let _ = tx_done.send(Err(e));
-                    return;
-                }
-            }
-        });
-        let _stop = StopOnDrop(&stop);
-        let mut w = DocWriter::default();
-        for batch in rx_done.iter() {
-            for c in batch? {
-                w.write(c, sinks, counters, summary)?;
-            }
-        }
-        Ok(())
-    })
+    let mut w = DocWriter::default();
+    super::in_order(pool, rx_raw, |win| clean_window(cleaner, win), |c| w.write(c, sinks, counters, summary))
 }
 
 fn clean_window<C: Cleaner + ?Sized>(cleaner: &C, window: Window) -> Cleaned {

@@ -2,6 +2,7 @@
 //! `spamsplice::pipeline`, which does the streaming work; shows the progress
 //! bar and the summary.
 
+use std::borrow::Cow;
 use std::io::IsTerminal;
 use std::path::{Path, PathBuf};
 use std::sync::atomic::{AtomicBool, Ordering};
@@ -128,12 +129,13 @@ pub fn run(args: Args) -> anyhow::Result<i32> {
         }
     }
 
-    let mut detector = match &args.model {
-        Some(p) => spamsplice::Detector::load(p).map_err(|e| anyhow!("cannot use the model: {e}"))?,
-        None => spamsplice::Detector::embedded().map_err(|e| anyhow!("cannot use the embedded model: {e}"))?.clone(),
+    // The embedded model is borrowed (copied only to change its threshold).
+    let mut detector: Cow<'static, spamsplice::Detector> = match &args.model {
+        Some(p) => Cow::Owned(spamsplice::Detector::load(p).map_err(|e| anyhow!("cannot use the model: {e}"))?),
+        None => Cow::Borrowed(spamsplice::Detector::embedded().map_err(|e| anyhow!("cannot use the embedded model: {e}"))?),
     };
     if let Some(t) = args.threshold {
-        detector.set_threshold(t);
+        detector.to_mut().set_threshold(t);
     }
 
     let opts = Options {
@@ -159,7 +161,7 @@ pub fn run(args: Args) -> anyhow::Result<i32> {
             let (counters, done) = (&counters, &done);
             s.spawn(move || progress(counters, done, total));
         }
-        let r = pipeline::run(&detector, &paths, &opts, &counters);
+        let r = pipeline::run(&*detector, &paths, &opts, &counters);
         done.store(true, Ordering::Relaxed);
         r
     });
