@@ -33,7 +33,7 @@ pub const FORMAT_VERSION: u32 = 3;
 #[derive(Debug, Clone, Serialize, Deserialize)]
 #[serde(from = "LexicalParts", into = "LexicalParts")]
 pub struct Lexical {
-    pub bias: f32,
+    bias: f32,
     scale: f32,
     weights: Vec<i16>,
 }
@@ -277,7 +277,9 @@ pub struct Model {
     pub meta: Meta,
     /// Identifies this model to the per-thread token memo
     /// ([`features::Analysis::cache_for`]); fresh for each model built or
-    /// loaded. Change `lexical` or `joiner` only through a new model.
+    /// loaded. The memo holds what `lexical` and `joiner.stats` give a
+    /// token, so a model whose `joiner` is replaced needs a fresh id
+    /// ([`next_id`]); the lexical scorer cannot change once built.
     #[serde(skip, default = "next_id")]
     pub id: u64,
 }
