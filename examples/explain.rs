@@ -16,7 +16,7 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
         let spamsplice::model::Scratch { analysis: an, probs, z1, groups, .. } = &mut s;
         let r = Regime::of(&an.stats) as usize;
         let t = 0.5;
-        spamsplice::model::Model::center(probs, groups, &an.tok.tokens, &m.thresholds, &m.extend);
+        spamsplice::model::Model::decide(probs, groups, &an.tok.tokens, &m.thresholds, &m.extend);
         let errs: Vec<usize> = (0..an.info.len())
             .filter(|&i| an.info[i].candidate && ((probs[i] >= t) != ex.inside(an.tok.tokens[i].start)))
             .collect();

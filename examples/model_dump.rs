@@ -3,7 +3,7 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
     let path = std::env::args().nth(1).ok_or("usage: model_dump MODEL")?;
     let det = spamsplice::Detector::load(&path)?;
     let m = det.model();
-    println!("thresholds {:?}", m.thresholds);
+    println!("thresholds {:?}, growth thresholds {:?}", m.thresholds, m.extend);
     let mut models: Vec<(String, &spamsplice::model::Linear)> = Vec::new();
     for (g, st) in m.tokens.iter().enumerate() {
         models.push((format!("group {g} first"), &st.first));
@@ -11,9 +11,9 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
     }
     models.push(("joiner".into(), &m.joiner.model));
     for (name, lin) in models {
-        println!("{name}: intercept {:.3}", lin.intercept);
-        for i in 0..lin.coef.len() {
-            println!("  {:<24} coef {:>8.3}  mean {:>8.3}  scale {:>8.3}", lin.names[i], lin.coef[i], lin.mean[i], lin.scale[i]);
+        println!("{name}: intercept {:.3}", lin.intercept());
+        for (feature, coef, mean, scale) in lin.terms() {
+            println!("  {feature:<24} coef {coef:>8.3}  mean {mean:>8.3}  scale {scale:>8.3}");
         }
     }
     Ok(())

@@ -273,7 +273,6 @@ pub fn stage2(
     i: usize,
 ) -> [f32; STAGE2_DIM] {
     let p = |j: usize| p1[j];
-    let t = &tok[i];
     // A spaced run (`W W W . X`) is judged by what borders the whole run.
     let (mut a, mut b) = (i, i);
     if info[i].spaced {
@@ -286,7 +285,6 @@ pub fn stage2(
     }
     let left = (!tok[a].first).then(|| a - 1);
     let right = (!tok[b].last).then(|| b + 1);
-    let _ = t;
     let left2 = left.filter(|&j| !tok[j].first).map(|j| j - 1);
     let right2 = right.filter(|&j| !tok[j].last).map(|j| j + 1);
     let (pl, pr) = (left.map_or(0.0, p), right.map_or(0.0, p));
@@ -354,13 +352,27 @@ pub struct EchoScratch {
     scratch: Scratch,
 }
 
-/// The Hangul of `token`'s reading (decoded, de-obfuscated), into `out`.
-fn hangul_core(token: &str, ex: &mut EchoScratch) {
-    let view = encoding::best_reading(token, &mut ex.scratch);
-    let reading: &str = if view == View::Raw { token } else { &ex.scratch.reading };
-    let reading: &str = if encoding::deobfuscate(reading, &mut ex.deob) { &ex.deob } else { reading };
+/// The Hangul of `token`'s reading (decoded, de-obfuscated) into `ex.core`,
+/// decoding again only when the reading is not the token itself; None when
+/// it has fewer than two syllables (known from `info` without decoding).
+fn hangul_core<'e>(token: &str, info: &TokenInfo, ex: &'e mut EchoScratch) -> Option<&'e str> {
+    if info.profile.hangul < 2 {
+        return None;
+    }
+    let reading: &str = if info.view == Some(View::Raw) && !info.deobfuscated {
+        token
+    } else {
+        let view = encoding::best_reading(token, &mut ex.scratch);
+        let reading: &str = if view == View::Raw { token } else { &ex.scratch.reading };
+        if encoding::deobfuscate(reading, &mut ex.deob) {
+            &ex.deob
+        } else {
+            reading
+        }
+    };
     ex.core.clear();
     ex.core.extend(reading.chars().filter(|&c| encoding::is_hangul(c)));
+    Some(&ex.core)
 }
 
 /// Marks the Hangul tokens whose whole Hangul (two syllables or more) occurs
@@ -372,29 +384,26 @@ fn hangul_core(token: &str, ex: &mut EchoScratch) {
 pub fn echoes(doc: &str, tok: &[Token], info: &[TokenInfo], p1: &[f32], ex: &mut EchoScratch, out: &mut Vec<bool>) {
     out.clear();
     out.resize(tok.len(), false);
-    ex.sure.clear();
+    let mut sure = std::mem::take(&mut ex.sure);
+    sure.clear();
     for (i, t) in tok.iter().enumerate() {
         if p1.get(i).is_some_and(|&p| p > ECHO_SURE) && info[i].hangulish() {
-            hangul_core(&doc[t.start..t.end], ex);
-            if ex.core.chars().nth(1).is_some() {
-                ex.sure.push((i, ex.core.clone()));
+            if let Some(core) = hangul_core(&doc[t.start..t.end], &info[i], ex) {
+                sure.push((i, core.to_string()));
             }
         }
     }
-    if ex.sure.is_empty() {
-        return;
-    }
-    for (i, t) in tok.iter().enumerate() {
-        if !info[i].candidate || !info[i].hangulish() {
-            continue;
+    if !sure.is_empty() {
+        for (i, t) in tok.iter().enumerate() {
+            if !info[i].candidate || !info[i].hangulish() {
+                continue;
+            }
+            if let Some(core) = hangul_core(&doc[t.start..t.end], &info[i], ex) {
+                out[i] = sure.iter().any(|(j, s)| *j != i && s.contains(core));
+            }
         }
-        hangul_core(&doc[t.start..t.end], ex);
-        if ex.core.chars().nth(1).is_none() {
-            continue;
-        }
-        let core = ex.core.as_str();
-        out[i] = ex.sure.iter().any(|(j, s)| *j != i && s.contains(core));
     }
+    ex.sure = sure;
 }
 
 /// Document-level shares over its tokens.
@@ -439,44 +448,60 @@ pub fn domain_like(s: &str) -> bool {
     }
 }
 
-/// The facts of a non-ASCII token that depend on its text alone (its
-/// readings, lexical score, clean-text counts), written into `info`; the
-/// token's lexical buckets are left in `buckets`.
-#[allow(clippy::too_many_arguments)]
+/// Buffers for computing token facts, reused across tokens and documents.
+#[derive(Debug, Default, Clone)]
+struct FactBufs {
+    scratch: Scratch,
+    deob: String,
+    chars: Vec<char>,
+    buckets: Vec<u32>,
+}
+
+/// The facts of candidate token `s` that depend on its text alone (its
+/// readings, lexical score, clean-text counts): from the memo when it holds
+/// them, else computed, memoized, and the token's lexical buckets shown to
+/// `on_buckets`. An ASCII token's reading is itself.
 fn token_facts(
+    cache: &mut TokenCache,
+    bufs: &mut FactBufs,
     s: &str,
-    info: &mut TokenInfo,
-    scratch: &mut Scratch,
-    deob: &mut String,
-    chars: &mut Vec<char>,
-    buckets: &mut Vec<u32>,
     lex: Option<&dyn Fn(&[u32]) -> f32>,
     words: Option<&crate::restore::JoinStats>,
-) {
-    let view = encoding::best_reading(s, scratch);
-    info.view = Some(view);
-    info.raw_hangul = view == View::Raw && s.chars().any(encoding::is_hangul);
-    info.has_latin1 = s.chars().any(|c| ('\u{80}'..='\u{ff}').contains(&c));
-    // best_reading leaves the raw token when no Hangul came out.
-    info.cp949_no_hangul = view == View::Raw && info.has_latin1 && encoding::read_cp949(s, scratch).is_some();
-    let reading: &str = if view == View::Raw { s } else { &scratch.reading };
-    info.deobfuscated = encoding::deobfuscate(reading, deob);
-    let reading: &str = if info.deobfuscated { deob } else { reading };
+    on_buckets: impl FnOnce(&[u32]),
+) -> TokenInfo {
+    let mut info = TokenInfo { ascii: s.is_ascii(), candidate: true, ..TokenInfo::default() };
+    if cache.owner != 0 && cache.get(s.as_bytes(), &mut info) {
+        return info;
+    }
+    let FactBufs { scratch, deob, chars, buckets } = bufs;
+    let reading: &str = if info.ascii {
+        s
+    } else {
+        let view = encoding::best_reading(s, scratch);
+        info.view = Some(view);
+        info.raw_hangul = view == View::Raw && s.chars().any(encoding::is_hangul);
+        info.has_latin1 = s.chars().any(|c| ('\u{80}'..='\u{ff}').contains(&c));
+        // best_reading leaves the raw token when no Hangul came out.
+        info.cp949_no_hangul = view == View::Raw && info.has_latin1 && encoding::read_cp949(s, scratch).is_some();
+        let reading: &str = if view == View::Raw { s } else { &scratch.reading };
+        info.deobfuscated = encoding::deobfuscate(reading, deob);
+        let reading: &str = if info.deobfuscated { deob } else { reading };
+        info.ends_sentence = reading.ends_with(['.', '!', '?']);
+        reading
+    };
     info.profile = Profile::of(reading);
+    if !info.ascii {
+        info.class = if info.raw_hangul {
+            1
+        } else if info.profile.hangul > 0 {
+            2
+        } else {
+            3
+        };
+    }
     info.domain_like = domain_like(reading);
-    info.ends_sentence = reading.ends_with(['.', '!', '?']);
     info.lead_punct = s.starts_with(is_wrapping_punct);
     info.trail_punct = s.ends_with(is_wrapping_punct);
-    info.class = if info.raw_hangul {
-        1
-    } else if info.profile.hangul > 0 {
-        2
-    } else {
-        3
-    };
-    // Non-ASCII tokens are always candidates: score them now, while their
-    // reading is at hand.
-    info.candidate = true;
     if let Some(w) = words {
         info.word_counts = word_counts(w, s);
     }
@@ -485,6 +510,11 @@ fn token_facts(
     if let Some(f) = lex {
         info.lex = f(buckets).clamp(-20.0, 20.0);
     }
+    on_buckets(buckets);
+    if cache.owner != 0 {
+        cache.put(s.as_bytes(), &info);
+    }
+    info
 }
 
 /// Longest token (in bytes) the [`TokenCache`] keeps: one slot is one
@@ -558,7 +588,8 @@ impl TokenCache {
         (h >> (64 - CACHE_BITS)) as usize
     }
 
-    /// The memoized facts of `key` written into a default `info`.
+    /// The memoized facts of `key` written into `info`, which keeps only its
+    /// defaults.
     #[inline]
     fn get(&self, key: &[u8], info: &mut TokenInfo) -> bool {
         if key.len() > CACHE_KEY_MAX {
@@ -638,10 +669,7 @@ pub struct Analysis {
     joined: String,
     pub info: Vec<TokenInfo>,
     pub stats: DocStats,
-    scratch: Scratch,
-    deob: String,
-    chars: Vec<char>,
-    buckets: Vec<u32>,
+    bufs: FactBufs,
     cache: TokenCache,
 }
 
@@ -676,7 +704,6 @@ impl Analysis {
         let n = self.tok.tokens.len();
         self.info.resize(n, TokenInfo::default());
         let (mut raw_h, mut moj, mut nonascii, mut cjk) = (0u32, 0u32, 0u32, 0u32);
-        let caching = self.cache.owner != 0;
         for (i, t) in self.tok.tokens.iter().enumerate() {
             let s = &doc[t.start..t.end];
             let info = &mut self.info[i];
@@ -685,13 +712,7 @@ impl Analysis {
                 continue;
             }
             nonascii += 1;
-            if !(caching && self.cache.get(s.as_bytes(), info)) {
-                token_facts(s, info, &mut self.scratch, &mut self.deob, &mut self.chars, &mut self.buckets, lex, words);
-                on_buckets(i, &self.buckets);
-                if self.cache.owner != 0 {
-                    self.cache.put(s.as_bytes(), info);
-                }
-            }
+            *info = token_facts(&mut self.cache, &mut self.bufs, s, lex, words, |b| on_buckets(i, b));
             match info.class {
                 1 => raw_h += 1,
                 2 => moj += 1,
@@ -718,6 +739,18 @@ impl Analysis {
             main_class,
         };
         self.mark_spaced_runs(doc);
+        // ASCII candidates: tokens touching a non-ASCII one on the same line
+        // (a domain after a fragment belongs to it), or in a spaced run that does.
+        for i in 0..n {
+            if !self.info[i].ascii || !(self.neighbor_nonascii(i) || self.info[i].spaced) {
+                continue;
+            }
+            let t = self.tok.tokens[i];
+            let s = &doc[t.start..t.end];
+            let spaced = self.info[i].spaced;
+            self.info[i] = token_facts(&mut self.cache, &mut self.bufs, s, lex, words, |b| on_buckets(i, b));
+            self.info[i].spaced = spaced;
+        }
         self.line_end.clear();
         self.line_end.extend(self.tok.lines.iter().map(|l| {
             match doc[l.start..l.end].trim_end_matches(crate::tokens::is_space_char).chars().last() {
@@ -750,39 +783,6 @@ impl Analysis {
                 for inf in &mut self.info[first..first + k] {
                     inf.cut_join = inf.cut_join.max(known);
                 }
-            }
-        }
-        // ASCII candidates: tokens touching a non-ASCII one on the same line
-        // (a domain after a fragment belongs to it), or in a spaced run that does.
-        for i in 0..n {
-            if !self.info[i].ascii || !(self.neighbor_nonascii(i) || self.info[i].spaced) {
-                continue;
-            }
-            let t = self.tok.tokens[i];
-            let s = &doc[t.start..t.end];
-            let inf = &mut self.info[i];
-            // What the line gave this token survives the memo's write.
-            let (spaced, cut_remainder, cut_join) = (inf.spaced, inf.cut_remainder, inf.cut_join);
-            if caching && self.cache.get(s.as_bytes(), inf) {
-                (inf.spaced, inf.cut_remainder, inf.cut_join) = (spaced, cut_remainder, cut_join);
-                continue;
-            }
-            self.info[i].candidate = true;
-            self.info[i].profile = Profile::of(s);
-            self.info[i].domain_like = domain_like(s);
-            self.info[i].lead_punct = s.starts_with(is_wrapping_punct);
-            self.info[i].trail_punct = s.ends_with(is_wrapping_punct);
-            if let Some(w) = words {
-                self.info[i].word_counts = word_counts(w, s);
-            }
-            self.buckets.clear();
-            lexical_buckets(s, &mut self.chars, &mut self.buckets);
-            on_buckets(i, &self.buckets);
-            if let Some(f) = lex {
-                self.info[i].lex = f(&self.buckets).clamp(-20.0, 20.0);
-            }
-            if caching {
-                self.cache.put(s.as_bytes(), &self.info[i]);
             }
         }
     }

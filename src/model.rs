@@ -135,11 +135,12 @@ impl Lexical {
 #[derive(Debug, Clone, Serialize, Deserialize)]
 #[serde(from = "LinearParts", into = "LinearParts")]
 pub struct Linear {
-    pub names: Vec<String>,
-    pub mean: Vec<f32>,
-    pub scale: Vec<f32>,
-    pub coef: Vec<f32>,
-    pub intercept: f32,
+    names: Vec<String>,
+    mean: Vec<f32>,
+    scale: Vec<f32>,
+    coef: Vec<f32>,
+    intercept: f32,
+    /// Folded from the fields above by [`Linear::new`] (they never change).
     w: Vec<f32>,
     b: f32,
 }
@@ -174,6 +175,21 @@ impl Linear {
         let b = intercept as f64 - (0..d).map(|j| w64[j] * mean[j] as f64).sum::<f64>();
         let w = w64.iter().map(|&x| x as f32).collect();
         Linear { names, mean, scale, coef, intercept, w, b: b as f32 }
+    }
+
+    /// The feature names, in order.
+    pub fn names(&self) -> &[String] {
+        &self.names
+    }
+
+    pub fn intercept(&self) -> f32 {
+        self.intercept
+    }
+
+    /// Per feature: its name, coefficient (on the standardized feature),
+    /// mean and scale.
+    pub fn terms(&self) -> impl Iterator<Item = (&str, f32, f32, f32)> + '_ {
+        (0..self.coef.len()).map(|j| (self.names[j].as_str(), self.coef[j], self.mean[j], self.scale[j]))
     }
 
     #[inline]
@@ -267,7 +283,7 @@ pub struct Model {
     /// Token probability above which a token is removed, per [`Regime`].
     pub thresholds: Vec<f32>,
     /// Per [`Regime`]: the lower threshold at which a token beside a removed
-    /// one on its line goes too (above 1: never). See [`Model::center`].
+    /// one on its line goes too (above 1: never). See [`Model::decide`].
     pub extend: Vec<f32>,
     pub lexical: Lexical,
     /// Token models per [`Regime`]: the dense first stage and the second
@@ -422,7 +438,7 @@ impl Model {
     /// `extend` threshold (hysteresis: a fragment's weak words, such as a
     /// bare unseen name beside a sure one, go with it; a weak word alone
     /// does not). A grown token's score is 0.5.
-    pub fn center(probs: &mut [f32], groups: &[u8], tokens: &[Token], thresholds: &[f32], extend: &[f32]) {
+    pub fn decide(probs: &mut [f32], groups: &[u8], tokens: &[Token], thresholds: &[f32], extend: &[f32]) {
         let n = probs.len().min(groups.len()).min(tokens.len());
         let th = |i: usize| thresholds[groups[i] as usize];
         let low = |i: usize| extend.get(groups[i] as usize).copied().unwrap_or(f32::INFINITY);
@@ -457,7 +473,7 @@ impl Model {
             let mut guard = cell.borrow_mut();
             let s = &mut *guard;
             self.score_tokens(doc, s);
-            Model::center(&mut s.probs, &s.groups, &s.analysis.tok.tokens, &self.thresholds, &self.extend);
+            Model::decide(&mut s.probs, &s.groups, &s.analysis.tok.tokens, &self.thresholds, &self.extend);
             restore::spans(doc, &s.analysis.tok, &s.probs, 0.5, &self.joiner)
         })
     }
@@ -529,7 +545,7 @@ mod tests {
         let toks = one_line(6);
         // news, weak, sure, weak, weaker, weak-alone... all group 0.
         let mut p = vec![0.1, 0.5, 0.95, 0.6, 0.2, 0.5];
-        Model::center(&mut p, &[0; 6], &toks, &[0.9], &[0.4]);
+        Model::decide(&mut p, &[0; 6], &toks, &[0.9], &[0.4]);
         let removed: Vec<bool> = p.iter().map(|&x| x >= 0.5).collect();
         assert_eq!(removed, [false, true, true, true, false, false]);
         // Growth stops at a line end.
@@ -538,11 +554,11 @@ mod tests {
         toks[2].first = true;
         toks[2].line = 1;
         let mut p = vec![0.95, 0.5, 0.5];
-        Model::center(&mut p, &[0; 3], &toks, &[0.9], &[0.4]);
+        Model::decide(&mut p, &[0; 3], &toks, &[0.9], &[0.4]);
         assert_eq!(p.iter().map(|&x| x >= 0.5).collect::<Vec<_>>(), [true, true, false]);
         // Off: a threshold above 1.
         let mut p = vec![0.95, 0.5];
-        Model::center(&mut p, &[0; 2], &one_line(2), &[0.9], &[2.0]);
+        Model::decide(&mut p, &[0; 2], &one_line(2), &[0.9], &[2.0]);
         assert!(p[1] < 0.5);
     }
 }

@@ -541,7 +541,7 @@ impl Joiner {
     }
 
     pub fn check(&self) -> std::result::Result<(), String> {
-        if self.bins.len() != JOIN_DIM || self.model.names != Joiner::names(&self.bins) {
+        if self.bins.len() != JOIN_DIM || self.model.names() != Joiner::names(&self.bins) {
             return Err("its joiner features differ from this build's (retrain the model)".into());
         }
         let t = &self.stats.tables;

@@ -49,10 +49,10 @@ impl Default for Config {
     }
 }
 
-/// Figures from training, for the trainer to show.
 /// An extension threshold no probability reaches.
 pub const EXTEND_OFF: f32 = 2.0;
 
+/// Figures from training, for the trainer to show.
 #[derive(Debug, Clone, Default)]
 pub struct Report {
     pub lex_rows: usize,
@@ -279,7 +279,7 @@ pub fn fit(train: &[Example], dev: &[Example], cfg: &Config, stage: &(dyn Fn(&st
             .par_iter()
             .map(|d| {
                 let mut p = d.probs.clone();
-                Model::center(&mut p, &d.groups, &d.tok.tokens, th, ext);
+                Model::decide(&mut p, &d.groups, &d.tok.tokens, th, ext);
                 let spans: Vec<Span> = restore::spans(&d.ex.text, &d.tok, &p, 0.5, &model.joiner);
                 (crate::restore::Cleaned::from_spans(&d.ex.text, spans).text == d.ex.clean, d.ex.injected())
             })
@@ -297,32 +297,30 @@ pub fn fit(train: &[Example], dev: &[Example], cfg: &Config, stage: &(dyn Fn(&st
     let mut th = vec![0.5f32; REGIMES];
     let mut ext = vec![EXTEND_OFF; REGIMES];
     report.grid = vec![Vec::new(); REGIMES];
+    // The grid value of coordinate `g` of `at` that scores best (the first
+    // on ties), with each value's rates.
+    let best = |at: &[f32], g: usize, grid: &mut dyn Iterator<Item = f32>, rates: &dyn Fn(&[f32]) -> (f64, f64)| {
+        let mut trial = at.to_vec();
+        let mut rows = Vec::new();
+        let mut top = (f64::MIN, at[g]);
+        for v in grid {
+            trial[g] = v;
+            let r = rates(&trial);
+            rows.push((v, r.0, r.1));
+            if score(r) > top.0 {
+                top = (score(r), v);
+            }
+        }
+        (top.1, rows)
+    };
     for _round in 0..2 {
         for g in 0..REGIMES {
-            let mut best = (f64::MIN, th[g]);
-            let mut rows = Vec::new();
-            for &t in &grid {
-                let mut trial = th.clone();
-                trial[g] = t;
-                let r = rates(&trial, &ext);
-                rows.push((t, r.0, r.1));
-                if score(r) > best.0 {
-                    best = (score(r), t);
-                }
-            }
-            th[g] = best.1;
+            let (t, rows) = best(&th, g, &mut grid.iter().copied(), &|trial| rates(trial, &ext));
+            th[g] = t;
             report.grid[g] = rows;
             // Then the group's extension threshold, below its threshold.
-            let mut best = (f64::MIN, ext[g]);
-            for &e in ext_grid.iter().filter(|&&e| e == EXTEND_OFF || e < th[g]) {
-                let mut trial = ext.clone();
-                trial[g] = e;
-                let s = score(rates(&th, &trial));
-                if s > best.0 {
-                    best = (s, e);
-                }
-            }
-            ext[g] = best.1;
+            let mut below = ext_grid.iter().copied().filter(|&e| e == EXTEND_OFF || e < t);
+            ext[g] = best(&ext, g, &mut below, &|trial| rates(&th, trial)).0;
         }
     }
     model.thresholds = th;
