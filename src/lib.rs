@@ -17,8 +17,10 @@
 //! Modules, one idea each: [`encoding`] (readings of a token), [`tokens`]
 //! (lines and ASCII-whitespace tokens), [`features`] (what the model sees),
 //! [`model`] (learned scorers and the joiner), [`restore`] (splice and rejoin),
+//! [`counts`] (exact word counts from clean text),
 //! [`synth`] (labeled training data), [`pipeline`] (streaming I/O).
 
+pub mod counts;
 pub mod detector;
 pub mod encoding;
 pub mod error;

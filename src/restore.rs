@@ -11,6 +11,7 @@ use std::borrow::Cow;
 
 use serde::{Deserialize, Serialize};
 
+use crate::counts::{self, KeyCounts};
 use crate::encoding;
 use crate::model::Linear;
 use crate::tokens::{is_space, Tokenized};
@@ -198,17 +199,25 @@ pub fn spans(doc: &str, tok: &Tokenized, probs: &[f32], threshold: f32, joiner: 
 }
 
 /// Buckets of the joiner's word table and edge tables.
-pub const WORD_BITS: u32 = 19;
 pub const EDGE_BITS: u32 = 18;
 
+/// Word pairs seen fewer times than this are left out of the model: they
+/// are most of the distinct pairs and say little.
+pub const BIGRAM_MIN_COUNT: u32 = 3;
+
 /// Counts from clean text behind the joiner's features: how often a word
-/// occurs, how often a character context occurs inside a word versus across
-/// a single space, and how often a word's tail (head) ends (starts) a word
-/// versus sits inside one. Hashed, so the model holds no text.
+/// occurs, how often two words stand side by side, how often a character
+/// context occurs inside a word versus across a single space, and how often
+/// a word's tail (head) ends (starts) a word versus sits inside one. Words
+/// and pairs are counted exactly by 64-bit hash ([`KeyCounts`]); character
+/// contexts, far fewer and all frequent, in fixed hashed tables. The model
+/// holds hashes, no text.
 #[derive(Debug, Clone, Serialize, Deserialize)]
 pub struct JoinStats {
-    /// Indexed by the `T_*` constants.
-    pub tables: [Vec<u32>; 8],
+    words: KeyCounts,
+    bigrams: KeyCounts,
+    /// Indexed by the `T_*` constants less one ([`T_INSIDE`]..=[`T_START_MID`]).
+    edges: [Vec<u32>; 6],
 }
 
 pub const T_WORDS: usize = 0;
@@ -221,11 +230,12 @@ pub const T_START_MID: usize = 6;
 /// Adjacent word pairs (`two girls`), keyed by both words.
 pub const T_BIGRAM: usize = 7;
 
-/// The bigram key of two words (each as [`word_key`] normalizes it).
-fn bigram_key(a: &str, b: &str) -> u32 {
-    let ka = word_key(a);
-    let kb = word_key(b);
-    (ka.wrapping_mul(0x9E37_79B1) ^ kb.rotate_left(13)).wrapping_mul(0x85EB_CA6B) >> (32 - WORD_BITS)
+const FNV64_START: u64 = 0xCBF2_9CE4_8422_2325;
+const FNV64_PRIME: u64 = 0x0000_0100_0000_01B3;
+
+/// The pair key of two words (each as [`word_key`] normalizes it).
+fn bigram_key(a: &str, b: &str) -> u64 {
+    counts::key(word_key(a).wrapping_mul(0x9E37_79B9_7F4A_7C15) ^ word_key(b).rotate_left(29))
 }
 
 #[inline]
@@ -238,89 +248,117 @@ fn fnv(seed: u32, chars: impl Iterator<Item = char>) -> u32 {
     h ^ (h >> 16)
 }
 
+/// Steps a 64-bit FNV-1a hash over one char of a word, lowercased.
+#[inline]
+fn fnv64_lower(h: &mut u64, c: char) {
+    let mut step = |c: char| {
+        *h ^= c as u64;
+        *h = h.wrapping_mul(FNV64_PRIME);
+    };
+    if c.is_ascii() || crate::encoding::is_hangul_syllable(c) {
+        step(c.to_ascii_lowercase());
+    } else {
+        crate::encoding::lower(c).for_each(step);
+    }
+}
+
 /// A word as the word table keys it: outer punctuation trimmed, lowercased.
-fn word_key(w: &str) -> u32 {
-    let t = w.trim_matches(|c: char| !crate::encoding::is_alnum(c));
-    fnv(7, t.chars().flat_map(crate::encoding::lower)) & ((1 << WORD_BITS) - 1)
+fn word_key(w: &str) -> u64 {
+    let mut h = FNV64_START;
+    for c in trim_word(w).chars() {
+        fnv64_lower(&mut h, c);
+    }
+    counts::key(h)
 }
 
 /// The edge key of order `k` for a boundary between `left` and `right`.
-fn edge_key(k: usize, left: &[char], right: &[char]) -> u32 {
+fn edge_key(k: usize, left: &[char], right: &[char]) -> u64 {
     let l = left.len();
     let lpart = (0..k).map(|i| if i + l >= k { left[i + l - k] } else { '^' });
     let rpart = (0..k).map(|i| right.get(i).copied().unwrap_or('$'));
-    fnv(k as u32, lpart.chain(std::iter::once('|')).chain(rpart)) & ((1 << EDGE_BITS) - 1)
+    (fnv(k as u32, lpart.chain(std::iter::once('|')).chain(rpart)) & ((1 << EDGE_BITS) - 1)) as u64
 }
 
 impl Default for JoinStats {
     fn default() -> Self {
         let e = || vec![0; 1 << EDGE_BITS];
-        JoinStats { tables: [vec![0; 1 << WORD_BITS], e(), e(), e(), e(), e(), e(), vec![0; 1 << WORD_BITS]] }
+        JoinStats { words: KeyCounts::default(), bigrams: KeyCounts::default(), edges: [e(), e(), e(), e(), e(), e()] }
     }
 }
 
 /// One-sided key of the `k` chars `cs` (`side` 0: a word's tail, 1: its head).
-fn side_key(side: u32, cs: &[char]) -> u32 {
-    fnv(16 + side * 4 + cs.len() as u32, cs.iter().copied()) & ((1 << EDGE_BITS) - 1)
+fn side_key(side: u32, cs: &[char]) -> u64 {
+    (fnv(16 + side * 4 + cs.len() as u32, cs.iter().copied()) & ((1 << EDGE_BITS) - 1)) as u64
 }
 
 impl JoinStats {
     /// Adds another table's counts to this one.
-    pub fn merge(mut self, other: JoinStats) -> JoinStats {
-        for (a, b) in self.tables.iter_mut().zip(other.tables.iter()) {
+    pub fn merge(self, other: JoinStats) -> JoinStats {
+        let JoinStats { words, bigrams, mut edges } = self;
+        for (a, b) in edges.iter_mut().zip(other.edges.iter()) {
             for (x, y) in a.iter_mut().zip(b.iter()) {
                 *x = x.saturating_add(*y);
             }
         }
-        self
+        JoinStats { words: words.merge(other.words), bigrams: bigrams.merge(other.bigrams), edges }
     }
 
     /// Adds the counts of one clean document.
     pub fn add(&mut self, doc: &str) {
-        visit(doc, |t, k| bump(&mut self.tables[t][k as usize]));
+        visit(doc, |t, k| match t {
+            T_WORDS => self.words.add(k, 1),
+            T_BIGRAM => self.bigrams.add(k, 1),
+            _ => bump(&mut self.edges[t - 1][k as usize]),
+        });
     }
 
-    /// How often `word` occurs in the clean text (hashed; trimmed, lowercased).
+    /// Drops what the model need not keep ([`BIGRAM_MIN_COUNT`]); call once
+    /// counting is done.
+    pub fn finish(&mut self) {
+        self.bigrams.retain_at_least(BIGRAM_MIN_COUNT);
+    }
+
+    /// Distinct words and word pairs held.
+    pub fn sizes(&self) -> (usize, usize) {
+        (self.words.len(), self.bigrams.len())
+    }
+
+    /// How often `word` occurs in the clean text (trimmed, lowercased).
     pub fn word_count(&self, word: &str) -> u32 {
-        self.tables[T_WORDS][word_key(word) as usize]
+        self.words.get(word_key(word))
     }
 
     /// How often the two words stand side by side in the clean text.
     pub fn bigram_count(&self, a: &str, b: &str) -> u32 {
-        self.tables[T_BIGRAM][bigram_key(a, b) as usize]
+        self.bigrams.get(bigram_key(a, b))
     }
 
     /// Counts of `word` and of it less its last one and two chars (a Korean
     /// particle or ending), hashed in one pass over the word.
     pub fn word_and_stem_counts(&self, word: &str) -> [u32; 3] {
-        let t = word.trim_matches(|c: char| !crate::encoding::is_alnum(c));
-        let mut h: u32 = 0x811C_9DC5 ^ 7u32.wrapping_mul(0x9E37_79B9);
+        let mut h = FNV64_START;
         // Hash states after all chars, all but the last, all but two.
-        let mut states = [None::<u32>; 3];
-        let mut step = |c: char| {
-            h ^= c as u32;
-            h = h.wrapping_mul(0x0100_0193);
+        let mut states = [None::<u64>; 3];
+        for c in trim_word(word).chars() {
+            fnv64_lower(&mut h, c);
             states = [Some(h), states[0], states[1]];
-        };
-        for c in t.chars() {
-            if c.is_ascii() || crate::encoding::is_hangul_syllable(c) {
-                step(c.to_ascii_lowercase());
-            } else {
-                c.to_lowercase().for_each(&mut step);
-            }
         }
-        let words = &self.tables[T_WORDS];
-        states.map(|st| st.map_or(0, |h| words[((h ^ (h >> 16)) & ((1 << WORD_BITS) - 1)) as usize]))
+        states.map(|st| st.map_or(0, |h| self.words.get(counts::key(h))))
     }
 
+    /// The count under `key` in table `table` (a `T_*` constant).
     #[inline]
-    pub fn get(&self, table: usize, key: u32) -> u32 {
-        self.tables[table][key as usize]
+    pub fn get(&self, table: usize, key: u64) -> u32 {
+        match table {
+            T_WORDS => self.words.get(key),
+            T_BIGRAM => self.bigrams.get(key),
+            _ => self.edges[table - 1][key as usize],
+        }
     }
 }
 
 /// Calls `f(table, key)` for every count one clean document contributes.
-fn visit(doc: &str, mut f: impl FnMut(usize, u32)) {
+fn visit(doc: &str, mut f: impl FnMut(usize, u64)) {
     let mut chars: Vec<char> = Vec::new();
     let mut prev: Vec<char> = Vec::new();
     for line in doc.split('\n') {
@@ -376,7 +414,7 @@ fn visit(doc: &str, mut f: impl FnMut(usize, u32)) {
 /// A document's own counts, to leave it out of [`JoinStats`] when the
 /// joiner trains on examples cut from documents the tables were built from.
 #[derive(Debug, Default, Clone)]
-pub struct DocCounts(std::collections::HashMap<(usize, u32), u32>);
+pub struct DocCounts(std::collections::HashMap<(usize, u64), u32>);
 
 impl DocCounts {
     pub fn of(doc: &str) -> DocCounts {
@@ -385,7 +423,7 @@ impl DocCounts {
         DocCounts(m)
     }
 
-    pub fn get(&self, table: usize, key: u32) -> u32 {
+    pub fn get(&self, table: usize, key: u64) -> u32 {
         self.0.get(&(table, key)).copied().unwrap_or(0)
     }
 }
@@ -544,11 +582,7 @@ impl Joiner {
         if self.bins.len() != JOIN_DIM || self.model.names() != Joiner::names(&self.bins) {
             return Err("its joiner features differ from this build's (retrain the model)".into());
         }
-        let t = &self.stats.tables;
-        if t[T_WORDS].len() != 1 << WORD_BITS
-            || t[T_BIGRAM].len() != 1 << WORD_BITS
-            || t[1..T_BIGRAM].iter().any(|v| v.len() != 1 << EDGE_BITS)
-        {
+        if self.stats.edges.iter().any(|v| v.len() != 1 << EDGE_BITS) {
             return Err("joiner tables have the wrong size".into());
         }
         Ok(())
@@ -561,7 +595,7 @@ impl Joiner {
     }
 
     /// [`Joiner::features`] over any count lookup (e.g. with a document left out).
-    pub fn features_with(get: &dyn Fn(usize, u32) -> u32, left: &str, right: &str, local: LocalCounts) -> [f32; JOIN_DIM] {
+    pub fn features_with(get: &dyn Fn(usize, u64) -> u32, left: &str, right: &str, local: LocalCounts) -> [f32; JOIN_DIM] {
         let left_ends_space = left.ends_with(|c: char| c.is_ascii() && is_space(c as u8));
         let lw = left.rsplit(|c: char| c.is_ascii() && is_space(c as u8)).next().unwrap_or("");
         let rw = right.split(|c: char| c.is_ascii() && is_space(c as u8)).next().unwrap_or("");

@@ -60,6 +60,9 @@ pub struct Report {
     pub dense_rows: usize,
     pub join_rows: usize,
     pub join_accuracy: f64,
+    /// Distinct words and word pairs the joiner's tables keep.
+    pub join_words: usize,
+    pub join_pairs: usize,
     pub thresholds: Vec<f32>,
     /// Per-group extension thresholds chosen on dev ([`EXTEND_OFF`]: none).
     pub extend: Vec<f32>,
@@ -155,6 +158,9 @@ pub fn fit(train: &[Example], dev: &[Example], cfg: &Config, stage: &(dyn Fn(&st
             s
         })
         .reduce(JoinStats::default, JoinStats::merge);
+    let mut stats = stats;
+    stats.finish();
+    (report.join_words, report.join_pairs) = stats.sizes();
     stage("token rows");
     let lex_fn = |b: &[u32]| lexical.score(b);
     let docs: Vec<DocRows> = dev
@@ -226,7 +232,7 @@ pub fn fit(train: &[Example], dev: &[Example], cfg: &Config, stage: &(dyn Fn(&st
                 return Vec::new();
             }
             let own = DocCounts::of(&ex.clean);
-            let get = |t: usize, k: u32| stats.get(t, k).saturating_sub(own.get(t, k));
+            let get = |t: usize, k: u64| stats.get(t, k).saturating_sub(own.get(t, k));
             examples
                 .iter()
                 .map(|e| (Joiner::features_with(&get, &e.left, &e.right, e.local).to_vec(), e.closes_up))

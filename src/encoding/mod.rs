@@ -189,12 +189,20 @@ impl Profile {
 /// in `scratch.reading` and the view that produced it is returned.
 pub fn read_cp949(token: &str, scratch: &mut Scratch) -> Option<View> {
     let Scratch { bytes, reading } = scratch;
-    for alt in [false, true] {
+    // The 1252 alternative differs only for chars beyond Latin-1.
+    let alts: &[bool] = if token.chars().all(|c| (c as u32) <= 0xFF) { &[false] } else { &[false, true] };
+    for &alt in alts {
+        if cp949_bytes_of(token, alt, bytes) && decode_949_strict(bytes, reading) {
+            return Some(View::Cp949);
+        }
+    }
+    // A whole reading through ftfy's re-decoded pairs beats dropping a byte.
+    if cp949_bytes_redecoded(token, bytes) && decode_949_strict(bytes, reading) {
+        return Some(View::Cp949);
+    }
+    for &alt in alts {
         if !cp949_bytes_of(token, alt, bytes) {
             continue;
-        }
-        if decode_949_strict(bytes, reading) {
-            return Some(View::Cp949);
         }
         // A cut two-byte character leaves one stray byte at an end.
         let n = bytes.len();
@@ -205,12 +213,117 @@ pub fn read_cp949(token: &str, scratch: &mut Scratch) -> Option<View> {
                 }
             }
         }
-        if token.chars().all(|c| (c as u32) <= 0xFF) {
-            break; // the windows-1252 alternative maps identically
-        }
     }
     reading.clear();
     None
+}
+
+/// The bytes ftfy re-decoded into `c`, written to `out`; returns their
+/// number. ftfy reads a space after a lead byte as the no-break space (0xA0)
+/// a page lost, so `기 빠` (`±â º`) came out as `⠺` (`E2 A0 BA`): the 0xA0
+/// of a multi-byte char goes back to the space.
+fn ftfy_bytes(c: char, out: &mut [u8; 4]) -> usize {
+    let n = c.encode_utf8(out).len();
+    if n > 2 {
+        for b in &mut out[1..n] {
+            if *b == 0xA0 {
+                *b = b' ';
+            }
+        }
+    }
+    n
+}
+
+/// Like [`cp949_bytes_of`], for a token where ftfy also re-decoded a byte
+/// pair into a char of the Latin-1 range: `추천` is CP949 `C3 DF C3 B5`, read
+/// as Latin-1 `ÃßÃµ`, and ftfy turns the valid UTF-8 pair `Ã` `µ` into `õ`,
+/// leaving `Ãßõ`. Each char U+0080..U+00FF may stand for its own byte or
+/// for its two UTF-8 bytes; this picks, by dynamic programming, the reading
+/// with the fewest such pairs whose bytes form whole characters (ASCII, or
+/// a KS X 1001 symbol or common Hangul syllable). False when none does.
+fn cp949_bytes_redecoded(token: &str, out: &mut Vec<u8>) -> bool {
+    const NONE: u32 = u32::MAX;
+    // Only the KS X 1001 rows of symbols and common Hangul syllables: with
+    // two ways to read each char, a looser grammar finds some reading in
+    // almost any Latin-1 run (a cut `Ù´ÙÀÌ` would read as Hanja).
+    let is_lead = |b: u8| matches!(b, 0xA1..=0xAC | 0xB0..=0xC8);
+    let is_trail = |b: u8| (0xA1..=0xFE).contains(&b);
+    // After a byte: Some(expecting a trail byte), None: not a CP949 prefix.
+    let step = |mid: bool, b: u8| -> Option<bool> {
+        if mid {
+            is_trail(b).then_some(false)
+        } else if b < 0x80 {
+            Some(false)
+        } else {
+            is_lead(b).then_some(true)
+        }
+    };
+    let chars: Vec<char> = token.chars().collect();
+    if chars.len() > 64 || !chars.iter().any(|&c| ('\u{80}'..='\u{ff}').contains(&c)) {
+        return false;
+    }
+    // best[i][m]: fewest pairs to read chars[..i] ending in state m (1: mid
+    // character), and for each the choice made at char i-1 (true: pair).
+    let mut best = vec![[NONE; 2]; chars.len() + 1];
+    let mut took_pair = vec![[false; 2]; chars.len() + 1];
+    let mut from = vec![[0u8; 2]; chars.len() + 1];
+    best[0][0] = 0;
+    for (i, &c) in chars.iter().enumerate() {
+        for m in 0..2 {
+            if best[i][m] == NONE {
+                continue;
+            }
+            let u = c as u32;
+            let single = [u as u8];
+            let mut utf8 = [0u8; 4];
+            let n8 = ftfy_bytes(c, &mut utf8);
+            for (bytes, pair) in [(&single[..], false), (&utf8[..n8], true)] {
+                // ASCII stands for itself; beyond Latin-1 only UTF-8 can.
+                if (pair && u < 0x80) || (!pair && u > 0xFF) {
+                    continue;
+                }
+                let mut state = Some(m == 1);
+                for &b in bytes {
+                    state = state.and_then(|mid| step(mid, b));
+                }
+                let Some(mid) = state else { continue };
+                let cost = best[i][m] + u32::from(pair && u <= 0xFF);
+                let k = mid as usize;
+                if cost < best[i + 1][k] {
+                    best[i + 1][k] = cost;
+                    took_pair[i + 1][k] = pair;
+                    from[i + 1][k] = m as u8;
+                }
+            }
+        }
+    }
+    if best[chars.len()][0] == NONE {
+        return false;
+    }
+    // Walk back to the choices, then write the bytes forward.
+    let mut pairs = vec![false; chars.len()];
+    let mut m = 0usize;
+    for i in (1..=chars.len()).rev() {
+        pairs[i - 1] = took_pair[i][m];
+        m = from[i][m] as usize;
+    }
+    // ftfy repairs pairs inside mojibake: some character must come from
+    // plain bytes too, or every `ü` (`C3 BC`) would read as Hangul.
+    let plain_high = chars.iter().zip(&pairs).filter(|&(&c, &pair)| !pair && ('\u{80}'..='\u{ff}').contains(&c)).count();
+    if plain_high < 2 {
+        return false;
+    }
+    out.clear();
+    let mut buf = [0u8; 4];
+    for (&c, &pair) in chars.iter().zip(&pairs) {
+        if pair || c as u32 > 0xFF {
+            let n = ftfy_bytes(c, &mut buf);
+            out.extend_from_slice(&buf[..n]);
+        } else {
+            out.push(c as u32 as u8);
+        }
+    }
+    true
 }
 
 /// Tries UTF-8 behind windows-1252 (`ë°”ë‹¤` → `바다`).
@@ -375,6 +488,16 @@ mod tests {
         let mut s = Scratch::default();
         assert_eq!(read_cp949("Lee¡¯s", &mut s), Some(View::Cp949));
         assert_eq!(s.reading, "Lee\u{2019}s");
+        // ftfy turned the `Ãµ` of `ÃßÃµ` (CP949 추천) into `õ`.
+        assert_eq!(read_cp949("Ãßõ", &mut s), Some(View::Cp949));
+        assert_eq!(s.reading, "추천");
+        assert_eq!(crate::encoding::forward::cp949_ftfy("놀이터추천").as_deref(), Some("³îÀÌÅÍÃßõ"));
+        assert_eq!(read_cp949("³îÀÌÅÍÃßõ", &mut s), Some(View::Cp949));
+        assert_eq!(s.reading, "놀이터추천");
+        let seen = crate::encoding::forward::cp949_ftfy("후기 빠찡코").unwrap();
+        assert_eq!(seen, "Èı⠺üÂôÄÚ");
+        assert_eq!(read_cp949(&seen, &mut s), Some(View::Cp949));
+        assert_eq!(s.reading, "후기 빠찡코");
         assert_eq!(read("¡°This"), (View::Raw, "¡°This".to_string()));
     }
 
@@ -383,6 +506,7 @@ mod tests {
         assert_eq!(read("ë°”ë‹¤"), (View::Utf8From1252, "바다".to_string()));
         assert_eq!(read("바카라"), (View::Raw, "바카라".to_string()));
         assert_eq!(read("Müller"), (View::Raw, "Müller".to_string()));
+        assert_eq!(read("café"), (View::Raw, "café".to_string()));
         // A two-byte character cut by the injection: one stray byte dropped.
         let (v, r) = read("Ù´ÙÀÌ");
         assert_eq!((v, r.as_str()), (View::Cp949Shifted, "다이"));

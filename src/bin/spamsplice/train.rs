@@ -57,7 +57,10 @@ pub fn run(args: Args) -> anyhow::Result<i32> {
             report.dense_rows,
             report.join_rows
         );
-        eprintln!("joiner accuracy on held-out dev text: {:.4}", report.join_accuracy);
+        eprintln!(
+            "joiner: {} words and {} word pairs counted; accuracy on held-out dev text: {:.4}",
+            report.join_words, report.join_pairs, report.join_accuracy
+        );
         for (r, grid) in report.grid.iter().enumerate() {
             let chosen = report.thresholds[r];
             let name = ["foreign-written tokens", "Korean", "Korean mojibake"].get(r).unwrap_or(&"?");

@@ -1,0 +1,248 @@
+//! Exact counts of words and word pairs, keyed by 64-bit hashes.
+//!
+//! A fixed table with one counter per hash bucket saturates once the clean
+//! text holds more distinct words than buckets: an unseen joined word such
+//! as `digdeep` then reads the count of whatever shares its bucket, and the
+//! joiner and the detector's word features see noise where they should see
+//! zero. [`KeyCounts`] keeps every key in full, so a look-up is exact up to a
+//! 64-bit hash collision (about one in 2^64 / n per look-up).
+//!
+//! It is an open-addressing table with linear probing, at most half full,
+//! whose home slot for a key is the key's top bits. In the model file it is
+//! stored as its entries sorted by key, the keys delta-coded, so the bytes
+//! depend on the counts alone and not on the order the counting threads met
+//! the words; and loading inserts them in slot order, a sequential sweep
+//! rather than a cache miss per key.
+
+use serde::{Deserialize, Serialize};
+
+/// The empty-slot marker; [`key`] never returns it.
+const EMPTY: u64 = 0;
+
+/// The smallest table allocated on the first insertion.
+const MIN_SLOTS: usize = 1 << 10;
+
+/// Counts by 64-bit key.
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct KeyCounts {
+    /// Power-of-two length (or empty); [`EMPTY`] marks a free slot.
+    keys: Vec<u64>,
+    counts: Vec<u32>,
+    len: usize,
+    /// 64 less log2 of the slot count: `key >> shift` is the home slot.
+    shift: u32,
+}
+
+/// A 64-bit hash finished into a table key: mixed so its top bits index
+/// well, and never [`EMPTY`].
+#[inline]
+pub fn key(h: u64) -> u64 {
+    // The splitmix64 finalizer.
+    let mut z = h.wrapping_add(0x9E37_79B9_7F4A_7C15);
+    z = (z ^ (z >> 30)).wrapping_mul(0xBF58_476D_1CE4_E5B9);
+    z = (z ^ (z >> 27)).wrapping_mul(0x94D0_49BB_1331_11EB);
+    z ^= z >> 31;
+    if z == EMPTY {
+        1
+    } else {
+        z
+    }
+}
+
+impl KeyCounts {
+    /// An empty table of `slots` slots (a power of two).
+    fn with_slots(slots: usize) -> KeyCounts {
+        KeyCounts { keys: vec![EMPTY; slots], counts: vec![0; slots], len: 0, shift: 64 - slots.trailing_zeros() }
+    }
+
+    /// Number of distinct keys.
+    pub fn len(&self) -> usize {
+        self.len
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.len == 0
+    }
+
+    /// The count of `key` (a value from [`key`]); 0 when never added.
+    #[inline]
+    pub fn get(&self, key: u64) -> u32 {
+        if self.keys.is_empty() {
+            return 0;
+        }
+        let mask = self.keys.len() - 1;
+        let mut i = (key >> self.shift) as usize;
+        loop {
+            let k = self.keys[i];
+            if k == key {
+                return self.counts[i];
+            }
+            if k == EMPTY {
+                return 0;
+            }
+            i = (i + 1) & mask;
+        }
+    }
+
+    /// Adds `n` to the count of `key` (saturating).
+    pub fn add(&mut self, key: u64, n: u32) {
+        if (self.len + 1) * 2 > self.keys.len() {
+            self.grow();
+        }
+        let mask = self.keys.len() - 1;
+        let mut i = (key >> self.shift) as usize;
+        loop {
+            let k = self.keys[i];
+            if k == key {
+                self.counts[i] = self.counts[i].saturating_add(n);
+                return;
+            }
+            if k == EMPTY {
+                self.keys[i] = key;
+                self.counts[i] = n;
+                self.len += 1;
+                return;
+            }
+            i = (i + 1) & mask;
+        }
+    }
+
+    fn grow(&mut self) {
+        let slots = (self.keys.len() * 2).max(MIN_SLOTS);
+        self.rebuild(slots, 0);
+    }
+
+    /// Re-inserts the entries with a count of at least `min` into `slots` slots.
+    fn rebuild(&mut self, slots: usize, min: u32) {
+        let old = std::mem::replace(self, KeyCounts::with_slots(slots));
+        for (k, c) in old.iter().filter(|&(_, c)| c >= min) {
+            self.add(k, c);
+        }
+    }
+
+    /// The entries, in slot order.
+    pub fn iter(&self) -> impl Iterator<Item = (u64, u32)> + '_ {
+        self.keys.iter().zip(&self.counts).filter(|(&k, _)| k != EMPTY).map(|(&k, &c)| (k, c))
+    }
+
+    /// Adds every count of `other`.
+    pub fn merge(self, other: KeyCounts) -> KeyCounts {
+        let (mut big, small) = if self.len >= other.len { (self, other) } else { (other, self) };
+        for (k, c) in small.iter() {
+            big.add(k, c);
+        }
+        big
+    }
+
+    /// Drops the keys counted fewer than `min` times (rare pairs are most of
+    /// the distinct ones and say little) and shrinks the table to fit.
+    pub fn retain_at_least(&mut self, min: u32) {
+        let kept = self.iter().filter(|&(_, c)| c >= min).count();
+        let slots = (kept * 2).next_power_of_two().max(MIN_SLOTS);
+        self.rebuild(slots, min);
+    }
+}
+
+/// [`KeyCounts`] as stored in the model file: entries sorted by key, each
+/// key as its distance from the previous one.
+#[derive(Serialize, Deserialize)]
+struct KeyCountsParts {
+    key_steps: Vec<u64>,
+    counts: Vec<u32>,
+}
+
+impl From<KeyCounts> for KeyCountsParts {
+    fn from(t: KeyCounts) -> KeyCountsParts {
+        let mut entries: Vec<(u64, u32)> = t.iter().collect();
+        entries.sort_unstable();
+        let mut prev = 0u64;
+        let key_steps = entries
+            .iter()
+            .map(|&(k, _)| {
+                let step = k - prev;
+                prev = k;
+                step
+            })
+            .collect();
+        KeyCountsParts { key_steps, counts: entries.iter().map(|e| e.1).collect() }
+    }
+}
+
+impl From<KeyCountsParts> for KeyCounts {
+    fn from(p: KeyCountsParts) -> KeyCounts {
+        let n = p.key_steps.len().min(p.counts.len());
+        let slots = (n * 2).next_power_of_two().max(MIN_SLOTS);
+        let mut t = KeyCounts::with_slots(slots);
+        let mut k = 0u64;
+        for (&step, &c) in p.key_steps.iter().zip(&p.counts) {
+            k = k.wrapping_add(step);
+            // A corrupt file could hold the empty marker; it cannot be a key.
+            if k != EMPTY {
+                t.add(k, c);
+            }
+        }
+        t
+    }
+}
+
+impl Serialize for KeyCounts {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        KeyCountsParts::from(self.clone()).serialize(s)
+    }
+}
+
+impl<'de> Deserialize<'de> for KeyCounts {
+    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        KeyCountsParts::deserialize(d).map(KeyCounts::from)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn counts_are_exact_through_growth_merge_and_storage() {
+        let mut a = KeyCounts::default();
+        let mut b = KeyCounts::default();
+        for i in 0..5000u64 {
+            a.add(key(i), 1);
+            if i % 2 == 0 {
+                b.add(key(i), 2);
+            }
+        }
+        let m = a.merge(b);
+        assert_eq!(m.len(), 5000);
+        assert_eq!(m.get(key(10)), 3);
+        assert_eq!(m.get(key(11)), 1);
+        assert_eq!(m.get(key(5000)), 0);
+        let bytes = postcard::to_stdvec(&m).unwrap();
+        let back: KeyCounts = postcard::from_bytes(&bytes).unwrap();
+        assert_eq!(back.len(), 5000);
+        assert!((0..5001u64).all(|i| back.get(key(i)) == m.get(key(i))));
+        // Storage does not depend on insertion order.
+        let mut r = KeyCounts::default();
+        for (k, c) in m.iter().collect::<Vec<_>>().into_iter().rev() {
+            r.add(k, c);
+        }
+        assert_eq!(postcard::to_stdvec(&r).unwrap(), bytes);
+    }
+
+    #[test]
+    fn pruning_keeps_frequent_keys_only() {
+        let mut t = KeyCounts::default();
+        for i in 0..3000u64 {
+            t.add(key(i), (i % 3) as u32 + 1);
+        }
+        t.retain_at_least(2);
+        assert_eq!(t.len(), 2000);
+        assert_eq!(t.get(key(0)), 0);
+        assert_eq!(t.get(key(1)), 2);
+        assert_eq!(t.get(key(2)), 3);
+    }
+
+    #[test]
+    fn keys_are_never_the_empty_marker() {
+        assert!((0..100_000u64).all(|h| key(h) != EMPTY));
+    }
+}
