@@ -219,8 +219,9 @@ pub const STAGE2_NAMES: &[&str] = &[
     "echoes_confident",
     "ln_bigram_left",
     "ln_bigram_right",
+    "ln_bigram_skip",
 ];
-pub const STAGE2_DIM: usize = 15;
+pub const STAGE2_DIM: usize = 16;
 
 /// What the first stage found in the whole document: injections come
 /// several to a page, so one sure fragment makes a doubtful token likelier
@@ -269,7 +270,7 @@ pub fn stage2(
     p1: &[f32],
     doc: &DocFirstStage,
     echo: &[bool],
-    fluency: &[[f32; 2]],
+    fluency: &[[f32; 3]],
     i: usize,
 ) -> [f32; STAGE2_DIM] {
     let p = |j: usize| p1[j];
@@ -309,6 +310,7 @@ pub fn stage2(
         if echo.get(i).copied().unwrap_or(false) { 1.0 } else { 0.0 },
         fluency.get(i).map_or(0.0, |f| f[0]),
         fluency.get(i).map_or(0.0, |f| f[1]),
+        fluency.get(i).map_or(0.0, |f| f[2]),
     ]
 }
 
@@ -317,13 +319,15 @@ pub fn stage2(
 const FLUENCY_MIN_P1: f32 = 0.01;
 
 /// Per token: ln(1 + count) in clean text of the word pair it makes with its
-/// left and with its right neighbour on the line. An ad dropped into a
-/// sentence breaks both pairs; a news word that only looks like spam
-/// (`도박 사이트 접속`) sits in pairs the clean text has. Looked up only for
-/// tokens the first stage doubts, to keep the hot path cheap.
-pub fn fluency(doc: &str, tok: &[Token], p1: &[f32], stats: &crate::restore::JoinStats, out: &mut Vec<[f32; 2]>) {
+/// left and with its right neighbour on the line, and of the pair its two
+/// neighbours make without it. An ad dropped into a sentence breaks both
+/// pairs and leaves a pair that reads on (`praised by the 식보 Berlin`); a
+/// news word that only looks like spam (`도박 사이트 접속`) sits in pairs the
+/// clean text has. Looked up only for tokens the first stage doubts, to keep
+/// the hot path cheap.
+pub fn fluency(doc: &str, tok: &[Token], p1: &[f32], stats: &crate::restore::JoinStats, out: &mut Vec<[f32; 3]>) {
     out.clear();
-    out.resize(tok.len(), [0.0; 2]);
+    out.resize(tok.len(), [0.0; 3]);
     for (i, t) in tok.iter().enumerate() {
         if p1.get(i).is_none_or(|&p| p < FLUENCY_MIN_P1) {
             continue;
@@ -335,6 +339,9 @@ pub fn fluency(doc: &str, tok: &[Token], p1: &[f32], stats: &crate::restore::Joi
         }
         if !t.last {
             out[i][1] = ln_1p_count(stats.bigram_count(me, word(i + 1)));
+        }
+        if !t.first && !t.last {
+            out[i][2] = ln_1p_count(stats.bigram_count(word(i - 1), word(i + 1)));
         }
     }
 }

@@ -319,7 +319,7 @@ pub struct Scratch {
     pub echo: Vec<bool>,
     pub echo_scratch: features::EchoScratch,
     /// Per token: [`features::fluency`].
-    pub fluency: Vec<[f32; 2]>,
+    pub fluency: Vec<[f32; 3]>,
 }
 
 thread_local! {

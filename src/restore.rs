@@ -634,7 +634,9 @@ impl Joiner {
                 side[k + 2] = ln(get(T_START_AT, key)) - ln(get(T_START_MID, key));
             }
         }
-        let (wl, wr, wj) = (w(lw), w(rw), w(&joined));
+        // A hyphenated compound is as familiar as its part at the cut
+        // (`Korea-China` as `China`): whole compounds are rarely counted.
+        let (wl, wr, wj) = (w(lw).max(w(lpart)), w(rw).max(w(rpart)), w(&joined));
         let (dj, ds) = (ln(local.joined), ln(local.spaced));
         let bg = ln(get(T_BIGRAM, bigram_key(lw, rw)));
         [
