@@ -9,10 +9,10 @@
 //!
 //! It is an open-addressing table with linear probing, at most half full,
 //! whose home slot for a key is the key's top bits. In the model file it is
-//! stored as its entries sorted by key, the keys delta-coded, so the bytes
-//! depend on the counts alone and not on the order the counting threads met
-//! the words; and loading inserts them in slot order, a sequential sweep
-//! rather than a cache miss per key.
+//! stored as its entries sorted by key, so the bytes depend on the counts
+//! alone and not on the order the counting threads met the words; and
+//! loading inserts them in slot order, a sequential sweep rather than a
+//! cache miss per key.
 
 use serde::{Deserialize, Serialize};
 
@@ -143,39 +143,63 @@ impl KeyCounts {
     }
 }
 
-/// [`KeyCounts`] as stored in the model file: entries sorted by key, each
-/// key as its distance from the previous one.
+/// [`KeyCounts`] as stored in the model file: the keys in ascending order
+/// and their counts, each as one little-endian byte string, so loading
+/// copies two blobs instead of decoding a million numbers one by one.
 #[derive(Serialize, Deserialize)]
 struct KeyCountsParts {
-    key_steps: Vec<u64>,
-    counts: Vec<u32>,
+    keys: LeBytes,
+    counts: LeBytes,
+}
+
+/// A byte string serialized as bytes (postcard: a length and a copy).
+struct LeBytes(Vec<u8>);
+
+impl Serialize for LeBytes {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        s.serialize_bytes(&self.0)
+    }
+}
+
+impl<'de> Deserialize<'de> for LeBytes {
+    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        struct V;
+        impl<'de> serde::de::Visitor<'de> for V {
+            type Value = LeBytes;
+            fn expecting(&self, f: &mut std::fmt::Formatter) -> std::fmt::Result {
+                f.write_str("a byte string")
+            }
+            fn visit_bytes<E: serde::de::Error>(self, v: &[u8]) -> Result<LeBytes, E> {
+                Ok(LeBytes(v.to_vec()))
+            }
+            fn visit_byte_buf<E: serde::de::Error>(self, v: Vec<u8>) -> Result<LeBytes, E> {
+                Ok(LeBytes(v))
+            }
+        }
+        d.deserialize_byte_buf(V)
+    }
 }
 
 impl From<KeyCounts> for KeyCountsParts {
     fn from(t: KeyCounts) -> KeyCountsParts {
         let mut entries: Vec<(u64, u32)> = t.iter().collect();
         entries.sort_unstable();
-        let mut prev = 0u64;
-        let key_steps = entries
-            .iter()
-            .map(|&(k, _)| {
-                let step = k - prev;
-                prev = k;
-                step
-            })
-            .collect();
-        KeyCountsParts { key_steps, counts: entries.iter().map(|e| e.1).collect() }
+        KeyCountsParts {
+            keys: LeBytes(entries.iter().flat_map(|e| e.0.to_le_bytes()).collect()),
+            counts: LeBytes(entries.iter().flat_map(|e| e.1.to_le_bytes()).collect()),
+        }
     }
 }
 
 impl From<KeyCountsParts> for KeyCounts {
     fn from(p: KeyCountsParts) -> KeyCounts {
-        let n = p.key_steps.len().min(p.counts.len());
+        let keys = p.keys.0.chunks_exact(8).map(|c| u64::from_le_bytes([c[0], c[1], c[2], c[3], c[4], c[5], c[6], c[7]]));
+        let counts = p.counts.0.chunks_exact(4).map(|c| u32::from_le_bytes([c[0], c[1], c[2], c[3]]));
+        let n = (p.keys.0.len() / 8).min(p.counts.0.len() / 4);
         let slots = (n * 2).next_power_of_two().max(MIN_SLOTS);
         let mut t = KeyCounts::with_slots(slots);
-        let mut k = 0u64;
-        for (&step, &c) in p.key_steps.iter().zip(&p.counts) {
-            k = k.wrapping_add(step);
+        // Ascending keys fill the table front to back.
+        for (k, c) in keys.zip(counts) {
             // A corrupt file could hold the empty marker; it cannot be a key.
             if k != EMPTY {
                 t.add(k, c);
