@@ -459,18 +459,21 @@ struct FactBufs {
 
 /// The facts of candidate token `s` that depend on its text alone (its
 /// readings, lexical score, clean-text counts): from the memo when it holds
-/// them, else computed, memoized, and the token's lexical buckets shown to
-/// `on_buckets`. An ASCII token's reading is itself.
+/// them (in `set`, from [`TokenCache::locate`]), else computed, memoized, and
+/// the token's lexical buckets shown to `on_buckets`. An ASCII token's
+/// reading is itself.
+#[allow(clippy::too_many_arguments)]
 fn token_facts(
     cache: &mut TokenCache,
     bufs: &mut FactBufs,
     s: &str,
+    set: u32,
     lex: Option<&dyn Fn(&[u32]) -> f32>,
     words: Option<&crate::restore::JoinStats>,
     on_buckets: impl FnOnce(&[u32]),
 ) -> TokenInfo {
     let mut info = TokenInfo { ascii: s.is_ascii(), candidate: true, ..TokenInfo::default() };
-    if cache.owner != 0 && cache.get(s.as_bytes(), &mut info) {
+    if cache.get(set, s.as_bytes(), &mut info) {
         return info;
     }
     let FactBufs { scratch, deob, chars, buckets } = bufs;
@@ -511,16 +514,19 @@ fn token_facts(
         info.lex = f(buckets).clamp(-20.0, 20.0);
     }
     on_buckets(buckets);
-    if cache.owner != 0 {
-        cache.put(s.as_bytes(), &info);
-    }
+    cache.put(set, s.as_bytes(), &info);
     info
 }
 
 /// Longest token (in bytes) the [`TokenCache`] keeps: one slot is one
 /// 64-byte cache line.
 const CACHE_KEY_MAX: usize = 31;
+/// log2 of the number of slots (16 MB of them).
 const CACHE_BITS: u32 = 18;
+/// Slots per set: a key may sit in either slot of its set, so two frequent
+/// words whose hashes meet both stay (with one slot per key, such pairs
+/// evicted each other on every use: most misses on repeated news).
+const CACHE_WAYS: usize = 2;
 
 /// A per-thread memo of [`token_facts`], keyed by the token's exact bytes.
 ///
@@ -529,7 +535,9 @@ const CACHE_BITS: u32 = 18;
 /// table) for one read of one cache line. The facts depend on the model's
 /// lexical scorer and word table, so the memo belongs to one model (`owner`)
 /// and is emptied when another model uses the thread. Keys are compared in
-/// full: a hit is exact.
+/// full: a hit is exact. Sets of [`CACHE_WAYS`] slots fill one 128-byte
+/// aligned pair of cache lines; a new key takes the set's first slot and
+/// moves the one there to the second (the older of the two goes).
 #[derive(Debug, Default, Clone)]
 pub struct TokenCache {
     /// The model the entries were computed with; 0: caching off.
@@ -571,8 +579,35 @@ const EMPTY_SLOT: CacheSlot = CacheSlot {
 const VIEWS: [View; 4] = [View::Raw, View::Cp949, View::Cp949Shifted, View::Utf8From1252];
 
 impl TokenCache {
+    /// What [`TokenCache::locate`] gives a key the memo does not keep.
+    const NO_SET: u32 = u32::MAX;
+
+    /// The first slot of `key`'s set, whose lines it starts loading (so
+    /// locating a document's tokens before looking them up overlaps their
+    /// cache misses); [`TokenCache::NO_SET`] when the memo is off or the key
+    /// too long to keep.
     #[inline]
-    fn slot(key: &[u8]) -> usize {
+    fn locate(&self, key: &[u8]) -> u32 {
+        if self.owner == 0 || key.len() > CACHE_KEY_MAX {
+            return Self::NO_SET;
+        }
+        let set = Self::set(key);
+        #[cfg(target_arch = "x86_64")]
+        // SAFETY: prefetching is a hint that never faults, and the address is
+        // inside `slots` (the set's two slots exist: the length is a multiple
+        // of the ways and `set` indexes a first slot).
+        unsafe {
+            use core::arch::x86_64::{_mm_prefetch, _MM_HINT_T0};
+            let p = self.slots.as_ptr().add(set) as *const i8;
+            _mm_prefetch(p, _MM_HINT_T0);
+            _mm_prefetch(p.add(64), _MM_HINT_T0);
+        }
+        set as u32
+    }
+
+    /// The index of the first slot of `key`'s set.
+    #[inline]
+    fn set(key: &[u8]) -> usize {
         // FxHash-style mixing over 8-byte words, then the top bits.
         let mut h = (key.len() as u64).wrapping_mul(0x9E37_79B9_7F4A_7C15);
         let mut chunks = key.chunks_exact(8);
@@ -585,20 +620,17 @@ impl TokenCache {
             w |= (b as u64) << (8 * k);
         }
         h = (h.rotate_left(5) ^ w).wrapping_mul(0x51_7cc1_b727_220a_95);
-        (h >> (64 - CACHE_BITS)) as usize
+        (h >> (64 - CACHE_BITS)) as usize & !(CACHE_WAYS - 1)
     }
 
-    /// The memoized facts of `key` written into `info`, which keeps only its
-    /// defaults.
+    /// The memoized facts of `key` (in `set`) written into `info`, which
+    /// keeps only its defaults.
     #[inline]
-    fn get(&self, key: &[u8], info: &mut TokenInfo) -> bool {
-        if key.len() > CACHE_KEY_MAX {
+    fn get(&self, set: u32, key: &[u8], info: &mut TokenInfo) -> bool {
+        let Some(ways) = self.slots.get(set as usize..set as usize + CACHE_WAYS) else { return false };
+        let Some(e) = ways.iter().find(|e| e.len as usize == key.len() && &e.key[..key.len()] == key) else {
             return false;
-        }
-        let e = &self.slots[Self::slot(key)];
-        if e.len as usize != key.len() || &e.key[..key.len()] != key {
-            return false;
-        }
+        };
         let [chars, hangul, han, kana, ascii_alnum, digits, other] = e.profile.map(u32::from);
         let f = |k: u8| e.flags & (1 << k) != 0;
         // Class 0: an ASCII candidate, which has no reading.
@@ -624,10 +656,12 @@ impl TokenCache {
         true
     }
 
+    /// Keeps the facts of `key` in `set`.
     #[inline]
-    fn put(&mut self, key: &[u8], info: &TokenInfo) {
+    fn put(&mut self, set: u32, key: &[u8], info: &TokenInfo) {
         let p = &info.profile;
         let counts = [p.chars, p.hangul, p.han, p.kana, p.ascii_alnum, p.digits, p.other];
+        let Some(ways) = self.slots.get_mut(set as usize..set as usize + CACHE_WAYS) else { return };
         if key.len() > CACHE_KEY_MAX || counts.iter().any(|&c| c > u8::MAX as u32) {
             return;
         }
@@ -644,7 +678,10 @@ impl TokenCache {
         .iter()
         .enumerate()
         .fold(0u8, |acc, (k, &b)| acc | ((b as u8) << k));
-        let e = &mut self.slots[Self::slot(key)];
+        if ways[0].len != u8::MAX {
+            ways.copy_within(..CACHE_WAYS - 1, 1);
+        }
+        let e = &mut ways[0];
         e.len = key.len() as u8;
         e.key[..key.len()].copy_from_slice(key);
         e.lex = info.lex;
@@ -667,6 +704,8 @@ pub struct Analysis {
     /// whether its last token does.
     line_sentences: Vec<(Option<u32>, bool)>,
     joined: String,
+    /// Per token: its memo set ([`TokenCache::locate`]), for non-ASCII tokens.
+    sets: Vec<u32>,
     pub info: Vec<TokenInfo>,
     pub stats: DocStats,
     bufs: FactBufs,
@@ -703,16 +742,23 @@ impl Analysis {
         self.info.clear();
         let n = self.tok.tokens.len();
         self.info.resize(n, TokenInfo::default());
+        // Locate every non-ASCII token's memo set first: their cache misses
+        // then overlap instead of stalling one by one.
+        self.sets.clear();
+        for (t, info) in self.tok.tokens.iter().zip(&mut self.info) {
+            let s = &doc[t.start..t.end];
+            info.ascii = s.is_ascii();
+            self.sets.push(if info.ascii { TokenCache::NO_SET } else { self.cache.locate(s.as_bytes()) });
+        }
         let (mut raw_h, mut moj, mut nonascii, mut cjk) = (0u32, 0u32, 0u32, 0u32);
         for (i, t) in self.tok.tokens.iter().enumerate() {
-            let s = &doc[t.start..t.end];
             let info = &mut self.info[i];
-            info.ascii = s.is_ascii();
             if info.ascii {
                 continue;
             }
+            let s = &doc[t.start..t.end];
             nonascii += 1;
-            *info = token_facts(&mut self.cache, &mut self.bufs, s, lex, words, |b| on_buckets(i, b));
+            *info = token_facts(&mut self.cache, &mut self.bufs, s, self.sets[i], lex, words, |b| on_buckets(i, b));
             match info.class {
                 1 => raw_h += 1,
                 2 => moj += 1,
@@ -748,7 +794,8 @@ impl Analysis {
             let t = self.tok.tokens[i];
             let s = &doc[t.start..t.end];
             let spaced = self.info[i].spaced;
-            self.info[i] = token_facts(&mut self.cache, &mut self.bufs, s, lex, words, |b| on_buckets(i, b));
+            let set = self.cache.locate(s.as_bytes());
+            self.info[i] = token_facts(&mut self.cache, &mut self.bufs, s, set, lex, words, |b| on_buckets(i, b));
             self.info[i].spaced = spaced;
         }
         self.line_end.clear();
@@ -950,6 +997,40 @@ mod tests {
         // Another model empties the memo.
         memo.cache_for(8);
         assert!(memo.cache.slots.iter().all(|s| s.len == u8::MAX));
+    }
+
+    #[test]
+    fn a_memo_set_keeps_its_two_newest_keys() {
+        let mut a = Analysis::default();
+        a.cache_for(7);
+        let cache = &mut a.cache;
+        // Three keys of one set.
+        let mut keys: Vec<String> = Vec::new();
+        let set = TokenCache::set(b"w0");
+        for k in 0.. {
+            let key = format!("w{k}");
+            if TokenCache::set(key.as_bytes()) == set {
+                keys.push(key);
+                if keys.len() == 3 {
+                    break;
+                }
+            }
+        }
+        let facts = |lex: f32| TokenInfo { lex, candidate: true, ascii: true, ..TokenInfo::default() };
+        let mut got = TokenInfo::default();
+        for (k, key) in keys.iter().enumerate() {
+            let at = cache.locate(key.as_bytes());
+            assert!(!cache.get(at, key.as_bytes(), &mut got));
+            cache.put(at, key.as_bytes(), &facts(k as f32));
+        }
+        let at = set as u32;
+        assert!(!cache.get(at, keys[0].as_bytes(), &mut got));
+        for k in 1..3 {
+            assert!(cache.get(at, keys[k].as_bytes(), &mut got));
+            assert_eq!(got.lex, k as f32);
+        }
+        // Too long to keep: never located.
+        assert_eq!(cache.locate(&[b'x'; CACHE_KEY_MAX + 1]), TokenCache::NO_SET);
     }
 
     #[test]
