@@ -582,27 +582,34 @@ impl TokenCache {
     /// What [`TokenCache::locate`] gives a key the memo does not keep.
     const NO_SET: u32 = u32::MAX;
 
-    /// The first slot of `key`'s set, whose lines it starts loading (so
-    /// locating a document's tokens before looking them up overlaps their
-    /// cache misses); [`TokenCache::NO_SET`] when the memo is off or the key
-    /// too long to keep.
+    /// The first slot of `key`'s set; [`TokenCache::NO_SET`] when the memo
+    /// is off or the key too long to keep.
     #[inline]
     fn locate(&self, key: &[u8]) -> u32 {
         if self.owner == 0 || key.len() > CACHE_KEY_MAX {
             return Self::NO_SET;
         }
-        let set = Self::set(key);
+        Self::set(key) as u32
+    }
+
+    /// Starts loading `set`'s cache lines (a hint: a look-up a little later
+    /// then finds them loaded instead of stalling on a miss); none for
+    /// [`TokenCache::NO_SET`].
+    #[inline]
+    fn prefetch(&self, set: u32) {
         #[cfg(target_arch = "x86_64")]
-        // SAFETY: prefetching is a hint that never faults, and the address is
-        // inside `slots` (the set's two slots exist: the length is a multiple
-        // of the ways and `set` indexes a first slot).
-        unsafe {
+        if let Some(ways) = self.slots.get(set as usize..set as usize + CACHE_WAYS) {
             use core::arch::x86_64::{_mm_prefetch, _MM_HINT_T0};
-            let p = self.slots.as_ptr().add(set) as *const i8;
-            _mm_prefetch(p, _MM_HINT_T0);
-            _mm_prefetch(p.add(64), _MM_HINT_T0);
+            let p = ways.as_ptr() as *const i8;
+            // SAFETY: prefetching never faults, and both lines are inside
+            // `ways` (two 64-byte slots).
+            unsafe {
+                _mm_prefetch(p, _MM_HINT_T0);
+                _mm_prefetch(p.add(64), _MM_HINT_T0);
+            }
         }
-        set as u32
+        #[cfg(not(target_arch = "x86_64"))]
+        let _ = set;
     }
 
     /// The index of the first slot of `key`'s set.
@@ -742,13 +749,16 @@ impl Analysis {
         self.info.clear();
         let n = self.tok.tokens.len();
         self.info.resize(n, TokenInfo::default());
-        // Locate every non-ASCII token's memo set first: their cache misses
-        // then overlap instead of stalling one by one.
+        // Locate and prefetch every non-ASCII token's memo set first, then
+        // look them up: their cache misses overlap instead of stalling the
+        // look-ups one by one.
         self.sets.clear();
         for (t, info) in self.tok.tokens.iter().zip(&mut self.info) {
             let s = &doc[t.start..t.end];
             info.ascii = s.is_ascii();
-            self.sets.push(if info.ascii { TokenCache::NO_SET } else { self.cache.locate(s.as_bytes()) });
+            let set = if info.ascii { TokenCache::NO_SET } else { self.cache.locate(s.as_bytes()) };
+            self.cache.prefetch(set);
+            self.sets.push(set);
         }
         let (mut raw_h, mut moj, mut nonascii, mut cjk) = (0u32, 0u32, 0u32, 0u32);
         for (i, t) in self.tok.tokens.iter().enumerate() {
