@@ -700,16 +700,52 @@ impl TokenCache {
     }
 }
 
+/// What the dense features of a token read of its line.
+#[derive(Debug, Clone, Copy)]
+struct LineFacts {
+    /// The previous line ends in text, and that text ends mid-word
+    /// (alphanumeric); false for the first line.
+    prev_present: bool,
+    prev_open: bool,
+    /// The index of the line's last token that ends a sentence (`u32::MAX`:
+    /// none), and whether its last token does.
+    last_end: u32,
+    closed: bool,
+    /// ln(1 + tokens on the line).
+    ln_tokens: f32,
+    /// The index past the line's last token.
+    end_token: u32,
+}
+
+/// A missing neighbour, whose features all read as 0.
+const NO_NEIGHBOUR: TokenInfo = TokenInfo {
+    ascii: false,
+    view: None,
+    raw_hangul: false,
+    deobfuscated: false,
+    cp949_no_hangul: false,
+    profile: Profile { chars: 0, hangul: 0, han: 0, kana: 0, ascii_alnum: 0, digits: 0, other: 0 },
+    domain_like: false,
+    has_latin1: false,
+    ends_sentence: false,
+    class: 0,
+    lead_punct: false,
+    trail_punct: false,
+    word_counts: [0.0; 3],
+    spaced: false,
+    cut_remainder: false,
+    cut_join: 0.0,
+    lex: 0.0,
+    candidate: false,
+};
+
 /// Reusable per-thread buffers for one document's analysis.
 #[derive(Debug, Default, Clone)]
 pub struct Analysis {
     pub tok: Tokenized,
-    /// Per line: does it end in text, and does that text end mid-word
-    /// (alphanumeric)? Computed once per document for the dense features.
-    line_end: Vec<(bool, bool)>,
-    /// Per line: the index of its last token that ends a sentence, and
-    /// whether its last token does.
-    line_sentences: Vec<(Option<u32>, bool)>,
+    /// Per line: what the dense features read of it and of the line before,
+    /// computed once per document.
+    lines: Vec<LineFacts>,
     joined: String,
     /// Per token: its memo set ([`TokenCache::locate`]), for non-ASCII tokens.
     sets: Vec<u32>,
@@ -808,23 +844,29 @@ impl Analysis {
             self.info[i] = token_facts(&mut self.cache, &mut self.bufs, s, set, lex, words, |b| on_buckets(i, b));
             self.info[i].spaced = spaced;
         }
-        self.line_end.clear();
-        self.line_end.extend(self.tok.lines.iter().map(|l| {
-            match doc[l.start..l.end].trim_end_matches(crate::tokens::is_space_char).chars().last() {
-                None => (false, false),
-                Some(c) => (true, crate::encoding::is_alnum(c)),
-            }
-        }));
-        self.line_sentences.clear();
+        self.lines.clear();
+        let (mut prev_present, mut prev_open) = (false, false);
         for line in &self.tok.lines {
-            let toks = &self.tok.tokens[line.first_token as usize..(line.first_token + line.n_tokens) as usize];
+            let end_token = line.first_token + line.n_tokens;
+            let toks = &self.tok.tokens[line.first_token as usize..end_token as usize];
             let ends = |t: &Token| ends_sentence_raw(&doc[t.start..t.end]);
-            let last_end = toks.iter().rposition(ends).map(|k| line.first_token + k as u32);
-            self.line_sentences.push((last_end, toks.last().is_some_and(ends)));
+            let last_end = toks.iter().rposition(ends).map_or(u32::MAX, |k| line.first_token + k as u32);
+            // Tokens end at spaces: the line's text ends with its last token.
+            let last_char = toks.last().and_then(|t| doc[t.start..t.end].chars().next_back());
+            let (present, open) = (last_char.is_some(), last_char.is_some_and(crate::encoding::is_alnum));
+            self.lines.push(LineFacts {
+                prev_present,
+                prev_open,
+                last_end,
+                closed: toks.last().is_some_and(ends),
+                ln_tokens: ln_1p_count(line.n_tokens),
+                end_token,
+            });
+            (prev_present, prev_open) = (present, open);
         }
         for li in 1..self.tok.lines.len() {
             let line = self.tok.lines[li];
-            if !self.line_end[li - 1].1 || line.n_tokens < 2 {
+            if !self.lines[li].prev_open || line.n_tokens < 2 {
                 continue;
             }
             self.info[line.first_token as usize + 1].cut_remainder = true;
@@ -882,10 +924,10 @@ impl Analysis {
         let t: &Token = &self.tok.tokens[i];
         let info = &self.info[i];
         let st = &self.stats;
-        let left = (!t.first).then(|| &self.info[i - 1]);
-        let right = (!t.last).then(|| &self.info[i + 1]);
-        let line = &self.tok.lines[t.line as usize];
-        let (prev_present, prev_open) = if t.line == 0 { (false, false) } else { self.line_end[t.line as usize - 1] };
+        let left = if t.first { &NO_NEIGHBOUR } else { &self.info[i - 1] };
+        let right = if t.last { &NO_NEIGHBOUR } else { &self.info[i + 1] };
+        let line = &self.lines[t.line as usize];
+        let ln = ln_table();
         let b = |x: bool| if x { 1.0 } else { 0.0 };
         let p = &info.profile;
         let chars = p.chars.max(1) as f32;
@@ -893,68 +935,67 @@ impl Analysis {
         let mojibake_tok = matches!(info.view, Some(View::Cp949 | View::Cp949Shifted | View::Utf8From1252)) && p.hangul > 0;
         let hangulish = info.class == 1 || info.class == 2;
         let matches = hangulish && info.class == st.main_class;
-        let lex_l = left.map_or(0.0, |x| x.lex);
-        let lex_r = right.map_or(0.0, |x| x.lex);
-        // After the line's last sentence end: an ad appended to a paragraph.
-        let (last_end, line_closed) = self.line_sentences[t.line as usize];
-        let after_end = last_end.is_some_and(|k| (i as u32) > k);
-        *out = [
-            info.lex,
-            lex_l,
-            lex_r,
-            b(info.ascii),
-            b(info.raw_hangul),
-            b(info.view == Some(View::Cp949)),
-            b(info.view == Some(View::Cp949Shifted)),
-            b(info.view == Some(View::Utf8From1252)),
-            b(info.deobfuscated),
-            p.hangul_share(),
-            ln_1p_count(p.hangul),
-            p.digits as f32 / chars,
-            b(info.domain_like),
-            b(info.has_latin1),
-            st.raw_hangul,
-            st.mojibake,
-            st.nonascii,
-            st.cjk,
-            b(t.first),
-            b(t.last),
-            b(t.first && t.last),
-            b(t.first && prev_open),
-            b(t.first && prev_present),
-            ln_1p_count(line.n_tokens),
-            b(left.is_some_and(|x| x.ascii)),
-            b(right.is_some_and(|x| x.ascii)),
-            b(mojibake_tok) * (1.0 - st.mojibake),
-            b(info.raw_hangul) * (1.0 - st.raw_hangul),
-            info.lex * st.raw_hangul,
-            info.lex * st.mojibake,
-            info.lex * latin_doc,
-            b(info.cp949_no_hangul),
-            b(left.is_some_and(|x| x.hangulish())),
-            b(right.is_some_and(|x| x.hangulish())),
-            ln_1p_count(p.chars.max(1) - 1),
-            b(info.ends_sentence),
-            b(p.han + p.kana > 0),
-            lex_l.max(lex_r),
-            b(matches),
-            info.lex * b(matches),
-            info.lex * b(hangulish && !matches),
-            b(info.lead_punct),
-            b(info.trail_punct),
-            info.word_counts[0],
-            info.word_counts[1],
-            info.word_counts[2],
-            b(info.spaced),
-            b(info.cut_remainder),
-            b(after_end),
-            if after_end { ln_1p_count(line.first_token + line.n_tokens - i as u32) } else { 0.0 },
-            b(!line_closed),
-            info.cut_join,
-            // A gloss beside it (`바카라 (baccarat)`): a word being discussed.
-            b(right.is_some_and(|x| x.lead_punct)),
-            b(left.is_some_and(|x| x.trail_punct)),
-        ];
+        let (lex_l, lex_r) = (left.lex, right.lex);
+        // After the line's last sentence end: an ad appended to a paragraph
+        // (no end: u32::MAX, which no index exceeds).
+        let after_end = i as u32 > line.last_end;
+        // Written in place, one by one: building the array whole and then
+        // copying it costs about as much again.
+        out[0] = info.lex;
+        out[1] = lex_l;
+        out[2] = lex_r;
+        out[3] = b(info.ascii);
+        out[4] = b(info.raw_hangul);
+        out[5] = b(info.view == Some(View::Cp949));
+        out[6] = b(info.view == Some(View::Cp949Shifted));
+        out[7] = b(info.view == Some(View::Utf8From1252));
+        out[8] = b(info.deobfuscated);
+        out[9] = p.hangul_share();
+        out[10] = ln_count(ln, p.hangul);
+        out[11] = p.digits as f32 / chars;
+        out[12] = b(info.domain_like);
+        out[13] = b(info.has_latin1);
+        out[14] = st.raw_hangul;
+        out[15] = st.mojibake;
+        out[16] = st.nonascii;
+        out[17] = st.cjk;
+        out[18] = b(t.first);
+        out[19] = b(t.last);
+        out[20] = b(t.first && t.last);
+        out[21] = b(t.first && line.prev_open);
+        out[22] = b(t.first && line.prev_present);
+        out[23] = line.ln_tokens;
+        out[24] = b(left.ascii);
+        out[25] = b(right.ascii);
+        out[26] = b(mojibake_tok) * (1.0 - st.mojibake);
+        out[27] = b(info.raw_hangul) * (1.0 - st.raw_hangul);
+        out[28] = info.lex * st.raw_hangul;
+        out[29] = info.lex * st.mojibake;
+        out[30] = info.lex * latin_doc;
+        out[31] = b(info.cp949_no_hangul);
+        out[32] = b(left.hangulish());
+        out[33] = b(right.hangulish());
+        out[34] = ln_count(ln, p.chars.max(1) - 1);
+        out[35] = b(info.ends_sentence);
+        out[36] = b(p.han + p.kana > 0);
+        out[37] = lex_l.max(lex_r);
+        out[38] = b(matches);
+        out[39] = info.lex * b(matches);
+        out[40] = info.lex * b(hangulish && !matches);
+        out[41] = b(info.lead_punct);
+        out[42] = b(info.trail_punct);
+        out[43] = info.word_counts[0];
+        out[44] = info.word_counts[1];
+        out[45] = info.word_counts[2];
+        out[46] = b(info.spaced);
+        out[47] = b(info.cut_remainder);
+        out[48] = b(after_end);
+        out[49] = if after_end { ln_count(ln, line.end_token - i as u32) } else { 0.0 };
+        out[50] = b(!line.closed);
+        out[51] = info.cut_join;
+        // A gloss beside it (`바카라 (baccarat)`): a word being discussed.
+        out[52] = b(right.lead_punct);
+        out[53] = b(left.trail_punct);
     }
 }
 
@@ -967,9 +1008,21 @@ fn word_counts(w: &crate::restore::JoinStats, token: &str) -> [f32; 3] {
 /// ln(1 + c), from a table for the small counts most words and lines have.
 #[inline]
 fn ln_1p_count(c: u32) -> f32 {
+    ln_count(ln_table(), c)
+}
+
+/// The table of [`ln_1p_count`], to fetch once for several counts.
+#[inline]
+fn ln_table() -> &'static [f32] {
     static TABLE: std::sync::LazyLock<Vec<f32>> =
         std::sync::LazyLock::new(|| (0..4096u32).map(|c| (1.0 + c as f32).ln()).collect());
-    TABLE.get(c as usize).copied().unwrap_or_else(|| (1.0 + c as f32).ln())
+    &TABLE
+}
+
+/// [`ln_1p_count`] with its table.
+#[inline]
+fn ln_count(table: &[f32], c: u32) -> f32 {
+    table.get(c as usize).copied().unwrap_or_else(|| (1.0 + c as f32).ln())
 }
 
 #[cfg(test)]
