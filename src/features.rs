@@ -928,7 +928,7 @@ impl Analysis {
         let right = if t.last { &NO_NEIGHBOUR } else { &self.info[i + 1] };
         let line = &self.lines[t.line as usize];
         let ln = ln_table();
-        let b = |x: bool| if x { 1.0 } else { 0.0 };
+        let b = |x: bool| f32::from(u8::from(x));
         let p = &info.profile;
         let chars = p.chars.max(1) as f32;
         let latin_doc = (1.0 - st.raw_hangul - st.mojibake - st.cjk).max(0.0);
