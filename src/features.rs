@@ -262,6 +262,8 @@ impl DocFirstStage {
 
 /// Builds the second-stage features of token `i` from first-stage logits
 /// `z1` (non-candidates hold `f32::NEG_INFINITY`) and their probabilities `p1`.
+#[inline]
+#[allow(clippy::too_many_arguments)]
 pub fn stage2(
     tok: &[Token],
     info: &[TokenInfo],
@@ -915,7 +917,8 @@ impl Analysis {
     fn mark_spaced_runs(&mut self, doc: &str) {
         let toks = &self.tok.tokens;
         let n = toks.len();
-        let single = |t: &Token| doc[t.start..t.end].chars().nth(1).is_none();
+        // One char is at most four bytes: longer tokens need no decoding.
+        let single = |t: &Token| t.end - t.start <= 4 && doc[t.start..t.end].chars().nth(1).is_none();
         let mut i = 0;
         while i < n {
             if !single(&toks[i]) {
