@@ -451,8 +451,8 @@ impl Model {
                     probs[j] = th(j);
                 }
             };
-            for i in 1..n {
-                if !tokens[i].first {
+            for (i, t) in tokens.iter().enumerate().skip(1) {
+                if !t.first {
                     grown(i - 1, i, probs);
                 }
             }
