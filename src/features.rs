@@ -263,6 +263,8 @@ impl DocFirstStage {
 
 /// Builds the second-stage features of token `i` from first-stage logits
 /// `z1` (non-candidates hold `f32::NEG_INFINITY`) and their probabilities `p1`.
+#[inline]
+#[allow(clippy::too_many_arguments)]
 pub fn stage2(
     tok: &[Token],
     info: &[TokenInfo],
@@ -466,18 +468,21 @@ struct FactBufs {
 
 /// The facts of candidate token `s` that depend on its text alone (its
 /// readings, lexical score, clean-text counts): from the memo when it holds
-/// them, else computed, memoized, and the token's lexical buckets shown to
-/// `on_buckets`. An ASCII token's reading is itself.
+/// them (in `set`, from [`TokenCache::locate`]), else computed, memoized, and
+/// the token's lexical buckets shown to `on_buckets`. An ASCII token's
+/// reading is itself.
+#[allow(clippy::too_many_arguments)]
 fn token_facts(
     cache: &mut TokenCache,
     bufs: &mut FactBufs,
     s: &str,
+    set: u32,
     lex: Option<&dyn Fn(&[u32]) -> f32>,
     words: Option<&crate::restore::JoinStats>,
     on_buckets: impl FnOnce(&[u32]),
 ) -> TokenInfo {
     let mut info = TokenInfo { ascii: s.is_ascii(), candidate: true, ..TokenInfo::default() };
-    if cache.owner != 0 && cache.get(s.as_bytes(), &mut info) {
+    if cache.get(set, s.as_bytes(), &mut info) {
         return info;
     }
     let FactBufs { scratch, deob, chars, buckets } = bufs;
@@ -518,16 +523,19 @@ fn token_facts(
         info.lex = f(buckets).clamp(-20.0, 20.0);
     }
     on_buckets(buckets);
-    if cache.owner != 0 {
-        cache.put(s.as_bytes(), &info);
-    }
+    cache.put(set, s.as_bytes(), &info);
     info
 }
 
 /// Longest token (in bytes) the [`TokenCache`] keeps: one slot is one
 /// 64-byte cache line.
 const CACHE_KEY_MAX: usize = 31;
+/// log2 of the number of slots (16 MB of them).
 const CACHE_BITS: u32 = 18;
+/// Slots per set: a key may sit in either slot of its set, so two frequent
+/// words whose hashes meet both stay (with one slot per key, such pairs
+/// evicted each other on every use: most misses on repeated news).
+const CACHE_WAYS: usize = 2;
 
 /// A per-thread memo of [`token_facts`], keyed by the token's exact bytes.
 ///
@@ -536,7 +544,9 @@ const CACHE_BITS: u32 = 18;
 /// table) for one read of one cache line. The facts depend on the model's
 /// lexical scorer and word table, so the memo belongs to one model (`owner`)
 /// and is emptied when another model uses the thread. Keys are compared in
-/// full: a hit is exact.
+/// full: a hit is exact. Sets of [`CACHE_WAYS`] slots fill one 128-byte
+/// aligned pair of cache lines; a new key takes the set's first slot and
+/// moves the one there to the second (the older of the two goes).
 #[derive(Debug, Default, Clone)]
 pub struct TokenCache {
     /// The model the entries were computed with; 0: caching off.
@@ -564,6 +574,27 @@ struct CacheSlot {
     flags: u8,
 }
 
+/// Asks the kernel to back `v`'s reserved, untouched buffer with 2 MB pages
+/// where it may: the memo is read at random over 16 MB, and with 4 KB pages
+/// nearly every look-up would miss the TLB too. Only a hint; nothing else
+/// changes when it is refused.
+fn huge_pages<T>(v: &mut Vec<T>) {
+    #[cfg(target_os = "linux")]
+    {
+        const HUGE: usize = 2 << 20;
+        let start = v.as_mut_ptr() as usize;
+        let end = start + v.capacity() * std::mem::size_of::<T>();
+        let (a, b) = (start.next_multiple_of(HUGE), end / HUGE * HUGE);
+        if a < b {
+            // SAFETY: [a, b) lies inside the buffer `v` owns, and
+            // MADV_HUGEPAGE changes how pages are backed, not their contents.
+            unsafe { libc::madvise(a as *mut libc::c_void, b - a, libc::MADV_HUGEPAGE) };
+        }
+    }
+    #[cfg(not(target_os = "linux"))]
+    let _ = v;
+}
+
 const EMPTY_SLOT: CacheSlot = CacheSlot {
     len: u8::MAX,
     key: [0; CACHE_KEY_MAX],
@@ -578,8 +609,42 @@ const EMPTY_SLOT: CacheSlot = CacheSlot {
 const VIEWS: [View; 4] = [View::Raw, View::Cp949, View::Cp949Shifted, View::Utf8From1252];
 
 impl TokenCache {
+    /// What [`TokenCache::locate`] gives a key the memo does not keep.
+    const NO_SET: u32 = u32::MAX;
+
+    /// The first slot of `key`'s set; [`TokenCache::NO_SET`] when the memo
+    /// is off or the key too long to keep.
     #[inline]
-    fn slot(key: &[u8]) -> usize {
+    fn locate(&self, key: &[u8]) -> u32 {
+        if self.owner == 0 || key.len() > CACHE_KEY_MAX {
+            return Self::NO_SET;
+        }
+        Self::set(key) as u32
+    }
+
+    /// Starts loading `set`'s cache lines (a hint: a look-up a little later
+    /// then finds them loaded instead of stalling on a miss); none for
+    /// [`TokenCache::NO_SET`].
+    #[inline]
+    fn prefetch(&self, set: u32) {
+        #[cfg(target_arch = "x86_64")]
+        if let Some(ways) = self.slots.get(set as usize..set as usize + CACHE_WAYS) {
+            use core::arch::x86_64::{_mm_prefetch, _MM_HINT_T0};
+            let p = ways.as_ptr() as *const i8;
+            // SAFETY: prefetching never faults, and both lines are inside
+            // `ways` (two 64-byte slots).
+            unsafe {
+                _mm_prefetch(p, _MM_HINT_T0);
+                _mm_prefetch(p.add(64), _MM_HINT_T0);
+            }
+        }
+        #[cfg(not(target_arch = "x86_64"))]
+        let _ = set;
+    }
+
+    /// The index of the first slot of `key`'s set.
+    #[inline]
+    fn set(key: &[u8]) -> usize {
         // FxHash-style mixing over 8-byte words, then the top bits.
         let mut h = (key.len() as u64).wrapping_mul(0x9E37_79B9_7F4A_7C15);
         let mut chunks = key.chunks_exact(8);
@@ -592,20 +657,17 @@ impl TokenCache {
             w |= (b as u64) << (8 * k);
         }
         h = (h.rotate_left(5) ^ w).wrapping_mul(0x51_7cc1_b727_220a_95);
-        (h >> (64 - CACHE_BITS)) as usize
+        (h >> (64 - CACHE_BITS)) as usize & !(CACHE_WAYS - 1)
     }
 
-    /// The memoized facts of `key` written into `info`, which keeps only its
-    /// defaults.
+    /// The memoized facts of `key` (in `set`) written into `info`, which
+    /// keeps only its defaults.
     #[inline]
-    fn get(&self, key: &[u8], info: &mut TokenInfo) -> bool {
-        if key.len() > CACHE_KEY_MAX {
+    fn get(&self, set: u32, key: &[u8], info: &mut TokenInfo) -> bool {
+        let Some(ways) = self.slots.get(set as usize..set as usize + CACHE_WAYS) else { return false };
+        let Some(e) = ways.iter().find(|e| e.len as usize == key.len() && &e.key[..key.len()] == key) else {
             return false;
-        }
-        let e = &self.slots[Self::slot(key)];
-        if e.len as usize != key.len() || &e.key[..key.len()] != key {
-            return false;
-        }
+        };
         let [chars, hangul, han, kana, ascii_alnum, digits, other] = e.profile.map(u32::from);
         let f = |k: u8| e.flags & (1 << k) != 0;
         // Class 0: an ASCII candidate, which has no reading.
@@ -631,10 +693,12 @@ impl TokenCache {
         true
     }
 
+    /// Keeps the facts of `key` in `set`.
     #[inline]
-    fn put(&mut self, key: &[u8], info: &TokenInfo) {
+    fn put(&mut self, set: u32, key: &[u8], info: &TokenInfo) {
         let p = &info.profile;
         let counts = [p.chars, p.hangul, p.han, p.kana, p.ascii_alnum, p.digits, p.other];
+        let Some(ways) = self.slots.get_mut(set as usize..set as usize + CACHE_WAYS) else { return };
         if key.len() > CACHE_KEY_MAX || counts.iter().any(|&c| c > u8::MAX as u32) {
             return;
         }
@@ -651,7 +715,10 @@ impl TokenCache {
         .iter()
         .enumerate()
         .fold(0u8, |acc, (k, &b)| acc | ((b as u8) << k));
-        let e = &mut self.slots[Self::slot(key)];
+        if ways[0].len != u8::MAX {
+            ways.copy_within(..CACHE_WAYS - 1, 1);
+        }
+        let e = &mut ways[0];
         e.len = key.len() as u8;
         e.key[..key.len()].copy_from_slice(key);
         e.lex = info.lex;
@@ -663,17 +730,55 @@ impl TokenCache {
     }
 }
 
+/// What the dense features of a token read of its line.
+#[derive(Debug, Clone, Copy)]
+struct LineFacts {
+    /// The previous line ends in text, and that text ends mid-word
+    /// (alphanumeric); false for the first line.
+    prev_present: bool,
+    prev_open: bool,
+    /// The index of the line's last token that ends a sentence (`u32::MAX`:
+    /// none), and whether its last token does.
+    last_end: u32,
+    closed: bool,
+    /// ln(1 + tokens on the line).
+    ln_tokens: f32,
+    /// The index past the line's last token.
+    end_token: u32,
+}
+
+/// A missing neighbour, whose features all read as 0.
+const NO_NEIGHBOUR: TokenInfo = TokenInfo {
+    ascii: false,
+    view: None,
+    raw_hangul: false,
+    deobfuscated: false,
+    cp949_no_hangul: false,
+    profile: Profile { chars: 0, hangul: 0, han: 0, kana: 0, ascii_alnum: 0, digits: 0, other: 0 },
+    domain_like: false,
+    has_latin1: false,
+    ends_sentence: false,
+    class: 0,
+    lead_punct: false,
+    trail_punct: false,
+    word_counts: [0.0; 3],
+    spaced: false,
+    cut_remainder: false,
+    cut_join: 0.0,
+    lex: 0.0,
+    candidate: false,
+};
+
 /// Reusable per-thread buffers for one document's analysis.
 #[derive(Debug, Default, Clone)]
 pub struct Analysis {
     pub tok: Tokenized,
-    /// Per line: does it end in text, and does that text end mid-word
-    /// (alphanumeric)? Computed once per document for the dense features.
-    line_end: Vec<(bool, bool)>,
-    /// Per line: the index of its last token that ends a sentence, and
-    /// whether its last token does.
-    line_sentences: Vec<(Option<u32>, bool)>,
+    /// Per line: what the dense features read of it and of the line before,
+    /// computed once per document.
+    lines: Vec<LineFacts>,
     joined: String,
+    /// Per token: its memo set ([`TokenCache::locate`]), for non-ASCII tokens.
+    sets: Vec<u32>,
     pub info: Vec<TokenInfo>,
     pub stats: DocStats,
     bufs: FactBufs,
@@ -691,6 +796,10 @@ impl Analysis {
         self.cache.owner = owner;
         self.cache.slots.clear();
         if owner != 0 {
+            if self.cache.slots.capacity() == 0 {
+                self.cache.slots.reserve_exact(1 << CACHE_BITS);
+                huge_pages(&mut self.cache.slots);
+            }
             self.cache.slots.resize(1 << CACHE_BITS, EMPTY_SLOT);
         }
     }
@@ -710,16 +819,26 @@ impl Analysis {
         self.info.clear();
         let n = self.tok.tokens.len();
         self.info.resize(n, TokenInfo::default());
+        // Locate and prefetch every non-ASCII token's memo set first, then
+        // look them up: their cache misses overlap instead of stalling the
+        // look-ups one by one.
+        self.sets.clear();
+        for (t, info) in self.tok.tokens.iter().zip(&mut self.info) {
+            let s = &doc[t.start..t.end];
+            info.ascii = s.is_ascii();
+            let set = if info.ascii { TokenCache::NO_SET } else { self.cache.locate(s.as_bytes()) };
+            self.cache.prefetch(set);
+            self.sets.push(set);
+        }
         let (mut raw_h, mut moj, mut nonascii, mut cjk) = (0u32, 0u32, 0u32, 0u32);
         for (i, t) in self.tok.tokens.iter().enumerate() {
-            let s = &doc[t.start..t.end];
             let info = &mut self.info[i];
-            info.ascii = s.is_ascii();
             if info.ascii {
                 continue;
             }
+            let s = &doc[t.start..t.end];
             nonascii += 1;
-            *info = token_facts(&mut self.cache, &mut self.bufs, s, lex, words, |b| on_buckets(i, b));
+            *info = token_facts(&mut self.cache, &mut self.bufs, s, self.sets[i], lex, words, |b| on_buckets(i, b));
             match info.class {
                 1 => raw_h += 1,
                 2 => moj += 1,
@@ -755,26 +874,33 @@ impl Analysis {
             let t = self.tok.tokens[i];
             let s = &doc[t.start..t.end];
             let spaced = self.info[i].spaced;
-            self.info[i] = token_facts(&mut self.cache, &mut self.bufs, s, lex, words, |b| on_buckets(i, b));
+            let set = self.cache.locate(s.as_bytes());
+            self.info[i] = token_facts(&mut self.cache, &mut self.bufs, s, set, lex, words, |b| on_buckets(i, b));
             self.info[i].spaced = spaced;
         }
-        self.line_end.clear();
-        self.line_end.extend(self.tok.lines.iter().map(|l| {
-            match doc[l.start..l.end].trim_end_matches(crate::tokens::is_space_char).chars().last() {
-                None => (false, false),
-                Some(c) => (true, crate::encoding::is_alnum(c)),
-            }
-        }));
-        self.line_sentences.clear();
+        self.lines.clear();
+        let (mut prev_present, mut prev_open) = (false, false);
         for line in &self.tok.lines {
-            let toks = &self.tok.tokens[line.first_token as usize..(line.first_token + line.n_tokens) as usize];
+            let end_token = line.first_token + line.n_tokens;
+            let toks = &self.tok.tokens[line.first_token as usize..end_token as usize];
             let ends = |t: &Token| ends_sentence_raw(&doc[t.start..t.end]);
-            let last_end = toks.iter().rposition(ends).map(|k| line.first_token + k as u32);
-            self.line_sentences.push((last_end, toks.last().is_some_and(ends)));
+            let last_end = toks.iter().rposition(ends).map_or(u32::MAX, |k| line.first_token + k as u32);
+            // Tokens end at spaces: the line's text ends with its last token.
+            let last_char = toks.last().and_then(|t| doc[t.start..t.end].chars().next_back());
+            let (present, open) = (last_char.is_some(), last_char.is_some_and(crate::encoding::is_alnum));
+            self.lines.push(LineFacts {
+                prev_present,
+                prev_open,
+                last_end,
+                closed: toks.last().is_some_and(ends),
+                ln_tokens: ln_1p_count(line.n_tokens),
+                end_token,
+            });
+            (prev_present, prev_open) = (present, open);
         }
         for li in 1..self.tok.lines.len() {
             let line = self.tok.lines[li];
-            if !self.line_end[li - 1].1 || line.n_tokens < 2 {
+            if !self.lines[li].prev_open || line.n_tokens < 2 {
                 continue;
             }
             self.info[line.first_token as usize + 1].cut_remainder = true;
@@ -798,7 +924,8 @@ impl Analysis {
     fn mark_spaced_runs(&mut self, doc: &str) {
         let toks = &self.tok.tokens;
         let n = toks.len();
-        let single = |t: &Token| doc[t.start..t.end].chars().nth(1).is_none();
+        // One char is at most four bytes: longer tokens need no decoding.
+        let single = |t: &Token| t.end - t.start <= 4 && doc[t.start..t.end].chars().nth(1).is_none();
         let mut i = 0;
         while i < n {
             if !single(&toks[i]) {
@@ -832,79 +959,78 @@ impl Analysis {
         let t: &Token = &self.tok.tokens[i];
         let info = &self.info[i];
         let st = &self.stats;
-        let left = (!t.first).then(|| &self.info[i - 1]);
-        let right = (!t.last).then(|| &self.info[i + 1]);
-        let line = &self.tok.lines[t.line as usize];
-        let (prev_present, prev_open) = if t.line == 0 { (false, false) } else { self.line_end[t.line as usize - 1] };
-        let b = |x: bool| if x { 1.0 } else { 0.0 };
+        let left = if t.first { &NO_NEIGHBOUR } else { &self.info[i - 1] };
+        let right = if t.last { &NO_NEIGHBOUR } else { &self.info[i + 1] };
+        let line = &self.lines[t.line as usize];
+        let ln = ln_table();
+        let b = |x: bool| f32::from(u8::from(x));
         let p = &info.profile;
         let chars = p.chars.max(1) as f32;
         let latin_doc = (1.0 - st.raw_hangul - st.mojibake - st.cjk).max(0.0);
         let mojibake_tok = matches!(info.view, Some(View::Cp949 | View::Cp949Shifted | View::Utf8From1252)) && p.hangul > 0;
         let hangulish = info.class == 1 || info.class == 2;
         let matches = hangulish && info.class == st.main_class;
-        let lex_l = left.map_or(0.0, |x| x.lex);
-        let lex_r = right.map_or(0.0, |x| x.lex);
-        // After the line's last sentence end: an ad appended to a paragraph.
-        let (last_end, line_closed) = self.line_sentences[t.line as usize];
-        let after_end = last_end.is_some_and(|k| (i as u32) > k);
-        *out = [
-            info.lex,
-            lex_l,
-            lex_r,
-            b(info.ascii),
-            b(info.raw_hangul),
-            b(info.view == Some(View::Cp949)),
-            b(info.view == Some(View::Cp949Shifted)),
-            b(info.view == Some(View::Utf8From1252)),
-            b(info.deobfuscated),
-            p.hangul_share(),
-            ln_1p_count(p.hangul),
-            p.digits as f32 / chars,
-            b(info.domain_like),
-            b(info.has_latin1),
-            st.raw_hangul,
-            st.mojibake,
-            st.nonascii,
-            st.cjk,
-            b(t.first),
-            b(t.last),
-            b(t.first && t.last),
-            b(t.first && prev_open),
-            b(t.first && prev_present),
-            ln_1p_count(line.n_tokens),
-            b(left.is_some_and(|x| x.ascii)),
-            b(right.is_some_and(|x| x.ascii)),
-            b(mojibake_tok) * (1.0 - st.mojibake),
-            b(info.raw_hangul) * (1.0 - st.raw_hangul),
-            info.lex * st.raw_hangul,
-            info.lex * st.mojibake,
-            info.lex * latin_doc,
-            b(info.cp949_no_hangul),
-            b(left.is_some_and(|x| x.hangulish())),
-            b(right.is_some_and(|x| x.hangulish())),
-            ln_1p_count(p.chars.max(1) - 1),
-            b(info.ends_sentence),
-            b(p.han + p.kana > 0),
-            lex_l.max(lex_r),
-            b(matches),
-            info.lex * b(matches),
-            info.lex * b(hangulish && !matches),
-            b(info.lead_punct),
-            b(info.trail_punct),
-            info.word_counts[0],
-            info.word_counts[1],
-            info.word_counts[2],
-            b(info.spaced),
-            b(info.cut_remainder),
-            b(after_end),
-            if after_end { ln_1p_count(line.first_token + line.n_tokens - i as u32) } else { 0.0 },
-            b(!line_closed),
-            info.cut_join,
-            // A gloss beside it (`바카라 (baccarat)`): a word being discussed.
-            b(right.is_some_and(|x| x.lead_punct)),
-            b(left.is_some_and(|x| x.trail_punct)),
-        ];
+        let (lex_l, lex_r) = (left.lex, right.lex);
+        // After the line's last sentence end: an ad appended to a paragraph
+        // (no end: u32::MAX, which no index exceeds).
+        let after_end = i as u32 > line.last_end;
+        // Written in place, one by one: building the array whole and then
+        // copying it costs about as much again.
+        out[0] = info.lex;
+        out[1] = lex_l;
+        out[2] = lex_r;
+        out[3] = b(info.ascii);
+        out[4] = b(info.raw_hangul);
+        out[5] = b(info.view == Some(View::Cp949));
+        out[6] = b(info.view == Some(View::Cp949Shifted));
+        out[7] = b(info.view == Some(View::Utf8From1252));
+        out[8] = b(info.deobfuscated);
+        out[9] = p.hangul_share();
+        out[10] = ln_count(ln, p.hangul);
+        out[11] = p.digits as f32 / chars;
+        out[12] = b(info.domain_like);
+        out[13] = b(info.has_latin1);
+        out[14] = st.raw_hangul;
+        out[15] = st.mojibake;
+        out[16] = st.nonascii;
+        out[17] = st.cjk;
+        out[18] = b(t.first);
+        out[19] = b(t.last);
+        out[20] = b(t.first && t.last);
+        out[21] = b(t.first && line.prev_open);
+        out[22] = b(t.first && line.prev_present);
+        out[23] = line.ln_tokens;
+        out[24] = b(left.ascii);
+        out[25] = b(right.ascii);
+        out[26] = b(mojibake_tok) * (1.0 - st.mojibake);
+        out[27] = b(info.raw_hangul) * (1.0 - st.raw_hangul);
+        out[28] = info.lex * st.raw_hangul;
+        out[29] = info.lex * st.mojibake;
+        out[30] = info.lex * latin_doc;
+        out[31] = b(info.cp949_no_hangul);
+        out[32] = b(left.hangulish());
+        out[33] = b(right.hangulish());
+        out[34] = ln_count(ln, p.chars.max(1) - 1);
+        out[35] = b(info.ends_sentence);
+        out[36] = b(p.han + p.kana > 0);
+        out[37] = lex_l.max(lex_r);
+        out[38] = b(matches);
+        out[39] = info.lex * b(matches);
+        out[40] = info.lex * b(hangulish && !matches);
+        out[41] = b(info.lead_punct);
+        out[42] = b(info.trail_punct);
+        out[43] = info.word_counts[0];
+        out[44] = info.word_counts[1];
+        out[45] = info.word_counts[2];
+        out[46] = b(info.spaced);
+        out[47] = b(info.cut_remainder);
+        out[48] = b(after_end);
+        out[49] = if after_end { ln_count(ln, line.end_token - i as u32) } else { 0.0 };
+        out[50] = b(!line.closed);
+        out[51] = info.cut_join;
+        // A gloss beside it (`바카라 (baccarat)`): a word being discussed.
+        out[52] = b(right.lead_punct);
+        out[53] = b(left.trail_punct);
     }
 }
 
@@ -917,9 +1043,21 @@ fn word_counts(w: &crate::restore::JoinStats, token: &str) -> [f32; 3] {
 /// ln(1 + c), from a table for the small counts most words and lines have.
 #[inline]
 fn ln_1p_count(c: u32) -> f32 {
+    ln_count(ln_table(), c)
+}
+
+/// The table of [`ln_1p_count`], to fetch once for several counts.
+#[inline]
+fn ln_table() -> &'static [f32] {
     static TABLE: std::sync::LazyLock<Vec<f32>> =
         std::sync::LazyLock::new(|| (0..4096u32).map(|c| (1.0 + c as f32).ln()).collect());
-    TABLE.get(c as usize).copied().unwrap_or_else(|| (1.0 + c as f32).ln())
+    &TABLE
+}
+
+/// [`ln_1p_count`] with its table.
+#[inline]
+fn ln_count(table: &[f32], c: u32) -> f32 {
+    table.get(c as usize).copied().unwrap_or_else(|| (1.0 + c as f32).ln())
 }
 
 #[cfg(test)]
@@ -957,6 +1095,40 @@ mod tests {
         // Another model empties the memo.
         memo.cache_for(8);
         assert!(memo.cache.slots.iter().all(|s| s.len == u8::MAX));
+    }
+
+    #[test]
+    fn a_memo_set_keeps_its_two_newest_keys() {
+        let mut a = Analysis::default();
+        a.cache_for(7);
+        let cache = &mut a.cache;
+        // Three keys of one set.
+        let mut keys: Vec<String> = Vec::new();
+        let set = TokenCache::set(b"w0");
+        for k in 0.. {
+            let key = format!("w{k}");
+            if TokenCache::set(key.as_bytes()) == set {
+                keys.push(key);
+                if keys.len() == 3 {
+                    break;
+                }
+            }
+        }
+        let facts = |lex: f32| TokenInfo { lex, candidate: true, ascii: true, ..TokenInfo::default() };
+        let mut got = TokenInfo::default();
+        for (k, key) in keys.iter().enumerate() {
+            let at = cache.locate(key.as_bytes());
+            assert!(!cache.get(at, key.as_bytes(), &mut got));
+            cache.put(at, key.as_bytes(), &facts(k as f32));
+        }
+        let at = set as u32;
+        assert!(!cache.get(at, keys[0].as_bytes(), &mut got));
+        for k in 1..3 {
+            assert!(cache.get(at, keys[k].as_bytes(), &mut got));
+            assert_eq!(got.lex, k as f32);
+        }
+        // Too long to keep: never located.
+        assert_eq!(cache.locate(&[b'x'; CACHE_KEY_MAX + 1]), TokenCache::NO_SET);
     }
 
     #[test]

@@ -440,26 +440,30 @@ impl Model {
     /// does not). A grown token's score is 0.5.
     pub fn decide(probs: &mut [f32], groups: &[u8], tokens: &[Token], thresholds: &[f32], extend: &[f32]) {
         let n = probs.len().min(groups.len()).min(tokens.len());
+        let (probs, groups, tokens) = (&mut probs[..n], &groups[..n], &tokens[..n]);
         let th = |i: usize| thresholds[groups[i] as usize];
         let low = |i: usize| extend.get(groups[i] as usize).copied().unwrap_or(f32::INFINITY);
-        let grown = |i: usize, j: usize, probs: &mut [f32]| {
-            // Token j joins when its neighbour i (same line) is removed.
-            if probs[i] >= th(i) && probs[j] < th(j) && probs[j] >= low(j) {
-                probs[j] = th(j);
+        // Most documents hold no removed token, and then nothing grows.
+        if (0..n).any(|i| probs[i] >= th(i)) {
+            let grown = |i: usize, j: usize, probs: &mut [f32]| {
+                // Token j joins when its neighbour i (same line) is removed.
+                if probs[i] >= th(i) && probs[j] < th(j) && probs[j] >= low(j) {
+                    probs[j] = th(j);
+                }
+            };
+            for (i, t) in tokens.iter().enumerate().skip(1) {
+                if !t.first {
+                    grown(i - 1, i, probs);
+                }
             }
-        };
-        for i in 1..n {
-            if !tokens[i].first {
-                grown(i - 1, i, probs);
+            for i in (0..n.saturating_sub(1)).rev() {
+                if !tokens[i].last {
+                    grown(i + 1, i, probs);
+                }
             }
         }
-        for i in (0..n.saturating_sub(1)).rev() {
-            if !tokens[i].last {
-                grown(i + 1, i, probs);
-            }
-        }
-        for i in 0..n {
-            probs[i] = probs[i] - th(i) + 0.5;
+        for (p, &g) in probs.iter_mut().zip(groups) {
+            *p = *p - thresholds[g as usize] + 0.5;
         }
     }
 

@@ -47,35 +47,32 @@ impl Tokenized {
         self.lines.clear();
         self.tokens.clear();
         let bytes = text.as_bytes();
-        let mut line_start = 0usize;
+        let (mut line_start, mut first_token) = (0usize, 0u32);
+        let mut i = 0;
         loop {
-            let line_end = memchr_newline(&bytes[line_start..]).map_or(bytes.len(), |i| line_start + i);
-            let first_token = self.tokens.len() as u32;
-            let line_no = self.lines.len() as u32;
-            let mut i = line_start;
-            while i < line_end {
-                while i < line_end && is_space(bytes[i]) {
-                    i += 1;
-                }
-                if i >= line_end {
-                    break;
-                }
-                let s = i;
-                while i < line_end && !is_space(bytes[i]) {
-                    i += 1;
-                }
-                self.tokens.push(Token { start: s, end: i, line: line_no, first: false, last: false });
+            while i < bytes.len() && is_space(bytes[i]) {
+                i += 1;
             }
+            if i < bytes.len() && bytes[i] != b'\n' {
+                let start = i;
+                i = token_end(bytes, i + 1);
+                let line = self.lines.len() as u32;
+                self.tokens.push(Token { start, end: i, line, first: false, last: false });
+                continue;
+            }
+            // The line ends at `i`: a newline or the end of the text.
             let n = self.tokens.len() as u32 - first_token;
             if n > 0 {
                 self.tokens[first_token as usize].first = true;
                 self.tokens[(first_token + n - 1) as usize].last = true;
             }
-            self.lines.push(Line { start: line_start, end: line_end, first_token, n_tokens: n });
-            if line_end >= bytes.len() {
+            self.lines.push(Line { start: line_start, end: i, first_token, n_tokens: n });
+            if i >= bytes.len() {
                 break;
             }
-            line_start = line_end + 1;
+            i += 1;
+            line_start = i;
+            first_token = self.tokens.len() as u32;
         }
     }
 
@@ -84,9 +81,33 @@ impl Tokenized {
     }
 }
 
+/// The end of the token holding `b[i - 1]`: the first space or newline from
+/// `i` on, or the end of `b`. Eight bytes at a time: a token's bytes are
+/// nearly all above 0x20 (every byte of non-ASCII text is), and one test
+/// finds whether a word holds a byte below 0x21.
 #[inline]
-fn memchr_newline(b: &[u8]) -> Option<usize> {
-    b.iter().position(|&c| c == b'\n')
+fn token_end(b: &[u8], mut i: usize) -> usize {
+    const ONES: u64 = u64::from_le_bytes([0x01; 8]);
+    const HIGHS: u64 = u64::from_le_bytes([0x80; 8]);
+    while let Some(word) = b.get(i..i + 8).and_then(|w| <[u8; 8]>::try_from(w).ok()) {
+        let x = u64::from_le_bytes(word);
+        // High bit of each byte below 0x21; exact for the lowest such byte
+        // (a borrow only runs upwards), which is all that is used.
+        let below = x.wrapping_sub(ONES * 0x21) & !x & HIGHS;
+        if below == 0 {
+            i += 8;
+            continue;
+        }
+        let k = i + (below.trailing_zeros() / 8) as usize;
+        if is_space(b[k]) || b[k] == b'\n' {
+            return k;
+        }
+        i = k + 1; // another control byte: part of the token
+    }
+    while i < b.len() && !is_space(b[i]) && b[i] != b'\n' {
+        i += 1;
+    }
+    i
 }
 
 #[cfg(test)]
@@ -104,6 +125,56 @@ mod tests {
         assert_eq!(t.lines[1].n_tokens, 0);
         assert!(t.tokens[0].first && !t.tokens[0].last && t.tokens[1].last);
         assert_eq!(t.tokens[2].line, 2);
+    }
+
+    /// The split as first written: lines at `\n`, then tokens byte by byte.
+    fn split_plainly(text: &str) -> (Vec<Line>, Vec<Token>) {
+        let (mut lines, mut tokens) = (Vec::new(), Vec::<Token>::new());
+        let mut start = 0;
+        for (no, l) in text.split('\n').enumerate() {
+            let first_token = tokens.len() as u32;
+            let mut i = 0;
+            let b = &l.as_bytes();
+            while i < b.len() {
+                if is_space(b[i]) {
+                    i += 1;
+                    continue;
+                }
+                let s = i;
+                while i < b.len() && !is_space(b[i]) {
+                    i += 1;
+                }
+                tokens.push(Token { start: start + s, end: start + i, line: no as u32, first: false, last: false });
+            }
+            let n = tokens.len() as u32 - first_token;
+            if n > 0 {
+                tokens[first_token as usize].first = true;
+                tokens[(first_token + n - 1) as usize].last = true;
+            }
+            lines.push(Line { start, end: start + l.len(), first_token, n_tokens: n });
+            start += l.len() + 1;
+        }
+        (lines, tokens)
+    }
+
+    #[test]
+    fn word_at_a_time_split_matches_the_plain_one() {
+        let parts = ["a", "바다이야기", "\u{a0}", "\u{85}", " ", "  ", "\t", "\r", "\n", "\x0b", "\x0c", "\x00", "\x1f", "!", "longer-word-here"];
+        let mut t = Tokenized::default();
+        let mut seed = 1u64;
+        for _ in 0..3000 {
+            let mut doc = String::new();
+            let mut next = || {
+                seed = seed.wrapping_mul(6364136223846793005).wrapping_add(1442695040888963407);
+                (seed >> 33) as usize
+            };
+            for _ in 0..next() % 40 {
+                doc.push_str(parts[next() % parts.len()]);
+            }
+            t.split(&doc);
+            let (lines, tokens) = split_plainly(&doc);
+            assert_eq!((&t.lines, &t.tokens), (&lines, &tokens), "{doc:?}");
+        }
     }
 
     #[test]
