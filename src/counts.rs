@@ -7,8 +7,10 @@
 //! zero. [`KeyCounts`] keeps every key in full, so a look-up is exact up to a
 //! 64-bit hash collision (about one in 2^64 / n per look-up).
 //!
-//! It is an open-addressing table with linear probing, at most half full,
-//! whose home slot for a key is the key's top bits. In the model file it is
+//! It is an open-addressing table with linear probing whose home slot for a
+//! key scales the key's top bits to the table's length, so keys in
+//! ascending order have ascending home slots. It is at most half full while
+//! counting and two-thirds full as loaded from a model file. In the model file it is
 //! stored as its entries sorted by key, so the bytes depend on the counts
 //! alone and not on the order the counting threads met the words; and
 //! loading inserts them in slot order, a sequential sweep rather than a
@@ -29,8 +31,6 @@ pub struct KeyCounts {
     keys: Vec<u64>,
     counts: Vec<u32>,
     len: usize,
-    /// 64 less log2 of the slot count: `key >> shift` is the home slot.
-    shift: u32,
 }
 
 /// A 64-bit hash finished into a table key: mixed so its top bits index
@@ -52,7 +52,13 @@ pub fn key(h: u64) -> u64 {
 impl KeyCounts {
     /// An empty table of `slots` slots (a power of two).
     fn with_slots(slots: usize) -> KeyCounts {
-        KeyCounts { keys: vec![EMPTY; slots], counts: vec![0; slots], len: 0, shift: 64 - slots.trailing_zeros() }
+        KeyCounts { keys: vec![EMPTY; slots], counts: vec![0; slots], len: 0 }
+    }
+
+    /// The slot where the probe for `key` starts (the table is not empty).
+    #[inline]
+    fn home(&self, key: u64) -> usize {
+        (((key >> 32) * self.keys.len() as u64) >> 32) as usize
     }
 
     /// Number of distinct keys.
@@ -70,8 +76,7 @@ impl KeyCounts {
         if self.keys.is_empty() {
             return 0;
         }
-        let mask = self.keys.len() - 1;
-        let mut i = (key >> self.shift) as usize;
+        let mut i = self.home(key);
         loop {
             let k = self.keys[i];
             if k == key {
@@ -80,17 +85,24 @@ impl KeyCounts {
             if k == EMPTY {
                 return 0;
             }
-            i = (i + 1) & mask;
+            i += 1;
+            if i == self.keys.len() {
+                i = 0;
+            }
         }
     }
 
-    /// Adds `n` to the count of `key` (saturating).
+    /// Adds `n` to the count of `key` (saturating); grows the table past half full.
     pub fn add(&mut self, key: u64, n: u32) {
         if (self.len + 1) * 2 > self.keys.len() {
             self.grow();
         }
-        let mask = self.keys.len() - 1;
-        let mut i = (key >> self.shift) as usize;
+        self.insert(key, n);
+    }
+
+    /// [`KeyCounts::add`] into a table known to have a free slot.
+    fn insert(&mut self, key: u64, n: u32) {
+        let mut i = self.home(key);
         loop {
             let k = self.keys[i];
             if k == key {
@@ -103,7 +115,10 @@ impl KeyCounts {
                 self.len += 1;
                 return;
             }
-            i = (i + 1) & mask;
+            i += 1;
+            if i == self.keys.len() {
+                i = 0;
+            }
         }
     }
 
@@ -138,18 +153,25 @@ impl KeyCounts {
     /// the distinct ones and say little) and shrinks the table to fit.
     pub fn retain_at_least(&mut self, min: u32) {
         let kept = self.iter().filter(|&(_, c)| c >= min).count();
-        let slots = (kept * 2).next_power_of_two().max(MIN_SLOTS);
+        let slots = (kept * 2).max(MIN_SLOTS);
         self.rebuild(slots, min);
     }
 }
 
-/// [`KeyCounts`] as stored in the model file: the keys in ascending order
+/// [`KeyCounts`] as written to the model file: the keys in ascending order
 /// and their counts, each as one little-endian byte string, so loading
-/// copies two blobs instead of decoding a million numbers one by one.
-#[derive(Serialize, Deserialize)]
-struct KeyCountsParts {
+/// reads two blobs in place instead of decoding a million numbers one by one.
+#[derive(Serialize)]
+struct KeyCountsOut {
     keys: LeBytes,
     counts: LeBytes,
+}
+
+/// [`KeyCountsOut`] as read back, borrowing the file's bytes.
+#[derive(Deserialize)]
+struct KeyCountsIn<'a> {
+    keys: &'a [u8],
+    counts: &'a [u8],
 }
 
 /// A byte string serialized as bytes (postcard: a length and a copy).
@@ -161,48 +183,19 @@ impl Serialize for LeBytes {
     }
 }
 
-impl<'de> Deserialize<'de> for LeBytes {
-    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
-        struct V;
-        impl<'de> serde::de::Visitor<'de> for V {
-            type Value = LeBytes;
-            fn expecting(&self, f: &mut std::fmt::Formatter) -> std::fmt::Result {
-                f.write_str("a byte string")
-            }
-            fn visit_bytes<E: serde::de::Error>(self, v: &[u8]) -> Result<LeBytes, E> {
-                Ok(LeBytes(v.to_vec()))
-            }
-            fn visit_byte_buf<E: serde::de::Error>(self, v: Vec<u8>) -> Result<LeBytes, E> {
-                Ok(LeBytes(v))
-            }
-        }
-        d.deserialize_byte_buf(V)
-    }
-}
-
-impl From<KeyCounts> for KeyCountsParts {
-    fn from(t: KeyCounts) -> KeyCountsParts {
-        let mut entries: Vec<(u64, u32)> = t.iter().collect();
-        entries.sort_unstable();
-        KeyCountsParts {
-            keys: LeBytes(entries.iter().flat_map(|e| e.0.to_le_bytes()).collect()),
-            counts: LeBytes(entries.iter().flat_map(|e| e.1.to_le_bytes()).collect()),
-        }
-    }
-}
-
-impl From<KeyCountsParts> for KeyCounts {
-    fn from(p: KeyCountsParts) -> KeyCounts {
-        let keys = p.keys.0.chunks_exact(8).map(|c| u64::from_le_bytes([c[0], c[1], c[2], c[3], c[4], c[5], c[6], c[7]]));
-        let counts = p.counts.0.chunks_exact(4).map(|c| u32::from_le_bytes([c[0], c[1], c[2], c[3]]));
-        let n = (p.keys.0.len() / 8).min(p.counts.0.len() / 4);
-        let slots = (n * 2).next_power_of_two().max(MIN_SLOTS);
-        let mut t = KeyCounts::with_slots(slots);
-        // Ascending keys fill the table front to back.
+impl KeyCounts {
+    /// The table of ascending `keys` (8 little-endian bytes each) and their
+    /// `counts` (4 each), two-thirds full. Ascending keys fill it front to
+    /// back, one sequential sweep.
+    fn from_sorted(keys: &[u8], counts: &[u8]) -> KeyCounts {
+        let n = (keys.len() / 8).min(counts.len() / 4);
+        let mut t = KeyCounts::with_slots((n * 3 / 2 + 1).max(MIN_SLOTS));
+        let keys = keys.chunks_exact(8).map(|c| u64::from_le_bytes([c[0], c[1], c[2], c[3], c[4], c[5], c[6], c[7]]));
+        let counts = counts.chunks_exact(4).map(|c| u32::from_le_bytes([c[0], c[1], c[2], c[3]]));
         for (k, c) in keys.zip(counts) {
             // A corrupt file could hold the empty marker; it cannot be a key.
             if k != EMPTY {
-                t.add(k, c);
+                t.insert(k, c);
             }
         }
         t
@@ -211,13 +204,20 @@ impl From<KeyCountsParts> for KeyCounts {
 
 impl Serialize for KeyCounts {
     fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
-        KeyCountsParts::from(self.clone()).serialize(s)
+        let mut entries: Vec<(u64, u32)> = self.iter().collect();
+        entries.sort_unstable();
+        KeyCountsOut {
+            keys: LeBytes(entries.iter().flat_map(|e| e.0.to_le_bytes()).collect()),
+            counts: LeBytes(entries.iter().flat_map(|e| e.1.to_le_bytes()).collect()),
+        }
+        .serialize(s)
     }
 }
 
 impl<'de> Deserialize<'de> for KeyCounts {
     fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
-        KeyCountsParts::deserialize(d).map(KeyCounts::from)
+        let p = KeyCountsIn::deserialize(d)?;
+        Ok(KeyCounts::from_sorted(p.keys, p.counts))
     }
 }
 
