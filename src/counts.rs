@@ -18,6 +18,8 @@
 
 use serde::{Deserialize, Serialize};
 
+use crate::blob::{self, LeBytes};
+
 /// The empty-slot marker; [`key`] never returns it.
 const EMPTY: u64 = 0;
 
@@ -170,35 +172,44 @@ struct KeyCountsOut {
 /// [`KeyCountsOut`] as read back, borrowing the file's bytes.
 #[derive(Deserialize)]
 struct KeyCountsIn<'a> {
+    #[serde(deserialize_with = "crate::blob::borrowed")]
     keys: &'a [u8],
+    #[serde(deserialize_with = "crate::blob::borrowed")]
     counts: &'a [u8],
 }
 
-/// A byte string serialized as bytes (postcard: a length and a copy).
-struct LeBytes(Vec<u8>);
-
-impl Serialize for LeBytes {
-    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
-        s.serialize_bytes(&self.0)
-    }
-}
-
 impl KeyCounts {
-    /// The table of ascending `keys` (8 little-endian bytes each) and their
-    /// `counts` (4 each), two-thirds full. Ascending keys fill it front to
-    /// back, one sequential sweep.
-    fn from_sorted(keys: &[u8], counts: &[u8]) -> KeyCounts {
-        let n = (keys.len() / 8).min(counts.len() / 4);
+    /// The table of ascending `keys` and their `counts`, two-thirds full.
+    /// Home slots ascend with the keys, so each entry lands at its home slot
+    /// or just after the previous entry: the layout linear probing gives
+    /// for this insertion order, written in one sequential sweep.
+    fn from_sorted<E: serde::de::Error>(keys: &[u8], counts: &[u8]) -> Result<KeyCounts, E> {
+        let n = keys.len() / 8;
+        if counts.len() != 4 * n {
+            return Err(E::custom("word keys and counts differ in number"));
+        }
+        let keys = blob::items::<8, E>(keys, "word keys")?.map(u64::from_le_bytes);
+        let counts = blob::items::<4, E>(counts, "word counts")?.map(u32::from_le_bytes);
         let mut t = KeyCounts::with_slots((n * 3 / 2 + 1).max(MIN_SLOTS));
-        let keys = keys.chunks_exact(8).map(|c| u64::from_le_bytes([c[0], c[1], c[2], c[3], c[4], c[5], c[6], c[7]]));
-        let counts = counts.chunks_exact(4).map(|c| u32::from_le_bytes([c[0], c[1], c[2], c[3]]));
+        let mut next = 0usize;
+        let mut prev = EMPTY;
         for (k, c) in keys.zip(counts) {
-            // A corrupt file could hold the empty marker; it cannot be a key.
-            if k != EMPTY {
+            if k <= prev {
+                return Err(E::custom("word keys out of order"));
+            }
+            prev = k;
+            let at = t.home(k).max(next);
+            if at < t.keys.len() {
+                t.keys[at] = k;
+                t.counts[at] = c;
+                t.len += 1;
+                next = at + 1;
+            } else {
+                // Past the end: wrap around as probing does.
                 t.insert(k, c);
             }
         }
-        t
+        Ok(t)
     }
 }
 
@@ -217,7 +228,7 @@ impl Serialize for KeyCounts {
 impl<'de> Deserialize<'de> for KeyCounts {
     fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
         let p = KeyCountsIn::deserialize(d)?;
-        Ok(KeyCounts::from_sorted(p.keys, p.counts))
+        KeyCounts::from_sorted(p.keys, p.counts)
     }
 }
 

@@ -20,6 +20,7 @@
 //! [`counts`] (exact word counts from clean text),
 //! [`synth`] (labeled training data), [`pipeline`] (streaming I/O).
 
+mod blob;
 pub mod counts;
 pub mod detector;
 pub mod encoding;

@@ -21,39 +21,52 @@ use crate::restore::{self, Joiner, Span};
 use crate::tokens::Token;
 
 pub const MAGIC: &[u8; 16] = b"SPAMSPLICE-MODEL";
-pub const FORMAT_VERSION: u32 = 5;
+pub const FORMAT_VERSION: u32 = 6;
 
 /// A linear model over hashed sparse features.
 ///
-/// The file stores the weights as fitted (f32); in memory they are rounded to
-/// i16 steps of `scale` (half the bytes, so more of the table stays in the
-/// CPU caches: every token not seen before reads about 26 random buckets).
+/// The weights are rounded to i16 steps of `scale` (half the bytes of f32,
+/// so more of the table stays in the CPU caches: every token not seen
+/// before reads about 26 random buckets), and the file stores them so.
 /// Training rounds the same way before it picks thresholds, so what is
 /// measured is what runs.
-#[derive(Debug, Clone, Serialize, Deserialize)]
-#[serde(from = "LexicalParts", into = "LexicalParts")]
+#[derive(Debug, Clone)]
 pub struct Lexical {
     bias: f32,
     scale: f32,
     weights: Vec<i16>,
 }
 
-/// [`Lexical`] as stored in the model file.
-#[derive(Clone, Serialize, Deserialize)]
-struct LexicalParts {
+/// [`Lexical`] as written to the model file: the i16 weights as one
+/// little-endian byte string.
+#[derive(Serialize)]
+struct LexicalOut {
     bias: f32,
-    weights: Vec<f32>,
+    scale: f32,
+    weights: crate::blob::LeBytes,
 }
 
-impl From<LexicalParts> for Lexical {
-    fn from(p: LexicalParts) -> Lexical {
-        Lexical::new(p.bias, &p.weights)
+/// [`LexicalOut`] as read back, borrowing the file's bytes.
+#[derive(Deserialize)]
+struct LexicalIn<'a> {
+    bias: f32,
+    scale: f32,
+    #[serde(deserialize_with = "crate::blob::borrowed")]
+    weights: &'a [u8],
+}
+
+impl Serialize for Lexical {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> std::result::Result<S::Ok, S::Error> {
+        let weights = crate::blob::LeBytes(self.weights.iter().flat_map(|w| w.to_le_bytes()).collect());
+        LexicalOut { bias: self.bias, scale: self.scale, weights }.serialize(s)
     }
 }
 
-impl From<Lexical> for LexicalParts {
-    fn from(l: Lexical) -> LexicalParts {
-        LexicalParts { bias: l.bias, weights: l.weights.iter().map(|&q| q as f32 * l.scale).collect() }
+impl<'de> Deserialize<'de> for Lexical {
+    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> std::result::Result<Self, D::Error> {
+        let p = LexicalIn::deserialize(d)?;
+        let weights = crate::blob::items::<2, D::Error>(p.weights, "lexical weights")?.map(i16::from_le_bytes).collect();
+        Ok(Lexical { bias: p.bias, scale: p.scale, weights })
     }
 }
 
@@ -535,8 +548,8 @@ mod tests {
         let l = Lexical::new(-0.5, &w);
         let exact = -0.5 + w[3] + w[500] + w[999];
         assert!((l.score(&[3, 500, 999]) - exact).abs() < 1e-3);
-        let back: Lexical = LexicalParts::from(l.clone()).into();
-        assert_eq!(back.weights, l.weights);
+        let back: Lexical = postcard::from_bytes(&postcard::to_stdvec(&l).unwrap()).unwrap();
+        assert_eq!((back.bias, back.scale, &back.weights), (l.bias, l.scale, &l.weights));
     }
 
     /// `tokens` for one line of `n` tokens.

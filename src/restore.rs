@@ -217,6 +217,7 @@ pub struct JoinStats {
     words: KeyCounts,
     bigrams: KeyCounts,
     /// Indexed by the `T_*` constants less one ([`T_INSIDE`]..=[`T_START_MID`]).
+    #[serde(serialize_with = "crate::blob::ser_u32_tables", deserialize_with = "crate::blob::de_u32_tables")]
     edges: [Vec<u32>; 6],
 }
 
