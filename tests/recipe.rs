@@ -58,10 +58,10 @@ fn recipe_on_a_small_set_reaches_its_figures() {
     // or a dropped feature gives.
     assert!(en_exact >= 95.0, "English exact restoration {en_exact}%");
     assert!(en_chars >= 99.5, "English injected characters removed {en_chars}%");
-    assert!(ko_exact >= 55.0, "Korean exact restoration {ko_exact}%");
-    assert!(ko_chars >= 92.0, "Korean injected characters removed {ko_chars}%");
+    assert!(ko_exact >= 60.0, "Korean exact restoration {ko_exact}%");
+    assert!(ko_chars >= 94.0, "Korean injected characters removed {ko_chars}%");
     assert!(clean_pass >= 98.0, "clean pass-through {clean_pass}%");
-    assert!(all_exact >= 72.0, "overall exact restoration {all_exact}%");
+    assert!(all_exact >= 76.0, "overall exact restoration {all_exact}%");
     // The small model removes all five of the seed's fragments (the exact
     // byte-for-byte check is the default model's, in tests/seed.rs).
     let seed = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../shared/seed");
