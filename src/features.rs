@@ -626,8 +626,6 @@ const EMPTY_SLOT: CacheSlot = CacheSlot {
 fn key_eq(stored: &[u8; CACHE_KEY_MAX], key: &[u8]) -> bool {
     let n = key.len();
     let Some(s) = stored.get(..n) else { return false };
-    let w8 = |b: &[u8], k: usize| u64::from_le_bytes([b[k], b[k + 1], b[k + 2], b[k + 3], b[k + 4], b[k + 5], b[k + 6], b[k + 7]]);
-    let w4 = |b: &[u8], k: usize| u32::from_le_bytes([b[k], b[k + 1], b[k + 2], b[k + 3]]);
     if n >= 8 {
         let mut k = 0;
         while k + 8 < n {
@@ -642,6 +640,19 @@ fn key_eq(stored: &[u8; CACHE_KEY_MAX], key: &[u8]) -> bool {
     } else {
         s == key
     }
+}
+
+/// The 8 bytes of `b` from `k` as one word (0 past the end; [`key_eq`]
+/// reads only whole words of both keys).
+#[inline(always)]
+fn w8(b: &[u8], k: usize) -> u64 {
+    b.get(k..).and_then(|r| r.first_chunk::<8>()).map_or(0, |c| u64::from_le_bytes(*c))
+}
+
+/// [`w8`] for 4 bytes.
+#[inline(always)]
+fn w4(b: &[u8], k: usize) -> u32 {
+    b.get(k..).and_then(|r| r.first_chunk::<4>()).map_or(0, |c| u32::from_le_bytes(*c))
 }
 
 const VIEWS: [View; 4] = [View::Raw, View::Cp949, View::Cp949Shifted, View::Utf8From1252];
