@@ -263,7 +263,9 @@ impl DocFirstStage {
 
 /// Builds the second-stage features of token `i` from first-stage logits
 /// `z1` (non-candidates hold `f32::NEG_INFINITY`) and their probabilities `p1`.
-#[inline]
+/// Always inlined: called once per candidate token, the call and the copy of
+/// its returned array cost a good part of the work.
+#[inline(always)]
 #[allow(clippy::too_many_arguments)]
 pub fn stage2(
     tok: &[Token],
@@ -1010,6 +1012,8 @@ impl Analysis {
     }
 
     /// The dense feature vector of candidate token `i`, written into `out`.
+    /// Always inlined into its one hot caller (once per candidate token).
+    #[inline(always)]
     pub fn dense(&self, i: usize, out: &mut [f32; DENSE_DIM]) {
         let t: &Token = &self.tok.tokens[i];
         let info = &self.info[i];
