@@ -357,8 +357,13 @@ impl JoinStats {
             fnv64_lower(&mut h, c);
             states = [Some(h), states[0], states[1]];
         }
-        let count = |st: Option<u64>| st.map_or(0, |h| self.words.get(counts::key(h)));
-        [count(states[0]), count(states[1]), count(states[2])]
+        let keys = [states[0].map(counts::key), states[1].map(counts::key), states[2].map(counts::key)];
+        // Three look-ups, each likely a miss: start all three loads first.
+        for k in keys.iter().flatten() {
+            self.words.prefetch(*k);
+        }
+        let count = |k: Option<u64>| k.map_or(0, |k| self.words.get(k));
+        [count(keys[0]), count(keys[1]), count(keys[2])]
     }
 
     /// The count under `key` in table `table` (a `T_*` constant).
