@@ -443,8 +443,9 @@ impl Model {
         let regime = Regime::of(&a.stats);
         groups.extend(a.info.iter().map(|inf| features::group(regime, inf, &a.stats) as u8));
         let mut x = [0f32; DENSE_DIM];
-        for i in 0..n {
-            if a.info[i].candidate {
+        // Candidates only; most tokens of a document in English are not.
+        for (i, inf) in a.info.iter().enumerate() {
+            if inf.candidate {
                 a.dense(i, &mut x);
                 z1[i] = self.tokens[groups[i] as usize].first.logit(&x);
             }
@@ -455,8 +456,8 @@ impl Model {
         features::fluency(doc, &a.tok.tokens, p1, &self.joiner.stats, fluency);
         probs.clear();
         probs.resize(n, 0.0);
-        for i in 0..n {
-            if a.info[i].candidate {
+        for (i, inf) in a.info.iter().enumerate() {
+            if inf.candidate {
                 let second = &self.tokens[groups[i] as usize].second;
                 let z = second.logit(&features::stage2(&a.tok.tokens, &a.info, z1, p1, &doc_stage, echo, fluency, i));
                 // As `Linear::prob` computes it.
