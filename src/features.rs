@@ -263,7 +263,9 @@ impl DocFirstStage {
 
 /// Builds the second-stage features of token `i` from first-stage logits
 /// `z1` (non-candidates hold `f32::NEG_INFINITY`) and their probabilities `p1`.
-#[inline]
+/// Always inlined: called once per candidate token, the call and the copy of
+/// its returned array cost a good part of the work.
+#[inline(always)]
 #[allow(clippy::too_many_arguments)]
 pub fn stage2(
     tok: &[Token],
@@ -330,20 +332,32 @@ const FLUENCY_MIN_P1: f32 = 0.01;
 pub fn fluency(doc: &str, tok: &[Token], p1: &[f32], stats: &crate::restore::JoinStats, out: &mut Vec<[f32; 3]>) {
     out.clear();
     out.resize(tok.len(), [0.0; 3]);
+    // Each word's key is hashed once (doubted tokens cluster, so neighbours
+    // are shared): a (token, key) window of the last three keys hashed.
+    let mut memo = [(usize::MAX, 0u64); 3];
+    let mut key = |j: usize| {
+        if let Some(&(_, k)) = memo.iter().find(|m| m.0 == j) {
+            return k;
+        }
+        let k = crate::restore::word_key(&doc[tok[j].start..tok[j].end]);
+        memo = [memo[1], memo[2], (j, k)];
+        k
+    };
     for (i, t) in tok.iter().enumerate() {
         if p1.get(i).is_none_or(|&p| p < FLUENCY_MIN_P1) {
             continue;
         }
-        let me = &doc[t.start..t.end];
-        let word = |j: usize| &doc[tok[j].start..tok[j].end];
-        if !t.first {
-            out[i][0] = ln_1p_count(stats.bigram_count(word(i - 1), me));
+        let left = (!t.first).then(|| key(i - 1));
+        let me = key(i);
+        let right = (!t.last).then(|| key(i + 1));
+        if let Some(l) = left {
+            out[i][0] = ln_1p_count(stats.bigram_count_keys(l, me));
         }
-        if !t.last {
-            out[i][1] = ln_1p_count(stats.bigram_count(me, word(i + 1)));
+        if let Some(r) = right {
+            out[i][1] = ln_1p_count(stats.bigram_count_keys(me, r));
         }
-        if !t.first && !t.last {
-            out[i][2] = ln_1p_count(stats.bigram_count(word(i - 1), word(i + 1)));
+        if let (Some(l), Some(r)) = (left, right) {
+            out[i][2] = ln_1p_count(stats.bigram_count_keys(l, r));
         }
     }
 }
@@ -606,6 +620,43 @@ const EMPTY_SLOT: CacheSlot = CacheSlot {
     flags: 0,
 };
 
+/// Whether `stored` begins with `key`, by word loads (the last word
+/// overlapping the one before): the slice comparison called `memcmp` for
+/// these short keys, a few percent of a Korean run. False for a key longer
+/// than `stored`.
+#[inline]
+fn key_eq(stored: &[u8; CACHE_KEY_MAX], key: &[u8]) -> bool {
+    let n = key.len();
+    let Some(s) = stored.get(..n) else { return false };
+    if n >= 8 {
+        let mut k = 0;
+        while k + 8 < n {
+            if w8(s, k) != w8(key, k) {
+                return false;
+            }
+            k += 8;
+        }
+        w8(s, n - 8) == w8(key, n - 8)
+    } else if n >= 4 {
+        w4(s, 0) == w4(key, 0) && w4(s, n - 4) == w4(key, n - 4)
+    } else {
+        s == key
+    }
+}
+
+/// The 8 bytes of `b` from `k` as one word (0 past the end; [`key_eq`]
+/// reads only whole words of both keys).
+#[inline(always)]
+fn w8(b: &[u8], k: usize) -> u64 {
+    b.get(k..).and_then(|r| r.first_chunk::<8>()).map_or(0, |c| u64::from_le_bytes(*c))
+}
+
+/// [`w8`] for 4 bytes.
+#[inline(always)]
+fn w4(b: &[u8], k: usize) -> u32 {
+    b.get(k..).and_then(|r| r.first_chunk::<4>()).map_or(0, |c| u32::from_le_bytes(*c))
+}
+
 const VIEWS: [View; 4] = [View::Raw, View::Cp949, View::Cp949Shifted, View::Utf8From1252];
 
 impl TokenCache {
@@ -665,10 +716,14 @@ impl TokenCache {
     #[inline]
     fn get(&self, set: u32, key: &[u8], info: &mut TokenInfo) -> bool {
         let Some(ways) = self.slots.get(set as usize..set as usize + CACHE_WAYS) else { return false };
-        let Some(e) = ways.iter().find(|e| e.len as usize == key.len() && &e.key[..key.len()] == key) else {
+        let Some(e) = ways.iter().find(|e| e.len as usize == key.len() && key_eq(&e.key, key)) else {
             return false;
         };
-        let [chars, hangul, han, kana, ascii_alnum, digits, other] = e.profile.map(u32::from);
+        // Unpacked by hand: `array::map` here compiled to a call per element
+        // through `Drain`, about 5% of a Korean run.
+        let pr = &e.profile;
+        let (chars, hangul, han, kana) = (pr[0] as u32, pr[1] as u32, pr[2] as u32, pr[3] as u32);
+        let (ascii_alnum, digits, other) = (pr[4] as u32, pr[5] as u32, pr[6] as u32);
         let f = |k: u8| e.flags & (1 << k) != 0;
         // Class 0: an ASCII candidate, which has no reading.
         let ascii = e.class == 0;
@@ -723,7 +778,9 @@ impl TokenCache {
         e.key[..key.len()].copy_from_slice(key);
         e.lex = info.lex;
         e.word_counts = info.word_counts;
-        e.profile = counts.map(|c| c as u8);
+        for (d, &c) in e.profile.iter_mut().zip(&counts) {
+            *d = c as u8;
+        }
         e.view = VIEWS.iter().position(|&v| Some(v) == info.view).unwrap_or(0) as u8;
         e.class = info.class;
         e.flags = flags;
@@ -955,6 +1012,8 @@ impl Analysis {
     }
 
     /// The dense feature vector of candidate token `i`, written into `out`.
+    /// Always inlined into its one hot caller (once per candidate token).
+    #[inline(always)]
     pub fn dense(&self, i: usize, out: &mut [f32; DENSE_DIM]) {
         let t: &Token = &self.tok.tokens[i];
         let info = &self.info[i];
@@ -1063,6 +1122,22 @@ fn ln_count(table: &[f32], c: u32) -> f32 {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn memo_keys_compare_as_byte_strings() {
+        let mut stored = [0u8; CACHE_KEY_MAX];
+        let text: Vec<u8> = (0..CACHE_KEY_MAX as u8).map(|b| b.wrapping_mul(37) ^ 0x5a).collect();
+        stored.copy_from_slice(&text);
+        for n in 0..=CACHE_KEY_MAX {
+            assert!(key_eq(&stored, &text[..n]), "{n}");
+            for k in 0..n {
+                let mut other = text[..n].to_vec();
+                other[k] ^= 1;
+                assert!(!key_eq(&stored, &other), "{n} {k}");
+            }
+        }
+        assert!(!key_eq(&stored, &[0; CACHE_KEY_MAX + 1]));
+    }
 
     #[test]
     fn names_match_dimension() {

@@ -413,6 +413,25 @@ impl Model {
     /// and the model group that judged it into `s.groups`; `s.analysis` keeps
     /// the analysis for the restorer. Reuses every buffer of `s`.
     pub fn score_tokens(&self, doc: &str, s: &mut Scratch) {
+        self.score_tokens_above(doc, s, f32::NEG_INFINITY);
+    }
+
+    /// The second-stage logit below which [`Model::find_spans`] may take a
+    /// token's probability as 0 (skipping its `exp`) without changing any
+    /// span or score. Only whether a probability reaches its group's
+    /// threshold or `extend` threshold decides anything, and a removed run
+    /// scores only its removed tokens. With `m` the smallest of those
+    /// thresholds, a logit below ln(m/4) has probability below m/(m+4) <
+    /// m/4: it reaches none of them, and shifted by [`Model::decide`] it
+    /// stays below 0.5, as 0 does. `NEG_INFINITY` (no shortcut) when some
+    /// threshold is tiny (or not positive).
+    fn stage2_floor(&self) -> f32 {
+        stage2_floor(&self.thresholds, &self.extend)
+    }
+
+    /// [`Model::score_tokens`], with 0 for tokens whose second-stage logit
+    /// is below `floor`.
+    fn score_tokens_above(&self, doc: &str, s: &mut Scratch, floor: f32) {
         let Scratch { analysis: a, probs, z1, p1, groups, echo, echo_scratch, fluency } = s;
         let lex = |b: &[u32]| self.lexical.score(b);
         a.cache_for(self.id);
@@ -424,8 +443,9 @@ impl Model {
         let regime = Regime::of(&a.stats);
         groups.extend(a.info.iter().map(|inf| features::group(regime, inf, &a.stats) as u8));
         let mut x = [0f32; DENSE_DIM];
-        for i in 0..n {
-            if a.info[i].candidate {
+        // Candidates only; most tokens of a document in English are not.
+        for (i, inf) in a.info.iter().enumerate() {
+            if inf.candidate {
                 a.dense(i, &mut x);
                 z1[i] = self.tokens[groups[i] as usize].first.logit(&x);
             }
@@ -436,10 +456,12 @@ impl Model {
         features::fluency(doc, &a.tok.tokens, p1, &self.joiner.stats, fluency);
         probs.clear();
         probs.resize(n, 0.0);
-        for i in 0..n {
-            if a.info[i].candidate {
+        for (i, inf) in a.info.iter().enumerate() {
+            if inf.candidate {
                 let second = &self.tokens[groups[i] as usize].second;
-                probs[i] = second.prob(&features::stage2(&a.tok.tokens, &a.info, z1, p1, &doc_stage, echo, fluency, i));
+                let z = second.logit(&features::stage2(&a.tok.tokens, &a.info, z1, p1, &doc_stage, echo, fluency, i));
+                // As `Linear::prob` computes it.
+                probs[i] = if z < floor { 0.0 } else { 1.0 / (1.0 + (-z).exp()) };
             }
         }
     }
@@ -489,10 +511,22 @@ impl Model {
         ANALYSIS.with(|cell| {
             let mut guard = cell.borrow_mut();
             let s = &mut *guard;
-            self.score_tokens(doc, s);
+            self.score_tokens_above(doc, s, self.stage2_floor());
             Model::decide(&mut s.probs, &s.groups, &s.analysis.tok.tokens, &self.thresholds, &self.extend);
             restore::spans(doc, &s.analysis.tok, &s.probs, 0.5, &self.joiner)
         })
+    }
+}
+
+/// [`Model::stage2_floor`] for these thresholds.
+fn stage2_floor(thresholds: &[f32], extend: &[f32]) -> f32 {
+    let mut all = thresholds.iter().chain(extend);
+    let m = thresholds.iter().chain(extend).fold(f32::INFINITY, |m, &t| m.min(t));
+    // Compared one by one: `min` would pass over a NaN.
+    if all.all(|&t| t >= 1.0 / 1024.0) && m.is_finite() {
+        (m / 4.0).ln()
+    } else {
+        f32::NEG_INFINITY
     }
 }
 
@@ -555,6 +589,34 @@ mod tests {
     /// `tokens` for one line of `n` tokens.
     fn one_line(n: usize) -> Vec<Token> {
         (0..n).map(|i| Token { start: i, end: i + 1, line: 0, first: i == 0, last: i + 1 == n }).collect()
+    }
+
+    #[test]
+    fn second_stage_floor_changes_no_span() {
+        // A token under the floor, as computed or as 0, beside removed,
+        // grown and kept tokens: the same tokens reach 0.5 (what
+        // `restore::spans` cuts at), with the same scores.
+        for th in [1.0 / 512.0, 1.0 / 32.0, 0.05, 0.3, 0.5, 0.999] {
+            for low in [th, th / 2.0, 0.9 * th] {
+                let floor = stage2_floor(&[th], &[low]);
+                assert!(floor > f32::NEG_INFINITY);
+                for z in [floor - 1e-3, floor - 1.0, -30.0, -100.0] {
+                    let p = 1.0 / (1.0 + (-z).exp());
+                    for ctx in [[0.0, 0.99, 1.0], [th, low, 0.0], [1.0, 1.0, 1.0]] {
+                        let mut a = vec![ctx[0], p, ctx[1], p, ctx[2]];
+                        let mut b = vec![ctx[0], 0.0, ctx[1], 0.0, ctx[2]];
+                        for v in [&mut a, &mut b] {
+                            Model::decide(v, &[0; 5], &one_line(5), &[th], &[low]);
+                        }
+                        let cut = |v: &[f32]| v.iter().map(|&x| (x >= 0.5).then_some(x.to_bits())).collect::<Vec<_>>();
+                        assert_eq!(cut(&a), cut(&b), "th {th} low {low} z {z}");
+                        assert!(a[1] < 0.5 && a[3] < 0.5);
+                    }
+                }
+            }
+        }
+        assert_eq!(stage2_floor(&[1e-5], &[0.5]), f32::NEG_INFINITY);
+        assert_eq!(stage2_floor(&[0.5], &[f32::NAN]), f32::NEG_INFINITY);
     }
 
     #[test]

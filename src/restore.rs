@@ -236,7 +236,14 @@ const FNV64_PRIME: u64 = 0x0000_0100_0000_01B3;
 
 /// The pair key of two words (each as [`word_key`] normalizes it).
 fn bigram_key(a: &str, b: &str) -> u64 {
-    counts::key(word_key(a).wrapping_mul(0x9E37_79B9_7F4A_7C15) ^ word_key(b).rotate_left(29))
+    pair_key(word_key(a), word_key(b))
+}
+
+/// The pair key from two [`word_key`]s, so that a caller that looks up many
+/// pairs over the same words hashes each word once.
+#[inline]
+fn pair_key(a: u64, b: u64) -> u64 {
+    counts::key(a.wrapping_mul(0x9E37_79B9_7F4A_7C15) ^ b.rotate_left(29))
 }
 
 #[inline]
@@ -264,7 +271,7 @@ fn fnv64_lower(h: &mut u64, c: char) {
 }
 
 /// A word as the word table keys it: outer punctuation trimmed, lowercased.
-fn word_key(w: &str) -> u64 {
+pub(crate) fn word_key(w: &str) -> u64 {
     let mut h = FNV64_START;
     for c in trim_word(w).chars() {
         fnv64_lower(&mut h, c);
@@ -334,6 +341,12 @@ impl JoinStats {
         self.bigrams.get(bigram_key(a, b))
     }
 
+    /// [`JoinStats::bigram_count`] of two words given by their [`word_key`]s.
+    #[inline]
+    pub(crate) fn bigram_count_keys(&self, a: u64, b: u64) -> u32 {
+        self.bigrams.get(pair_key(a, b))
+    }
+
     /// Counts of `word` and of it less its last one and two chars (a Korean
     /// particle or ending), hashed in one pass over the word.
     pub fn word_and_stem_counts(&self, word: &str) -> [u32; 3] {
@@ -344,7 +357,13 @@ impl JoinStats {
             fnv64_lower(&mut h, c);
             states = [Some(h), states[0], states[1]];
         }
-        states.map(|st| st.map_or(0, |h| self.words.get(counts::key(h))))
+        let keys = [states[0].map(counts::key), states[1].map(counts::key), states[2].map(counts::key)];
+        // Three look-ups, each likely a miss: start all three loads first.
+        for k in keys.iter().flatten() {
+            self.words.prefetch(*k);
+        }
+        let count = |k: Option<u64>| k.map_or(0, |k| self.words.get(k));
+        [count(keys[0]), count(keys[1]), count(keys[2])]
     }
 
     /// The count under `key` in table `table` (a `T_*` constant).
@@ -798,6 +817,16 @@ mod tests {
     }
 
     use super::*;
+
+    #[test]
+    fn bigram_counts_by_word_keys_match_by_words() {
+        let mut st = JoinStats::default();
+        st.bigrams.add(bigram_key("도박", "사이트"), 7);
+        for (a, b) in [("도박", "사이트"), ("도박,", "사이트"), ("Two", "girls"), ("도박", "")] {
+            assert_eq!(st.bigram_count_keys(word_key(a), word_key(b)), st.bigram_count(a, b), "{a} {b}");
+        }
+        assert_eq!(st.bigram_count_keys(word_key("도박"), word_key("사이트")), 7);
+    }
 
     #[test]
     fn deletion_rejoins_the_cut_word() {
