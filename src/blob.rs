@@ -24,7 +24,7 @@ pub(crate) fn borrowed<'de, D: Deserializer<'de>>(d: D) -> Result<&'de [u8], D::
 
 /// `bytes` cut into items of `N` bytes, or a corrupt-file error.
 pub(crate) fn items<'a, const N: usize, E: serde::de::Error>(bytes: &'a [u8], what: &str) -> Result<impl Iterator<Item = [u8; N]> + 'a, E> {
-    if bytes.len() % N != 0 {
+    if !bytes.len().is_multiple_of(N) {
         return Err(E::custom(format!("{what}: {} bytes is not a whole number of {N}-byte items", bytes.len())));
     }
     Ok(bytes.chunks_exact(N).map(|c| {
@@ -42,7 +42,7 @@ pub(crate) fn ser_u32_tables<S: Serializer, const K: usize>(tables: &[Vec<u32>; 
 /// Reads what [`ser_u32_tables`] wrote back into `K` equal tables.
 pub(crate) fn de_u32_tables<'de, D: Deserializer<'de>, const K: usize>(d: D) -> Result<[Vec<u32>; K], D::Error> {
     let bytes = borrowed(d)?;
-    if bytes.len() % (4 * K) != 0 {
+    if !bytes.len().is_multiple_of(4 * K) {
         return Err(serde::de::Error::custom(format!("{K} tables of {} bytes do not divide evenly", bytes.len())));
     }
     let per = bytes.len() / K;
