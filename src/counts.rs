@@ -10,8 +10,8 @@
 //! It is an open-addressing table with linear probing whose home slot for a
 //! key scales the key's top bits to the table's length, so keys in
 //! ascending order have ascending home slots. It is at most half full while
-//! counting and two-thirds full as loaded from a model file. In the model file it is
-//! stored as its entries sorted by key, so the bytes depend on the counts
+//! counting and two-thirds full as loaded from a model file. In the model
+//! file it is stored as its entries sorted by key, so the bytes depend on the counts
 //! alone and not on the order the counting threads met the words; and
 //! loading inserts them in slot order, a sequential sweep rather than a
 //! cache miss per key.
@@ -29,7 +29,7 @@ const MIN_SLOTS: usize = 1 << 10;
 /// Counts by 64-bit key.
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct KeyCounts {
-    /// Power-of-two length (or empty); [`EMPTY`] marks a free slot.
+    /// Empty until the first insertion; [`EMPTY`] marks a free slot.
     keys: Vec<u64>,
     counts: Vec<u32>,
     len: usize,
@@ -52,7 +52,7 @@ pub fn key(h: u64) -> u64 {
 }
 
 impl KeyCounts {
-    /// An empty table of `slots` slots (a power of two).
+    /// An empty table of `slots` slots.
     fn with_slots(slots: usize) -> KeyCounts {
         KeyCounts { keys: vec![EMPTY; slots], counts: vec![0; slots], len: 0 }
     }
@@ -78,20 +78,26 @@ impl KeyCounts {
         if self.keys.is_empty() {
             return 0;
         }
+        let i = self.probe(key);
+        if self.keys[i] == key {
+            self.counts[i]
+        } else {
+            0
+        }
+    }
+
+    /// The slot holding `key`, or the free slot where it would go (the table
+    /// is not empty and has a free slot).
+    #[inline]
+    fn probe(&self, key: u64) -> usize {
         let mut i = self.home(key);
-        loop {
-            let k = self.keys[i];
-            if k == key {
-                return self.counts[i];
-            }
-            if k == EMPTY {
-                return 0;
-            }
+        while self.keys[i] != key && self.keys[i] != EMPTY {
             i += 1;
             if i == self.keys.len() {
                 i = 0;
             }
         }
+        i
     }
 
     /// Starts loading `key`'s home slot (key and count), so that several
@@ -125,24 +131,12 @@ impl KeyCounts {
 
     /// [`KeyCounts::add`] into a table known to have a free slot.
     fn insert(&mut self, key: u64, n: u32) {
-        let mut i = self.home(key);
-        loop {
-            let k = self.keys[i];
-            if k == key {
-                self.counts[i] = self.counts[i].saturating_add(n);
-                return;
-            }
-            if k == EMPTY {
-                self.keys[i] = key;
-                self.counts[i] = n;
-                self.len += 1;
-                return;
-            }
-            i += 1;
-            if i == self.keys.len() {
-                i = 0;
-            }
+        let i = self.probe(key);
+        if self.keys[i] == EMPTY {
+            self.keys[i] = key;
+            self.len += 1;
         }
+        self.counts[i] = self.counts[i].saturating_add(n);
     }
 
     fn grow(&mut self) {
@@ -295,6 +289,24 @@ mod tests {
         assert_eq!(t.get(key(0)), 0);
         assert_eq!(t.get(key(1)), 2);
         assert_eq!(t.get(key(2)), 3);
+    }
+
+    #[test]
+    fn loading_wraps_keys_past_the_table_end_as_probing_does() {
+        // Keys whose home is the last slot: all but one spill to the front.
+        let mut t = KeyCounts::default();
+        let top = (0..40u64).map(|k| u64::MAX - k);
+        for (c, k) in top.clone().enumerate() {
+            t.add(k, c as u32 + 1);
+        }
+        t.add(key(1), 99);
+        let back: KeyCounts = postcard::from_bytes(&postcard::to_stdvec(&t).unwrap()).unwrap();
+        assert_eq!(back.len(), 41);
+        for (c, k) in top.enumerate() {
+            assert_eq!(back.get(k), c as u32 + 1);
+        }
+        assert_eq!(back.get(key(1)), 99);
+        assert_eq!(back.get(key(2)), 0);
     }
 
     #[test]

@@ -239,7 +239,7 @@ pub struct DocFirstStage {
 /// is `f32::NEG_INFINITY`), computed once per document for the second stage.
 pub fn first_stage_probs(z1: &[f32], out: &mut Vec<f32>) {
     out.clear();
-    out.extend(z1.iter().map(|&z| if z == f32::NEG_INFINITY { 0.0 } else { 1.0 / (1.0 + (-z).exp()) }));
+    out.extend(z1.iter().map(|&z| if z == f32::NEG_INFINITY { 0.0 } else { crate::model::sigmoid(z) }));
 }
 
 impl DocFirstStage {
@@ -804,27 +804,6 @@ struct LineFacts {
     end_token: u32,
 }
 
-/// A missing neighbour, whose features all read as 0.
-const NO_NEIGHBOUR: TokenInfo = TokenInfo {
-    ascii: false,
-    view: None,
-    raw_hangul: false,
-    deobfuscated: false,
-    cp949_no_hangul: false,
-    profile: Profile { chars: 0, hangul: 0, han: 0, kana: 0, ascii_alnum: 0, digits: 0, other: 0 },
-    domain_like: false,
-    has_latin1: false,
-    ends_sentence: false,
-    class: 0,
-    lead_punct: false,
-    trail_punct: false,
-    word_counts: [0.0; 3],
-    spaced: false,
-    cut_remainder: false,
-    cut_join: 0.0,
-    lex: 0.0,
-    candidate: false,
-};
 
 /// Reusable per-thread buffers for one document's analysis.
 #[derive(Debug, Default, Clone)]
@@ -837,6 +816,9 @@ pub struct Analysis {
     /// Per token: its memo set ([`TokenCache::locate`]), for non-ASCII tokens.
     sets: Vec<u32>,
     pub info: Vec<TokenInfo>,
+    /// A missing neighbour (a line's first or last token has none), whose
+    /// dense features all read as 0: the default facts.
+    no_neighbour: TokenInfo,
     pub stats: DocStats,
     bufs: FactBufs,
     cache: TokenCache,
@@ -1018,8 +1000,8 @@ impl Analysis {
         let t: &Token = &self.tok.tokens[i];
         let info = &self.info[i];
         let st = &self.stats;
-        let left = if t.first { &NO_NEIGHBOUR } else { &self.info[i - 1] };
-        let right = if t.last { &NO_NEIGHBOUR } else { &self.info[i + 1] };
+        let left = if t.first { &self.no_neighbour } else { &self.info[i - 1] };
+        let right = if t.last { &self.no_neighbour } else { &self.info[i + 1] };
         let line = &self.lines[t.line as usize];
         let ln = ln_table();
         let b = |x: bool| f32::from(u8::from(x));

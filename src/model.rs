@@ -123,7 +123,7 @@ impl Lexical {
                 for &k in b {
                     z += w[k as usize];
                 }
-                let p = 1.0 / (1.0 + (-z).exp());
+                let p = sigmoid(z);
                 let g = (p - if y { 1.0 } else { 0.0 }) * if y { wp } else { wn };
                 t += 1;
                 let lr = 0.2 / (1.0 + t as f32 * 1e-6).sqrt();
@@ -223,7 +223,7 @@ impl Linear {
 
     #[inline]
     pub fn prob(&self, x: &[f32]) -> f32 {
-        1.0 / (1.0 + (-self.logit(x)).exp())
+        sigmoid(self.logit(x))
     }
 
     /// A model that ignores its input and always gives `logit`.
@@ -460,8 +460,7 @@ impl Model {
             if inf.candidate {
                 let second = &self.tokens[groups[i] as usize].second;
                 let z = second.logit(&features::stage2(&a.tok.tokens, &a.info, z1, p1, &doc_stage, echo, fluency, i));
-                // As `Linear::prob` computes it.
-                probs[i] = if z < floor { 0.0 } else { 1.0 / (1.0 + (-z).exp()) };
+                probs[i] = if z < floor { 0.0 } else { sigmoid(z) };
             }
         }
     }
@@ -516,6 +515,14 @@ impl Model {
             restore::spans(doc, &s.analysis.tok, &s.probs, 0.5, &self.joiner)
         })
     }
+}
+
+/// The logistic function: the probability of a logit. One definition for
+/// every stage, so training, scoring and the second-stage shortcut agree to
+/// the bit.
+#[inline]
+pub fn sigmoid(z: f32) -> f32 {
+    1.0 / (1.0 + (-z).exp())
 }
 
 /// [`Model::stage2_floor`] for these thresholds.
@@ -601,7 +608,7 @@ mod tests {
                 let floor = stage2_floor(&[th], &[low]);
                 assert!(floor > f32::NEG_INFINITY);
                 for z in [floor - 1e-3, floor - 1.0, -30.0, -100.0] {
-                    let p = 1.0 / (1.0 + (-z).exp());
+                    let p = sigmoid(z);
                     for ctx in [[0.0, 0.99, 1.0], [th, low, 0.0], [1.0, 1.0, 1.0]] {
                         let mut a = vec![ctx[0], p, ctx[1], p, ctx[2]];
                         let mut b = vec![ctx[0], 0.0, ctx[1], 0.0, ctx[2]];

@@ -656,7 +656,8 @@ impl Joiner {
         }
         // A hyphenated compound is as familiar as its part at the cut
         // (`Korea-China` as `China`): whole compounds are rarely counted.
-        let (wl, wr, wj) = (w(lw).max(w(lpart)), w(rw).max(w(rpart)), w(&joined));
+        let wlp = w(lpart);
+        let (wl, wr, wj) = (w(lw).max(wlp), w(rw).max(w(rpart)), w(&joined));
         let (dj, ds) = (ln(local.joined), ln(local.spaced));
         let bg = ln(get(T_BIGRAM, bigram_key(lw, rw)));
         [
@@ -664,7 +665,7 @@ impl Joiner {
             wr,
             wj,
             w(&jparts),
-            w(lpart),
+            wlp,
             edge[0],
             edge[1],
             edge[2],

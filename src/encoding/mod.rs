@@ -242,6 +242,8 @@ fn ftfy_bytes(c: char, out: &mut [u8; 4]) -> usize {
 /// with the fewest such pairs whose bytes form whole characters (ASCII, or
 /// a KS X 1001 symbol or common Hangul syllable). False when none does.
 fn cp949_bytes_redecoded(token: &str, out: &mut Vec<u8>) -> bool {
+    /// Longer tokens are not read this way (spam words are short).
+    const REDECODE_MAX_CHARS: usize = 64;
     const NONE: u32 = u32::MAX;
     // Only the KS X 1001 rows of symbols and common Hangul syllables: with
     // two ways to read each char, a looser grammar finds some reading in
@@ -258,15 +260,23 @@ fn cp949_bytes_redecoded(token: &str, out: &mut Vec<u8>) -> bool {
             is_lead(b).then_some(true)
         }
     };
-    let chars: Vec<char> = token.chars().collect();
-    if chars.len() > 64 || !chars.iter().any(|&c| ('\u{80}'..='\u{ff}').contains(&c)) {
+    // On the stack: this runs on the memo-miss path of the filter.
+    let mut buf = ['\0'; REDECODE_MAX_CHARS];
+    let mut len = 0;
+    for c in token.chars() {
+        let Some(slot) = buf.get_mut(len) else { return false };
+        *slot = c;
+        len += 1;
+    }
+    let chars = &buf[..len];
+    if !chars.iter().any(|&c| ('\u{80}'..='\u{ff}').contains(&c)) {
         return false;
     }
     // best[i][m]: fewest pairs to read chars[..i] ending in state m (1: mid
     // character), and for each the choice made at char i-1 (true: pair).
-    let mut best = vec![[NONE; 2]; chars.len() + 1];
-    let mut took_pair = vec![[false; 2]; chars.len() + 1];
-    let mut from = vec![[0u8; 2]; chars.len() + 1];
+    let mut best = [[NONE; 2]; REDECODE_MAX_CHARS + 1];
+    let mut took_pair = [[false; 2]; REDECODE_MAX_CHARS + 1];
+    let mut from = [[0u8; 2]; REDECODE_MAX_CHARS + 1];
     best[0][0] = 0;
     for (i, &c) in chars.iter().enumerate() {
         for m in 0..2 {
@@ -301,7 +311,7 @@ fn cp949_bytes_redecoded(token: &str, out: &mut Vec<u8>) -> bool {
         return false;
     }
     // Walk back to the choices, then write the bytes forward.
-    let mut pairs = vec![false; chars.len()];
+    let mut pairs = [false; REDECODE_MAX_CHARS];
     let mut m = 0usize;
     for i in (1..=chars.len()).rev() {
         pairs[i - 1] = took_pair[i][m];
