@@ -32,7 +32,8 @@ fn article(base: &str, spam: bool) -> String {
         doc.push_str(base);
     }
     if spam {
-        let frag = spamsplice::encoding::forward::cp949_ftfy("바다이야기게임장").unwrap_or_else(|| "¹Ù´ÙÀ̾߱â".into());
+        let frag = spamsplice::encoding::forward::cp949_ftfy("바다이야기게임장")
+            .unwrap_or_else(|| "¹Ù´ÙÀ̾߱â".into());
         for at in [doc.len() / 3, 2 * doc.len() / 3] {
             let mut at = at;
             while !doc.is_char_boundary(at) || !doc[at..].starts_with(' ') {
@@ -59,10 +60,16 @@ fn bench_clean(c: &mut Criterion) {
             g.throughput(Throughput::Bytes(doc.len() as u64));
             let id = format!("{name}{}", if spam { "_spam" } else { "" });
             if let Some(d) = detector {
-                g.bench_function(format!("detector/{id}"), |b| b.iter(|| black_box(d.clean(black_box(&doc))).spans.len()));
+                g.bench_function(format!("detector/{id}"), |b| {
+                    b.iter(|| black_box(d.clean(black_box(&doc))).spans.len())
+                });
             }
             g.bench_function(format!("marker_mock/{id}"), |b| {
-                b.iter(|| pipeline::Cleaner::clean(&MarkerCleaner, black_box(&doc)).spans.len())
+                b.iter(|| {
+                    pipeline::Cleaner::clean(&MarkerCleaner, black_box(&doc))
+                        .spans
+                        .len()
+                })
             });
         }
     }
@@ -73,8 +80,16 @@ fn bench_pipeline(c: &mut Criterion) {
     let mut input = Vec::new();
     let mut i = 0;
     while input.len() < 8 << 20 {
-        let text = if i % 33 == 0 { format!("{EN}\n<<spam>> {EN}") } else { EN.to_string() };
-        serde_json::to_writer(&mut input, &serde_json::json!({"id": format!("doc-{i}"), "text": text, "source": "bench"})).unwrap();
+        let text = if i % 33 == 0 {
+            format!("{EN}\n<<spam>> {EN}")
+        } else {
+            EN.to_string()
+        };
+        serde_json::to_writer(
+            &mut input,
+            &serde_json::json!({"id": format!("doc-{i}"), "text": text, "source": "bench"}),
+        )
+        .unwrap();
         input.push(b'\n');
         i += 1;
     }
@@ -82,12 +97,27 @@ fn bench_pipeline(c: &mut Criterion) {
     g.throughput(Throughput::Bytes(input.len() as u64));
     g.sample_size(10);
     for threads in [1, 2] {
-        let opts = Options { format: Format::Jsonl, threads, ..Options::default() };
+        let opts = Options {
+            format: Format::Jsonl,
+            threads,
+            ..Options::default()
+        };
         g.bench_function(format!("identity/threads{threads}"), |b| {
             b.iter(|| {
                 let mut out = Vec::with_capacity(input.len());
                 let src = Source::new("bench", std::io::Cursor::new(input.clone()));
-                let s = pipeline::run_streams(&IdentityCleaner, vec![src], Sinks { output: &mut out, spans: None, report: None }, &opts, &Counters::default()).unwrap();
+                let s = pipeline::run_streams(
+                    &IdentityCleaner,
+                    vec![src],
+                    Sinks {
+                        output: &mut out,
+                        spans: None,
+                        report: None,
+                    },
+                    &opts,
+                    &Counters::default(),
+                )
+                .unwrap();
                 s.documents
             })
         });
@@ -95,7 +125,18 @@ fn bench_pipeline(c: &mut Criterion) {
             b.iter(|| {
                 let mut out = Vec::with_capacity(input.len());
                 let src = Source::new("bench", std::io::Cursor::new(input.clone()));
-                let s = pipeline::run_streams(&MarkerCleaner, vec![src], Sinks { output: &mut out, spans: None, report: None }, &opts, &Counters::default()).unwrap();
+                let s = pipeline::run_streams(
+                    &MarkerCleaner,
+                    vec![src],
+                    Sinks {
+                        output: &mut out,
+                        spans: None,
+                        report: None,
+                    },
+                    &opts,
+                    &Counters::default(),
+                )
+                .unwrap();
                 s.changed
             })
         });

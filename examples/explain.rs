@@ -13,12 +13,20 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
     let mut shown = 0;
     for ex in data.iter().filter(|e| e.slice.starts_with(&a[3])) {
         m.score_tokens(&ex.text, &mut s);
-        let spamsplice::model::Scratch { analysis: an, probs, z1, groups, .. } = &mut s;
+        let spamsplice::model::Scratch {
+            analysis: an,
+            probs,
+            z1,
+            groups,
+            ..
+        } = &mut s;
         let r = Regime::of(&an.stats) as usize;
         let t = 0.5;
         spamsplice::model::Model::decide(probs, groups, &an.tok.tokens, &m.thresholds, &m.extend);
         let errs: Vec<usize> = (0..an.info.len())
-            .filter(|&i| an.info[i].candidate && ((probs[i] >= t) != ex.inside(an.tok.tokens[i].start)))
+            .filter(|&i| {
+                an.info[i].candidate && ((probs[i] >= t) != ex.inside(an.tok.tokens[i].start))
+            })
             .collect();
         if only_err && errs.is_empty() {
             continue;
@@ -27,7 +35,10 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
         if shown > max {
             break;
         }
-        println!("== {} {} regime {r} thr {t:.2} stats {:?}", ex.id, ex.slice, an.stats);
+        println!(
+            "== {} {} regime {r} thr {t:.2} stats {:?}",
+            ex.id, ex.slice, an.stats
+        );
         for i in 0..an.info.len() {
             let inf = &an.info[i];
             let gold = ex.inside(an.tok.tokens[i].start);
@@ -37,7 +48,10 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
             let tk = an.tok.tokens[i];
             let s = &ex.text[tk.start..tk.end];
             let mark = if errs.contains(&i) { "  <-- ERROR" } else { "" };
-            println!("  {:>3} {:<28} g {} class {} lex {:>6.2} z1 {:>6.2} p {:.3} gold {}{mark}", i, s, groups[i], inf.class, inf.lex, z1[i], probs[i], gold as u8);
+            println!(
+                "  {:>3} {:<28} g {} class {} lex {:>6.2} z1 {:>6.2} p {:.3} gold {}{mark}",
+                i, s, groups[i], inf.class, inf.lex, z1[i], probs[i], gold as u8
+            );
         }
     }
     Ok(())

@@ -34,10 +34,18 @@ fn main() {
     }
     let opts = Options {
         threads: a[1].parse().expect("THREADS"),
-        format: if a[2] == "text" { Format::Text } else { Format::Jsonl },
+        format: if a[2] == "text" {
+            Format::Text
+        } else {
+            Format::Jsonl
+        },
         ..Options::default()
     };
-    let paths = Paths { inputs: vec![a[3].clone().into()], output: Some(a[4].clone().into()), ..Paths::default() };
+    let paths = Paths {
+        inputs: vec![a[3].clone().into()],
+        output: Some(a[4].clone().into()),
+        ..Paths::default()
+    };
     let counters = Counters::default();
     let r = match a[0].as_str() {
         "identity" => run(&IdentityCleaner, &paths, &opts, &counters),

@@ -3,7 +3,10 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
     let path = std::env::args().nth(1).ok_or("usage: model_dump MODEL")?;
     let det = spamsplice::Detector::load(&path)?;
     let m = det.model();
-    println!("thresholds {:?}, growth thresholds {:?}", m.thresholds, m.extend);
+    println!(
+        "thresholds {:?}, growth thresholds {:?}",
+        m.thresholds, m.extend
+    );
     let mut models: Vec<(String, &spamsplice::model::Linear)> = Vec::new();
     for (g, st) in m.tokens.iter().enumerate() {
         models.push((format!("group {g} first"), &st.first));

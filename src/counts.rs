@@ -54,7 +54,11 @@ pub fn key(h: u64) -> u64 {
 impl KeyCounts {
     /// An empty table of `slots` slots.
     fn with_slots(slots: usize) -> KeyCounts {
-        KeyCounts { keys: vec![EMPTY; slots], counts: vec![0; slots], len: 0 }
+        KeyCounts {
+            keys: vec![EMPTY; slots],
+            counts: vec![0; slots],
+            len: 0,
+        }
     }
 
     /// The slot where the probe for `key` starts (the table is not empty).
@@ -154,12 +158,20 @@ impl KeyCounts {
 
     /// The entries, in slot order.
     pub fn iter(&self) -> impl Iterator<Item = (u64, u32)> + '_ {
-        self.keys.iter().zip(&self.counts).filter(|(&k, _)| k != EMPTY).map(|(&k, &c)| (k, c))
+        self.keys
+            .iter()
+            .zip(&self.counts)
+            .filter(|(&k, _)| k != EMPTY)
+            .map(|(&k, &c)| (k, c))
     }
 
     /// Adds every count of `other`.
     pub fn merge(self, other: KeyCounts) -> KeyCounts {
-        let (mut big, small) = if self.len >= other.len { (self, other) } else { (other, self) };
+        let (mut big, small) = if self.len >= other.len {
+            (self, other)
+        } else {
+            (other, self)
+        };
         for (k, c) in small.iter() {
             big.add(k, c);
         }

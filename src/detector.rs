@@ -24,14 +24,19 @@ impl Detector {
         let path = path.as_ref();
         let bytes = std::fs::read(path).map_err(|e| Error::io(path, e))?;
         Detector::from_bytes(&bytes).map_err(|e| match e {
-            Error::Model { reason, .. } => Error::Model { what: path.display().to_string(), reason },
+            Error::Model { reason, .. } => Error::Model {
+                what: path.display().to_string(),
+                reason,
+            },
             other => other,
         })
     }
 
     /// Parses a model from its serialized bytes.
     pub fn from_bytes(bytes: &[u8]) -> Result<Detector> {
-        Ok(Detector { model: Model::from_bytes(bytes)? })
+        Ok(Detector {
+            model: Model::from_bytes(bytes)?,
+        })
     }
 
     /// The embedded default model, parsed once per process.
@@ -39,7 +44,10 @@ impl Detector {
         static CELL: OnceLock<std::result::Result<Detector, String>> = OnceLock::new();
         CELL.get_or_init(|| Detector::from_bytes(EMBEDDED_MODEL).map_err(|e| e.to_string()))
             .as_ref()
-            .map_err(|reason| Error::Model { what: "(embedded)".into(), reason: reason.clone() })
+            .map_err(|reason| Error::Model {
+                what: "(embedded)".into(),
+                reason: reason.clone(),
+            })
     }
 
     pub fn model(&self) -> &Model {

@@ -89,7 +89,12 @@ pub struct Report {
 
 fn one(det: &Detector, ex: &Example) -> (Counts, Option<Failure>) {
     let out = det.clean(&ex.text);
-    let mut c = Counts { docs: 1, gold_spans: ex.spans.len(), pred_spans: out.spans.len(), ..Counts::default() };
+    let mut c = Counts {
+        docs: 1,
+        gold_spans: ex.spans.len(),
+        pred_spans: out.spans.len(),
+        ..Counts::default()
+    };
     let ok = out.text == ex.clean;
     if ex.injected() {
         c.injected = 1;
@@ -98,7 +103,11 @@ fn one(det: &Detector, ex: &Example) -> (Counts, Option<Failure>) {
         c.clean_docs = 1;
         c.passed = (out.text == ex.text) as usize;
     }
-    c.span_hits = out.spans.iter().filter(|p| ex.spans.contains(&(p.start, p.end))).count();
+    c.span_hits = out
+        .spans
+        .iter()
+        .filter(|p| ex.spans.contains(&(p.start, p.end)))
+        .count();
     for &(s, e) in &ex.spans {
         let seg = &ex.text[s..e];
         c.gold_chars += seg.chars().count();
@@ -116,21 +125,46 @@ fn one(det: &Detector, ex: &Example) -> (Counts, Option<Failure>) {
         expected: ex.clean.clone(),
         got: out.text.to_string(),
         gold_spans: ex.spans.clone(),
-        pred_spans: out.spans.iter().map(|s| (s.start, s.end, s.score)).collect(),
+        pred_spans: out
+            .spans
+            .iter()
+            .map(|s| (s.start, s.end, s.score))
+            .collect(),
     });
     (c, fail)
 }
 
 /// Evaluates `det` on `examples` in parallel.
 pub fn evaluate(det: &Detector, examples: &[Example]) -> Report {
-    let results: Vec<(Counts, Option<Failure>)> = examples.par_iter().map(|ex| one(det, ex)).collect();
+    let results: Vec<(Counts, Option<Failure>)> =
+        examples.par_iter().map(|ex| one(det, ex)).collect();
     let mut rep = Report::default();
     let mut groups: Vec<(String, Box<dyn Fn(&Example) -> bool>, Counts)> = vec![
-        ("injected, seed style (en s1 ftfy)".into(), Box::new(|e: &Example| e.injected() && e.lang == "en" && e.slice.ends_with(".s1.ftfy")), Counts::default()),
-        ("injected, English".into(), Box::new(|e: &Example| e.injected() && e.lang == "en"), Counts::default()),
-        ("injected, Korean".into(), Box::new(|e: &Example| e.injected() && e.lang == "ko"), Counts::default()),
-        ("injected, all".into(), Box::new(|e: &Example| e.injected()), Counts::default()),
-        ("clean, all".into(), Box::new(|e: &Example| !e.injected()), Counts::default()),
+        (
+            "injected, seed style (en s1 ftfy)".into(),
+            Box::new(|e: &Example| e.injected() && e.lang == "en" && e.slice.ends_with(".s1.ftfy")),
+            Counts::default(),
+        ),
+        (
+            "injected, English".into(),
+            Box::new(|e: &Example| e.injected() && e.lang == "en"),
+            Counts::default(),
+        ),
+        (
+            "injected, Korean".into(),
+            Box::new(|e: &Example| e.injected() && e.lang == "ko"),
+            Counts::default(),
+        ),
+        (
+            "injected, all".into(),
+            Box::new(|e: &Example| e.injected()),
+            Counts::default(),
+        ),
+        (
+            "clean, all".into(),
+            Box::new(|e: &Example| !e.injected()),
+            Counts::default(),
+        ),
     ];
     for (ex, (c, f)) in examples.iter().zip(results) {
         rep.slices.entry(ex.slice.clone()).or_default().add(&c);

@@ -239,13 +239,23 @@ pub struct DocFirstStage {
 /// is `f32::NEG_INFINITY`), computed once per document for the second stage.
 pub fn first_stage_probs(z1: &[f32], out: &mut Vec<f32>) {
     out.clear();
-    out.extend(z1.iter().map(|&z| if z == f32::NEG_INFINITY { 0.0 } else { crate::model::sigmoid(z) }));
+    out.extend(z1.iter().map(|&z| {
+        if z == f32::NEG_INFINITY {
+            0.0
+        } else {
+            crate::model::sigmoid(z)
+        }
+    }));
 }
 
 impl DocFirstStage {
     /// Summarizes first-stage probabilities `p1` ([`first_stage_probs`]).
     pub fn of(p1: &[f32]) -> DocFirstStage {
-        let mut d = DocFirstStage { best: (0.0, usize::MAX), second: 0.0, confident: 0 };
+        let mut d = DocFirstStage {
+            best: (0.0, usize::MAX),
+            second: 0.0,
+            confident: 0,
+        };
         for (i, &p) in p1.iter().enumerate() {
             if p > 0.9 {
                 d.confident += 1;
@@ -309,9 +319,17 @@ pub fn stage2(
         f(me.domain_like),
         f(me.cut_remainder),
         f(me.spaced),
-        if doc.best.1 == i { doc.second } else { doc.best.0 },
+        if doc.best.1 == i {
+            doc.second
+        } else {
+            doc.best.0
+        },
         ln_1p_count(doc.confident.saturating_sub((p(i) > 0.9) as u32)),
-        if echo.get(i).copied().unwrap_or(false) { 1.0 } else { 0.0 },
+        if echo.get(i).copied().unwrap_or(false) {
+            1.0
+        } else {
+            0.0
+        },
         fluency.get(i).map_or(0.0, |f| f[0]),
         fluency.get(i).map_or(0.0, |f| f[1]),
         fluency.get(i).map_or(0.0, |f| f[2]),
@@ -329,7 +347,13 @@ const FLUENCY_MIN_P1: f32 = 0.01;
 /// news word that only looks like spam (`도박 사이트 접속`) sits in pairs the
 /// clean text has. Looked up only for tokens the first stage doubts, to keep
 /// the hot path cheap.
-pub fn fluency(doc: &str, tok: &[Token], p1: &[f32], stats: &crate::restore::JoinStats, out: &mut Vec<[f32; 3]>) {
+pub fn fluency(
+    doc: &str,
+    tok: &[Token],
+    p1: &[f32],
+    stats: &crate::restore::JoinStats,
+    out: &mut Vec<[f32; 3]>,
+) {
     out.clear();
     out.resize(tok.len(), [0.0; 3]);
     // Each word's key is hashed once (doubted tokens cluster, so neighbours
@@ -386,7 +410,11 @@ fn hangul_core<'e>(token: &str, info: &TokenInfo, ex: &'e mut EchoScratch) -> Op
         token
     } else {
         let view = encoding::best_reading(token, &mut ex.scratch);
-        let reading: &str = if view == View::Raw { token } else { &ex.scratch.reading };
+        let reading: &str = if view == View::Raw {
+            token
+        } else {
+            &ex.scratch.reading
+        };
         if encoding::deobfuscate(reading, &mut ex.deob) {
             &ex.deob
         } else {
@@ -394,7 +422,8 @@ fn hangul_core<'e>(token: &str, info: &TokenInfo, ex: &'e mut EchoScratch) -> Op
         }
     };
     ex.core.clear();
-    ex.core.extend(reading.chars().filter(|&c| encoding::is_hangul(c)));
+    ex.core
+        .extend(reading.chars().filter(|&c| encoding::is_hangul(c)));
     Some(&ex.core)
 }
 
@@ -404,7 +433,14 @@ fn hangul_core<'e>(token: &str, info: &TokenInfo, ex: &'e mut EchoScratch) -> Op
 /// A new site name first shows itself glued to a known suffix or beside a
 /// domain (`섯다가입머니`); the same page then repeats it bare (`섯다`),
 /// where no lexicon could know it. The page teaches its own spam words.
-pub fn echoes(doc: &str, tok: &[Token], info: &[TokenInfo], p1: &[f32], ex: &mut EchoScratch, out: &mut Vec<bool>) {
+pub fn echoes(
+    doc: &str,
+    tok: &[Token],
+    info: &[TokenInfo],
+    p1: &[f32],
+    ex: &mut EchoScratch,
+    out: &mut Vec<bool>,
+) {
     out.clear();
     out.resize(tok.len(), false);
     let mut sure = std::mem::take(&mut ex.sure);
@@ -446,7 +482,27 @@ fn is_wrapping_punct(c: char) -> bool {
     // Only marks that CP949 mojibake cannot produce: ASCII (never a CP949
     // lead byte) and CJK brackets. Latin-1 `·` or windows-1252 curly quotes
     // are bytes of mojibake Hangul.
-    matches!(c, '(' | ')' | '[' | ']' | '"' | '\'' | ',' | ':' | ';' | '!' | '?' | '「' | '」' | '『' | '』' | '<' | '>' | '《' | '》')
+    matches!(
+        c,
+        '(' | ')'
+            | '['
+            | ']'
+            | '"'
+            | '\''
+            | ','
+            | ':'
+            | ';'
+            | '!'
+            | '?'
+            | '「'
+            | '」'
+            | '『'
+            | '』'
+            | '<'
+            | '>'
+            | '《'
+            | '》'
+    )
 }
 
 /// True when a token as written ends a sentence (`다.`, `said.”`, `?)`).
@@ -458,7 +514,8 @@ fn ends_sentence_raw(s: &str) -> bool {
 /// True for things shaped like a domain or URL (`sogo99.com`, `www.x.kr`).
 pub fn domain_like(s: &str) -> bool {
     let l = s.trim_matches(|c: char| !crate::encoding::is_alnum(c));
-    let starts = |p: &str| l.len() >= p.len() && l.as_bytes()[..p.len()].eq_ignore_ascii_case(p.as_bytes());
+    let starts =
+        |p: &str| l.len() >= p.len() && l.as_bytes()[..p.len()].eq_ignore_ascii_case(p.as_bytes());
     if starts("www") || starts("http") {
         return true;
     }
@@ -495,11 +552,20 @@ fn token_facts(
     words: Option<&crate::restore::JoinStats>,
     on_buckets: impl FnOnce(&[u32]),
 ) -> TokenInfo {
-    let mut info = TokenInfo { ascii: s.is_ascii(), candidate: true, ..TokenInfo::default() };
+    let mut info = TokenInfo {
+        ascii: s.is_ascii(),
+        candidate: true,
+        ..TokenInfo::default()
+    };
     if cache.get(set, s.as_bytes(), &mut info) {
         return info;
     }
-    let FactBufs { scratch, deob, chars, buckets } = bufs;
+    let FactBufs {
+        scratch,
+        deob,
+        chars,
+        buckets,
+    } = bufs;
     let reading: &str = if info.ascii {
         s
     } else {
@@ -508,8 +574,13 @@ fn token_facts(
         info.raw_hangul = view == View::Raw && s.chars().any(encoding::is_hangul);
         info.has_latin1 = s.chars().any(|c| ('\u{80}'..='\u{ff}').contains(&c));
         // best_reading leaves the raw token when no Hangul came out.
-        info.cp949_no_hangul = view == View::Raw && info.has_latin1 && encoding::read_cp949(s, scratch).is_some();
-        let reading: &str = if view == View::Raw { s } else { &scratch.reading };
+        info.cp949_no_hangul =
+            view == View::Raw && info.has_latin1 && encoding::read_cp949(s, scratch).is_some();
+        let reading: &str = if view == View::Raw {
+            s
+        } else {
+            &scratch.reading
+        };
         info.deobfuscated = encoding::deobfuscate(reading, deob);
         let reading: &str = if info.deobfuscated { deob } else { reading };
         info.ends_sentence = reading.ends_with(['.', '!', '?']);
@@ -627,7 +698,9 @@ const EMPTY_SLOT: CacheSlot = CacheSlot {
 #[inline]
 fn key_eq(stored: &[u8; CACHE_KEY_MAX], key: &[u8]) -> bool {
     let n = key.len();
-    let Some(s) = stored.get(..n) else { return false };
+    let Some(s) = stored.get(..n) else {
+        return false;
+    };
     if n >= 8 {
         let mut k = 0;
         while k + 8 < n {
@@ -648,16 +721,25 @@ fn key_eq(stored: &[u8; CACHE_KEY_MAX], key: &[u8]) -> bool {
 /// reads only whole words of both keys).
 #[inline(always)]
 fn w8(b: &[u8], k: usize) -> u64 {
-    b.get(k..).and_then(|r| r.first_chunk::<8>()).map_or(0, |c| u64::from_le_bytes(*c))
+    b.get(k..)
+        .and_then(|r| r.first_chunk::<8>())
+        .map_or(0, |c| u64::from_le_bytes(*c))
 }
 
 /// [`w8`] for 4 bytes.
 #[inline(always)]
 fn w4(b: &[u8], k: usize) -> u32 {
-    b.get(k..).and_then(|r| r.first_chunk::<4>()).map_or(0, |c| u32::from_le_bytes(*c))
+    b.get(k..)
+        .and_then(|r| r.first_chunk::<4>())
+        .map_or(0, |c| u32::from_le_bytes(*c))
 }
 
-const VIEWS: [View; 4] = [View::Raw, View::Cp949, View::Cp949Shifted, View::Utf8From1252];
+const VIEWS: [View; 4] = [
+    View::Raw,
+    View::Cp949,
+    View::Cp949Shifted,
+    View::Utf8From1252,
+];
 
 impl TokenCache {
     /// What [`TokenCache::locate`] gives a key the memo does not keep.
@@ -715,8 +797,13 @@ impl TokenCache {
     /// keeps only its defaults.
     #[inline]
     fn get(&self, set: u32, key: &[u8], info: &mut TokenInfo) -> bool {
-        let Some(ways) = self.slots.get(set as usize..set as usize + CACHE_WAYS) else { return false };
-        let Some(e) = ways.iter().find(|e| e.len as usize == key.len() && key_eq(&e.key, key)) else {
+        let Some(ways) = self.slots.get(set as usize..set as usize + CACHE_WAYS) else {
+            return false;
+        };
+        let Some(e) = ways
+            .iter()
+            .find(|e| e.len as usize == key.len() && key_eq(&e.key, key))
+        else {
             return false;
         };
         // Unpacked by hand: `array::map` here compiled to a call per element
@@ -733,7 +820,15 @@ impl TokenCache {
             raw_hangul: f(0),
             deobfuscated: f(1),
             cp949_no_hangul: f(2),
-            profile: Profile { chars, hangul, han, kana, ascii_alnum, digits, other },
+            profile: Profile {
+                chars,
+                hangul,
+                han,
+                kana,
+                ascii_alnum,
+                digits,
+                other,
+            },
             domain_like: f(3),
             has_latin1: f(4),
             ends_sentence: f(5),
@@ -752,8 +847,18 @@ impl TokenCache {
     #[inline]
     fn put(&mut self, set: u32, key: &[u8], info: &TokenInfo) {
         let p = &info.profile;
-        let counts = [p.chars, p.hangul, p.han, p.kana, p.ascii_alnum, p.digits, p.other];
-        let Some(ways) = self.slots.get_mut(set as usize..set as usize + CACHE_WAYS) else { return };
+        let counts = [
+            p.chars,
+            p.hangul,
+            p.han,
+            p.kana,
+            p.ascii_alnum,
+            p.digits,
+            p.other,
+        ];
+        let Some(ways) = self.slots.get_mut(set as usize..set as usize + CACHE_WAYS) else {
+            return;
+        };
         if key.len() > CACHE_KEY_MAX || counts.iter().any(|&c| c > u8::MAX as u32) {
             return;
         }
@@ -781,7 +886,10 @@ impl TokenCache {
         for (d, &c) in e.profile.iter_mut().zip(&counts) {
             *d = c as u8;
         }
-        e.view = VIEWS.iter().position(|&v| Some(v) == info.view).unwrap_or(0) as u8;
+        e.view = VIEWS
+            .iter()
+            .position(|&v| Some(v) == info.view)
+            .unwrap_or(0) as u8;
         e.class = info.class;
         e.flags = flags;
     }
@@ -803,7 +911,6 @@ struct LineFacts {
     /// The index past the line's last token.
     end_token: u32,
 }
-
 
 /// Reusable per-thread buffers for one document's analysis.
 #[derive(Debug, Default, Clone)]
@@ -865,7 +972,11 @@ impl Analysis {
         for (t, info) in self.tok.tokens.iter().zip(&mut self.info) {
             let s = &doc[t.start..t.end];
             info.ascii = s.is_ascii();
-            let set = if info.ascii { TokenCache::NO_SET } else { self.cache.locate(s.as_bytes()) };
+            let set = if info.ascii {
+                TokenCache::NO_SET
+            } else {
+                self.cache.locate(s.as_bytes())
+            };
             self.cache.prefetch(set);
             self.sets.push(set);
         }
@@ -877,7 +988,15 @@ impl Analysis {
             }
             let s = &doc[t.start..t.end];
             nonascii += 1;
-            *info = token_facts(&mut self.cache, &mut self.bufs, s, self.sets[i], lex, words, |b| on_buckets(i, b));
+            *info = token_facts(
+                &mut self.cache,
+                &mut self.bufs,
+                s,
+                self.sets[i],
+                lex,
+                words,
+                |b| on_buckets(i, b),
+            );
             match info.class {
                 1 => raw_h += 1,
                 2 => moj += 1,
@@ -914,7 +1033,9 @@ impl Analysis {
             let s = &doc[t.start..t.end];
             let spaced = self.info[i].spaced;
             let set = self.cache.locate(s.as_bytes());
-            self.info[i] = token_facts(&mut self.cache, &mut self.bufs, s, set, lex, words, |b| on_buckets(i, b));
+            self.info[i] = token_facts(&mut self.cache, &mut self.bufs, s, set, lex, words, |b| {
+                on_buckets(i, b)
+            });
             self.info[i].spaced = spaced;
         }
         self.lines.clear();
@@ -923,10 +1044,18 @@ impl Analysis {
             let end_token = line.first_token + line.n_tokens;
             let toks = &self.tok.tokens[line.first_token as usize..end_token as usize];
             let ends = |t: &Token| ends_sentence_raw(&doc[t.start..t.end]);
-            let last_end = toks.iter().rposition(ends).map_or(u32::MAX, |k| line.first_token + k as u32);
+            let last_end = toks
+                .iter()
+                .rposition(ends)
+                .map_or(u32::MAX, |k| line.first_token + k as u32);
             // Tokens end at spaces: the line's text ends with its last token.
-            let last_char = toks.last().and_then(|t| doc[t.start..t.end].chars().next_back());
-            let (present, open) = (last_char.is_some(), last_char.is_some_and(crate::encoding::is_alnum));
+            let last_char = toks
+                .last()
+                .and_then(|t| doc[t.start..t.end].chars().next_back());
+            let (present, open) = (
+                last_char.is_some(),
+                last_char.is_some_and(crate::encoding::is_alnum),
+            );
             self.lines.push(LineFacts {
                 prev_present,
                 prev_open,
@@ -943,7 +1072,10 @@ impl Analysis {
                 continue;
             }
             self.info[line.first_token as usize + 1].cut_remainder = true;
-            let (Some(w), Some(prev)) = (words, self.tok.lines[li - 1].n_tokens.checked_sub(1)) else { continue };
+            let (Some(w), Some(prev)) = (words, self.tok.lines[li - 1].n_tokens.checked_sub(1))
+            else {
+                continue;
+            };
             let prev = self.tok.tokens[(self.tok.lines[li - 1].first_token + prev) as usize];
             let first = line.first_token as usize;
             for k in 1..(line.n_tokens as usize).min(5) {
@@ -964,7 +1096,8 @@ impl Analysis {
         let toks = &self.tok.tokens;
         let n = toks.len();
         // One char is at most four bytes: longer tokens need no decoding.
-        let single = |t: &Token| t.end - t.start <= 4 && doc[t.start..t.end].chars().nth(1).is_none();
+        let single =
+            |t: &Token| t.end - t.start <= 4 && doc[t.start..t.end].chars().nth(1).is_none();
         let mut i = 0;
         while i < n {
             if !single(&toks[i]) {
@@ -976,7 +1109,8 @@ impl Analysis {
                 i += 1;
             }
             let e = i;
-            let touches = (!toks[s].first && !self.info[s - 1].ascii) || (!toks[e].last && e + 1 < n && !self.info[e + 1].ascii);
+            let touches = (!toks[s].first && !self.info[s - 1].ascii)
+                || (!toks[e].last && e + 1 < n && !self.info[e + 1].ascii);
             if e - s + 1 >= 4 && touches {
                 for k in s..=e {
                     self.info[k].spaced = true;
@@ -1000,15 +1134,26 @@ impl Analysis {
         let t: &Token = &self.tok.tokens[i];
         let info = &self.info[i];
         let st = &self.stats;
-        let left = if t.first { &self.no_neighbour } else { &self.info[i - 1] };
-        let right = if t.last { &self.no_neighbour } else { &self.info[i + 1] };
+        let left = if t.first {
+            &self.no_neighbour
+        } else {
+            &self.info[i - 1]
+        };
+        let right = if t.last {
+            &self.no_neighbour
+        } else {
+            &self.info[i + 1]
+        };
         let line = &self.lines[t.line as usize];
         let ln = ln_table();
         let b = |x: bool| f32::from(u8::from(x));
         let p = &info.profile;
         let chars = p.chars.max(1) as f32;
         let latin_doc = (1.0 - st.raw_hangul - st.mojibake - st.cjk).max(0.0);
-        let mojibake_tok = matches!(info.view, Some(View::Cp949 | View::Cp949Shifted | View::Utf8From1252)) && p.hangul > 0;
+        let mojibake_tok = matches!(
+            info.view,
+            Some(View::Cp949 | View::Cp949Shifted | View::Utf8From1252)
+        ) && p.hangul > 0;
         let hangulish = info.class == 1 || info.class == 2;
         let matches = hangulish && info.class == st.main_class;
         let (lex_l, lex_r) = (left.lex, right.lex);
@@ -1066,7 +1211,11 @@ impl Analysis {
         out[46] = b(info.spaced);
         out[47] = b(info.cut_remainder);
         out[48] = b(after_end);
-        out[49] = if after_end { ln_count(ln, line.end_token - i as u32) } else { 0.0 };
+        out[49] = if after_end {
+            ln_count(ln, line.end_token - i as u32)
+        } else {
+            0.0
+        };
         out[50] = b(!line.closed);
         out[51] = info.cut_join;
         // A gloss beside it (`바카라 (baccarat)`): a word being discussed.
@@ -1098,7 +1247,10 @@ fn ln_table() -> &'static [f32] {
 /// [`ln_1p_count`] with its table.
 #[inline]
 fn ln_count(table: &[f32], c: u32) -> f32 {
-    table.get(c as usize).copied().unwrap_or_else(|| (1.0 + c as f32).ln())
+    table
+        .get(c as usize)
+        .copied()
+        .unwrap_or_else(|| (1.0 + c as f32).ln())
 }
 
 #[cfg(test)]
@@ -1108,7 +1260,9 @@ mod tests {
     #[test]
     fn memo_keys_compare_as_byte_strings() {
         let mut stored = [0u8; CACHE_KEY_MAX];
-        let text: Vec<u8> = (0..CACHE_KEY_MAX as u8).map(|b| b.wrapping_mul(37) ^ 0x5a).collect();
+        let text: Vec<u8> = (0..CACHE_KEY_MAX as u8)
+            .map(|b| b.wrapping_mul(37) ^ 0x5a)
+            .collect();
         stored.copy_from_slice(&text);
         for n in 0..=CACHE_KEY_MAX {
             assert!(key_eq(&stored, &text[..n]), "{n}");
@@ -1171,7 +1325,12 @@ mod tests {
                 }
             }
         }
-        let facts = |lex: f32| TokenInfo { lex, candidate: true, ascii: true, ..TokenInfo::default() };
+        let facts = |lex: f32| TokenInfo {
+            lex,
+            candidate: true,
+            ascii: true,
+            ..TokenInfo::default()
+        };
         let mut got = TokenInfo::default();
         for (k, key) in keys.iter().enumerate() {
             let at = cache.locate(key.as_bytes());
@@ -1192,13 +1351,17 @@ mod tests {
     fn line_context_marks_appended_tails_and_cut_word_gaps() {
         let mut stats = crate::restore::JoinStats::default();
         stats.add("restoring relations, restoring");
-        let doc = "It ended. 바다이야기 릴게임\nfor restorin\n¹Ù´ÙÀ̾߱â°ÔÀÓÀå g Korea-China relations.";
+        let doc =
+            "It ended. 바다이야기 릴게임\nfor restorin\n¹Ù´ÙÀ̾߱â°ÔÀÓÀå g Korea-China relations.";
         let mut a = Analysis::default();
         a.run(doc, Some(&|_: &[u32]| 0.0), Some(&stats), |_, _| {});
         let mut x = [0f32; DENSE_DIM];
         let at = |name: &str| DENSE_NAMES.iter().position(|n| *n == name).unwrap();
         a.dense(2, &mut x); // 바다이야기: after "ended." on an unterminated line
-        assert_eq!((x[at("after_sentence_end")], x[at("line_unterminated")]), (1.0, 1.0));
+        assert_eq!(
+            (x[at("after_sentence_end")], x[at("line_unterminated")]),
+            (1.0, 1.0)
+        );
         assert!((x[at("ln_tail_len")] - 3f32.ln()).abs() < 1e-6);
         a.dense(6, &mut x); // the fragment between "restorin" and "g"
         assert!(x[at("cut_join_known")] > 0.0);
@@ -1213,7 +1376,10 @@ mod tests {
         let mut a = Analysis::default();
         let mut seen = Vec::new();
         a.run(doc, None, None, |i, _| seen.push(i));
-        let words: Vec<&str> = seen.iter().map(|&i| a.tok.text(doc, &a.tok.tokens[i])).collect();
+        let words: Vec<&str> = seen
+            .iter()
+            .map(|&i| a.tok.text(doc, &a.tok.tokens[i]))
+            .collect();
         assert_eq!(words, ["¹Ù´ÙÀ̾߱â°ÔÀÓÀå", "g"]);
         assert!(a.info[3].profile.hangul == 8 && a.info[3].view == Some(View::Cp949));
         assert!(a.stats.mojibake > 0.0 && a.stats.raw_hangul == 0.0);

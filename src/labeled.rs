@@ -40,12 +40,29 @@ pub fn read_csv(path: &Path) -> Result<Vec<Example>> {
     let mut rdr = csv::ReaderBuilder::new()
         .from_path(path)
         .map_err(|e| Error::Other(format!("{}: {e}", path.display())))?;
-    let data_err = |line: u64, reason: String| Error::Data { path: path.to_path_buf(), line, reason };
-    let headers = rdr.headers().map_err(|e| data_err(1, e.to_string()))?.clone();
-    let col = |name: &str| {
-        headers.iter().position(|h| h == name).ok_or_else(|| data_err(1, format!("no `{name}` column")))
+    let data_err = |line: u64, reason: String| Error::Data {
+        path: path.to_path_buf(),
+        line,
+        reason,
     };
-    let (ci, cl, cs, ct, cc, cp) = (col("id")?, col("lang")?, col("slice")?, col("text")?, col("clean")?, col("spans")?);
+    let headers = rdr
+        .headers()
+        .map_err(|e| data_err(1, e.to_string()))?
+        .clone();
+    let col = |name: &str| {
+        headers
+            .iter()
+            .position(|h| h == name)
+            .ok_or_else(|| data_err(1, format!("no `{name}` column")))
+    };
+    let (ci, cl, cs, ct, cc, cp) = (
+        col("id")?,
+        col("lang")?,
+        col("slice")?,
+        col("text")?,
+        col("clean")?,
+        col("spans")?,
+    );
     let mut out = Vec::new();
     for rec in rdr.records() {
         let rec = rec.map_err(|e| {
@@ -55,22 +72,42 @@ pub fn read_csv(path: &Path) -> Result<Vec<Example>> {
         let line = rec.position().map_or(0, |p| p.line());
         let get = |i: usize| rec.get(i).unwrap_or("").to_string();
         let text = get(ct);
-        let raw: Vec<RawSpan> =
-            serde_json::from_str(rec.get(cp).unwrap_or("[]")).map_err(|e| data_err(line, format!("spans: {e}")))?;
+        let raw: Vec<RawSpan> = serde_json::from_str(rec.get(cp).unwrap_or("[]"))
+            .map_err(|e| data_err(line, format!("spans: {e}")))?;
         let spans = to_bytes(&text, &raw).map_err(|r| data_err(line, r))?;
         let clean = get(cc);
         if raw.iter().any(|s| !s.replace.is_empty()) {
-            return Err(data_err(line, "spans with a non-empty `replace` are not deletions".into()));
+            return Err(data_err(
+                line,
+                "spans with a non-empty `replace` are not deletions".into(),
+            ));
         }
-        let ex = Example { id: get(ci), lang: get(cl), slice: get(cs), text, clean, spans };
+        let ex = Example {
+            id: get(ci),
+            lang: get(cl),
+            slice: get(cs),
+            text,
+            clean,
+            spans,
+        };
         if crate::restore::Cleaned::from_spans(
             &ex.text,
-            ex.spans.iter().map(|&(start, end)| crate::Span { start, end, score: 1.0 }).collect(),
+            ex.spans
+                .iter()
+                .map(|&(start, end)| crate::Span {
+                    start,
+                    end,
+                    score: 1.0,
+                })
+                .collect(),
         )
         .text
             != ex.clean
         {
-            return Err(data_err(line, "spans applied to `text` do not give `clean`".into()));
+            return Err(data_err(
+                line,
+                "spans applied to `text` do not give `clean`".into(),
+            ));
         }
         out.push(ex);
     }

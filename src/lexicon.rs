@@ -34,7 +34,9 @@ pub enum Role {
 }
 
 /// A data split.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, serde::Serialize, serde::Deserialize)]
+#[derive(
+    Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, serde::Serialize, serde::Deserialize,
+)]
 #[serde(rename_all = "lowercase")]
 pub enum Split {
     Train,
@@ -96,7 +98,11 @@ impl Lexicon {
             if line.trim().is_empty() || line.starts_with('#') {
                 continue;
             }
-            let bad = |reason: String| Error::Data { path: "data/lexicon.tsv".into(), line: i as u64 + 1, reason };
+            let bad = |reason: String| Error::Data {
+                path: "data/lexicon.tsv".into(),
+                line: i as u64 + 1,
+                reason,
+            };
             let mut cols = line.split('\t');
             let role = match cols.next().unwrap_or("") {
                 "name" => Role::Name,
@@ -116,31 +122,52 @@ impl Lexicon {
                 Some(f) => return Err(bad(format!("unknown flag {f:?}"))),
             };
             if matches!(role, Role::Stem | Role::Domain) != term.is_ascii() {
-                return Err(bad(format!("{role:?} terms must be ASCII, Korean terms not: {term:?}")));
+                return Err(bad(format!(
+                    "{role:?} terms must be ASCII, Korean terms not: {term:?}"
+                )));
             }
-            if matches!(role, Role::Name | Role::Genre | Role::Suffix) && !term.chars().any(is_hangul) {
+            if matches!(role, Role::Name | Role::Genre | Role::Suffix)
+                && !term.chars().any(is_hangul)
+            {
                 return Err(bad(format!("{term:?} has no Hangul")));
             }
-            entries.push(Entry { role, term, pin_train });
+            entries.push(Entry {
+                role,
+                term,
+                pin_train,
+            });
         }
         let mut seen = std::collections::BTreeSet::new();
         for e in &entries {
             if !seen.insert((e.role, e.term.as_str())) {
-                return Err(Error::Other(format!("lexicon: duplicate {:?} {:?}", e.role, e.term)));
+                return Err(Error::Other(format!(
+                    "lexicon: duplicate {:?} {:?}",
+                    e.role, e.term
+                )));
             }
         }
         let head_splits = partition(&entries);
-        Ok(Lexicon { entries, head_splits })
+        Ok(Lexicon {
+            entries,
+            head_splits,
+        })
     }
 
     /// Terms of one role, in file order.
     pub fn terms(&self, role: Role) -> impl Iterator<Item = &str> {
-        self.entries.iter().filter(move |e| e.role == role).map(|e| e.term.as_str())
+        self.entries
+            .iter()
+            .filter(move |e| e.role == role)
+            .map(|e| e.term.as_str())
     }
 
     /// Head terms (names, genres) of `role` assigned to `split`.
     pub fn heads(&self, role: Role, split: Split) -> Vec<&str> {
-        self.head_splits.iter().filter(|h| h.1 == role && h.2 == split).map(|h| h.0.as_str()).collect()
+        self.head_splits
+            .iter()
+            .filter(|h| h.1 == role && h.2 == split)
+            .map(|h| h.0.as_str())
+            .collect()
     }
 
     /// The split a head term belongs to (None for other terms).
@@ -164,7 +191,10 @@ pub fn is_hangul(c: char) -> bool {
 
 /// Groups head terms by shared substrings and deals the groups to splits.
 fn partition(entries: &[Entry]) -> Vec<(String, Role, Split)> {
-    let heads: Vec<&Entry> = entries.iter().filter(|e| matches!(e.role, Role::Name | Role::Genre)).collect();
+    let heads: Vec<&Entry> = entries
+        .iter()
+        .filter(|e| matches!(e.role, Role::Name | Role::Genre))
+        .collect();
     let n = heads.len();
     // union-find over "one contains the other"
     let mut parent: Vec<usize> = (0..n).collect();
@@ -219,7 +249,11 @@ fn partition(entries: &[Entry]) -> Vec<(String, Role, Split)> {
             }
         }
     }
-    heads.iter().zip(split_of).map(|(e, s)| (e.term.clone(), e.role, s)).collect()
+    heads
+        .iter()
+        .zip(split_of)
+        .map(|(e, s)| (e.term.clone(), e.role, s))
+        .collect()
 }
 
 #[cfg(test)]
@@ -257,7 +291,11 @@ mod tests {
                 assert!(n < total);
             }
         }
-        let all: Vec<(&str, Split)> = lex.head_splits.iter().map(|h| (h.0.as_str(), h.2)).collect();
+        let all: Vec<(&str, Split)> = lex
+            .head_splits
+            .iter()
+            .map(|h| (h.0.as_str(), h.2))
+            .collect();
         for (a, sa) in &all {
             for (b, sb) in &all {
                 if a.contains(b) {
@@ -274,7 +312,9 @@ mod tests {
 
     #[test]
     fn parse_errors_name_the_line() {
-        let e = Lexicon::parse("name\t바다\nbogus\tx\n").unwrap_err().to_string();
+        let e = Lexicon::parse("name\t바다\nbogus\tx\n")
+            .unwrap_err()
+            .to_string();
         assert!(e.contains(":2:"), "{e}");
     }
 }

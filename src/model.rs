@@ -57,29 +57,60 @@ struct LexicalIn<'a> {
 
 impl Serialize for Lexical {
     fn serialize<S: serde::Serializer>(&self, s: S) -> std::result::Result<S::Ok, S::Error> {
-        let weights = crate::blob::LeBytes(self.weights.iter().flat_map(|w| w.to_le_bytes()).collect());
-        LexicalOut { bias: self.bias, scale: self.scale, weights }.serialize(s)
+        let weights =
+            crate::blob::LeBytes(self.weights.iter().flat_map(|w| w.to_le_bytes()).collect());
+        LexicalOut {
+            bias: self.bias,
+            scale: self.scale,
+            weights,
+        }
+        .serialize(s)
     }
 }
 
 impl<'de> Deserialize<'de> for Lexical {
     fn deserialize<D: serde::Deserializer<'de>>(d: D) -> std::result::Result<Self, D::Error> {
         let p = LexicalIn::deserialize(d)?;
-        let weights = crate::blob::items::<2, D::Error>(p.weights, "lexical weights")?.map(i16::from_le_bytes).collect();
-        Ok(Lexical { bias: p.bias, scale: p.scale, weights })
+        let weights = crate::blob::items::<2, D::Error>(p.weights, "lexical weights")?
+            .map(i16::from_le_bytes)
+            .collect();
+        Ok(Lexical {
+            bias: p.bias,
+            scale: p.scale,
+            weights,
+        })
     }
 }
 
 impl Lexical {
     /// Rounds `weights` to i16 steps (non-finite weights count as 0).
     pub fn new(bias: f32, weights: &[f32]) -> Lexical {
-        let max = weights.iter().filter(|w| w.is_finite()).fold(0f32, |m, w| m.max(w.abs()));
-        let scale = if max > 0.0 { max / i16::MAX as f32 } else { 1.0 };
+        let max = weights
+            .iter()
+            .filter(|w| w.is_finite())
+            .fold(0f32, |m, w| m.max(w.abs()));
+        let scale = if max > 0.0 {
+            max / i16::MAX as f32
+        } else {
+            1.0
+        };
         let q = weights
             .iter()
-            .map(|&w| if w.is_finite() { (w / scale).round().clamp(-(i16::MAX as f32), i16::MAX as f32) as i16 } else { 0 })
+            .map(|&w| {
+                if w.is_finite() {
+                    (w / scale)
+                        .round()
+                        .clamp(-(i16::MAX as f32), i16::MAX as f32) as i16
+                } else {
+                    0
+                }
+            })
             .collect();
-        Lexical { bias, scale, weights: q }
+        Lexical {
+            bias,
+            scale,
+            weights: q,
+        }
     }
 
     /// Number of buckets.
@@ -176,18 +207,38 @@ impl From<LinearParts> for Linear {
 
 impl From<Linear> for LinearParts {
     fn from(l: Linear) -> LinearParts {
-        LinearParts { names: l.names, mean: l.mean, scale: l.scale, coef: l.coef, intercept: l.intercept }
+        LinearParts {
+            names: l.names,
+            mean: l.mean,
+            scale: l.scale,
+            coef: l.coef,
+            intercept: l.intercept,
+        }
     }
 }
 
 impl Linear {
     /// Builds the model and its folded weights (in f64, then rounded once).
-    pub fn new(names: Vec<String>, mean: Vec<f32>, scale: Vec<f32>, coef: Vec<f32>, intercept: f32) -> Linear {
+    pub fn new(
+        names: Vec<String>,
+        mean: Vec<f32>,
+        scale: Vec<f32>,
+        coef: Vec<f32>,
+        intercept: f32,
+    ) -> Linear {
         let d = coef.len().min(mean.len()).min(scale.len());
         let w64: Vec<f64> = (0..d).map(|j| coef[j] as f64 / scale[j] as f64).collect();
         let b = intercept as f64 - (0..d).map(|j| w64[j] * mean[j] as f64).sum::<f64>();
         let w = w64.iter().map(|&x| x as f32).collect();
-        Linear { names, mean, scale, coef, intercept, w, b: b as f32 }
+        Linear {
+            names,
+            mean,
+            scale,
+            coef,
+            intercept,
+            w,
+            b: b as f32,
+        }
     }
 
     /// The feature names, in order.
@@ -202,7 +253,14 @@ impl Linear {
     /// Per feature: its name, coefficient (on the standardized feature),
     /// mean and scale.
     pub fn terms(&self) -> impl Iterator<Item = (&str, f32, f32, f32)> + '_ {
-        (0..self.coef.len()).map(|j| (self.names[j].as_str(), self.coef[j], self.mean[j], self.scale[j]))
+        (0..self.coef.len()).map(|j| {
+            (
+                self.names[j].as_str(),
+                self.coef[j],
+                self.mean[j],
+                self.scale[j],
+            )
+        })
     }
 
     #[inline]
@@ -212,7 +270,12 @@ impl Linear {
         // Eight running sums, so the loop compiles to vector instructions.
         let mut acc = [0f32; 8];
         let (wc, xc) = (w.chunks_exact(8), x.chunks_exact(8));
-        let tail: f32 = wc.remainder().iter().zip(xc.remainder()).map(|(a, b)| a * b).sum();
+        let tail: f32 = wc
+            .remainder()
+            .iter()
+            .zip(xc.remainder())
+            .map(|(a, b)| a * b)
+            .sum();
         for (a, b) in wc.zip(xc) {
             for k in 0..8 {
                 acc[k] += a[k] * b[k];
@@ -229,17 +292,31 @@ impl Linear {
     /// A model that ignores its input and always gives `logit`.
     pub fn constant(names: &[&str], logit: f32) -> Linear {
         let d = names.len();
-        Linear::new(names.iter().map(|s| s.to_string()).collect(), vec![0.0; d], vec![1.0; d], vec![0.0; d], logit)
+        Linear::new(
+            names.iter().map(|s| s.to_string()).collect(),
+            vec![0.0; d],
+            vec![1.0; d],
+            vec![0.0; d],
+            logit,
+        )
     }
 
     /// Fits a logistic regression with linfa on standardized rows.
-    pub fn fit(names: &[&str], rows: &[Vec<f32>], labels: &[bool], l2: f64, max_iter: u64) -> Result<Linear> {
+    pub fn fit(
+        names: &[&str],
+        rows: &[Vec<f32>],
+        labels: &[bool],
+        l2: f64,
+        max_iter: u64,
+    ) -> Result<Linear> {
         use linfa::prelude::*;
         use ndarray::{Array1, Array2};
         let d = names.len();
         let n = rows.len();
         if n == 0 || !labels.iter().any(|&y| y) || labels.iter().all(|&y| y) {
-            return Err(crate::Error::Other("training rows need both classes".into()));
+            return Err(crate::Error::Other(
+                "training rows need both classes".into(),
+            ));
         }
         let mut mean = vec![0f64; d];
         let mut var = vec![0f64; d];
@@ -254,7 +331,10 @@ impl Linear {
                 var[j] += (r[j] as f64 - mean[j]).powi(2);
             }
         }
-        let scale: Vec<f64> = var.iter().map(|v| (v / n as f64).sqrt().max(1e-3)).collect();
+        let scale: Vec<f64> = var
+            .iter()
+            .map(|v| (v / n as f64).sqrt().max(1e-3))
+            .collect();
         let x = Array2::from_shape_fn((n, d), |(i, j)| (rows[i][j] as f64 - mean[j]) / scale[j]);
         let y = Array1::from_iter(labels.iter().copied());
         let ds = Dataset::new(x, y);
@@ -342,8 +422,10 @@ thread_local! {
 impl Model {
     /// Serializes to the model file format.
     pub fn to_bytes(&self) -> Result<Vec<u8>> {
-        let payload = postcard::to_stdvec(self).map_err(|e| Error::Other(format!("serializing model: {e}")))?;
-        let packed = zstd::bulk::compress(&payload, 9).map_err(|e| Error::Other(format!("compressing model: {e}")))?;
+        let payload = postcard::to_stdvec(self)
+            .map_err(|e| Error::Other(format!("serializing model: {e}")))?;
+        let packed = zstd::bulk::compress(&payload, 9)
+            .map_err(|e| Error::Other(format!("compressing model: {e}")))?;
         let mut out = Vec::with_capacity(packed.len() + 28);
         out.extend_from_slice(MAGIC);
         out.extend_from_slice(&FORMAT_VERSION.to_le_bytes());
@@ -355,7 +437,10 @@ impl Model {
     /// Parses the model file format, refusing anything corrupt, truncated or
     /// of another version.
     pub fn from_bytes(bytes: &[u8]) -> Result<Model> {
-        let bad = |reason: String| Error::Model { what: "(bytes)".into(), reason };
+        let bad = |reason: String| Error::Model {
+            what: "(bytes)".into(),
+            reason,
+        };
         if bytes.is_empty() {
             return Err(bad("empty model file".into()));
         }
@@ -364,45 +449,66 @@ impl Model {
         }
         let version = u32::from_le_bytes(bytes[16..20].try_into().expect("4 bytes"));
         if version != FORMAT_VERSION {
-            return Err(bad(format!("format version {version}, this build reads version {FORMAT_VERSION}")));
+            return Err(bad(format!(
+                "format version {version}, this build reads version {FORMAT_VERSION}"
+            )));
         }
         let len = u64::from_le_bytes(bytes[20..28].try_into().expect("8 bytes"));
         if len > 1 << 30 {
-            return Err(bad(format!("declared size {len} is implausible (corrupt file)")));
+            return Err(bad(format!(
+                "declared size {len} is implausible (corrupt file)"
+            )));
         }
         let payload = zstd::bulk::decompress(&bytes[28..], len as usize)
             .map_err(|e| bad(format!("corrupt or truncated ({e})")))?;
-        let model: Model = postcard::from_bytes(&payload).map_err(|e| bad(format!("corrupt or truncated ({e})")))?;
+        let model: Model = postcard::from_bytes(&payload)
+            .map_err(|e| bad(format!("corrupt or truncated ({e})")))?;
         model.check().map_err(bad)?;
         Ok(model)
     }
 
     fn check(&self) -> std::result::Result<(), String> {
         if self.tokens.len() != REGIMES {
-            return Err(format!("{} token models, expected {REGIMES}", self.tokens.len()));
+            return Err(format!(
+                "{} token models, expected {REGIMES}",
+                self.tokens.len()
+            ));
         }
         for st in &self.tokens {
             let names: Vec<&str> = st.first.names.iter().map(|s| s.as_str()).collect();
             let names2: Vec<&str> = st.second.names.iter().map(|s| s.as_str()).collect();
             if names != features::DENSE_NAMES || names2 != features::STAGE2_NAMES {
-                return Err("its token features differ from this build's (retrain the model)".into());
+                return Err(
+                    "its token features differ from this build's (retrain the model)".into(),
+                );
             }
             let t = &st.first;
-            if t.mean.len() != DENSE_DIM || t.scale.len() != DENSE_DIM || t.coef.len() != DENSE_DIM {
+            if t.mean.len() != DENSE_DIM || t.scale.len() != DENSE_DIM || t.coef.len() != DENSE_DIM
+            {
                 return Err("token model has the wrong width".into());
             }
             let t = &st.second;
-            if t.mean.len() != STAGE2_DIM || t.scale.len() != STAGE2_DIM || t.coef.len() != STAGE2_DIM {
+            if t.mean.len() != STAGE2_DIM
+                || t.scale.len() != STAGE2_DIM
+                || t.coef.len() != STAGE2_DIM
+            {
                 return Err("second-stage token model has the wrong width".into());
             }
         }
         if self.lexical.len() != LEX_SIZE {
-            return Err(format!("lexical table has {} buckets, expected {LEX_SIZE}", self.lexical.len()));
+            return Err(format!(
+                "lexical table has {} buckets, expected {LEX_SIZE}",
+                self.lexical.len()
+            ));
         }
         self.joiner.check()?;
         if self.thresholds.len() != REGIMES
             || self.extend.len() != REGIMES
-            || !self.thresholds.iter().chain(&self.extend).all(|t| t.is_finite())
+            || !self
+                .thresholds
+                .iter()
+                .chain(&self.extend)
+                .all(|t| t.is_finite())
         {
             return Err("thresholds are missing or not numbers".into());
         }
@@ -432,7 +538,16 @@ impl Model {
     /// [`Model::score_tokens`], with 0 for tokens whose second-stage logit
     /// is below `floor`.
     fn score_tokens_above(&self, doc: &str, s: &mut Scratch, floor: f32) {
-        let Scratch { analysis: a, probs, z1, p1, groups, echo, echo_scratch, fluency } = s;
+        let Scratch {
+            analysis: a,
+            probs,
+            z1,
+            p1,
+            groups,
+            echo,
+            echo_scratch,
+            fluency,
+        } = s;
         let lex = |b: &[u32]| self.lexical.score(b);
         a.cache_for(self.id);
         a.run(doc, Some(&lex), Some(&self.joiner.stats), |_, _| {});
@@ -441,7 +556,11 @@ impl Model {
         z1.resize(n, f32::NEG_INFINITY);
         groups.clear();
         let regime = Regime::of(&a.stats);
-        groups.extend(a.info.iter().map(|inf| features::group(regime, inf, &a.stats) as u8));
+        groups.extend(
+            a.info
+                .iter()
+                .map(|inf| features::group(regime, inf, &a.stats) as u8),
+        );
         let mut x = [0f32; DENSE_DIM];
         // Candidates only; most tokens of a document in English are not.
         for (i, inf) in a.info.iter().enumerate() {
@@ -459,7 +578,16 @@ impl Model {
         for (i, inf) in a.info.iter().enumerate() {
             if inf.candidate {
                 let second = &self.tokens[groups[i] as usize].second;
-                let z = second.logit(&features::stage2(&a.tok.tokens, &a.info, z1, p1, &doc_stage, echo, fluency, i));
+                let z = second.logit(&features::stage2(
+                    &a.tok.tokens,
+                    &a.info,
+                    z1,
+                    p1,
+                    &doc_stage,
+                    echo,
+                    fluency,
+                    i,
+                ));
                 probs[i] = if z < floor { 0.0 } else { sigmoid(z) };
             }
         }
@@ -472,11 +600,22 @@ impl Model {
     /// `extend` threshold (hysteresis: a fragment's weak words, such as a
     /// bare unseen name beside a sure one, go with it; a weak word alone
     /// does not). A grown token's score is 0.5.
-    pub fn decide(probs: &mut [f32], groups: &[u8], tokens: &[Token], thresholds: &[f32], extend: &[f32]) {
+    pub fn decide(
+        probs: &mut [f32],
+        groups: &[u8],
+        tokens: &[Token],
+        thresholds: &[f32],
+        extend: &[f32],
+    ) {
         let n = probs.len().min(groups.len()).min(tokens.len());
         let (probs, groups, tokens) = (&mut probs[..n], &groups[..n], &tokens[..n]);
         let th = |i: usize| thresholds[groups[i] as usize];
-        let low = |i: usize| extend.get(groups[i] as usize).copied().unwrap_or(f32::INFINITY);
+        let low = |i: usize| {
+            extend
+                .get(groups[i] as usize)
+                .copied()
+                .unwrap_or(f32::INFINITY)
+        };
         // Most documents hold no removed token, and then nothing grows.
         if (0..n).any(|i| probs[i] >= th(i)) {
             let grown = |i: usize, j: usize, probs: &mut [f32]| {
@@ -511,7 +650,13 @@ impl Model {
             let mut guard = cell.borrow_mut();
             let s = &mut *guard;
             self.score_tokens_above(doc, s, self.stage2_floor());
-            Model::decide(&mut s.probs, &s.groups, &s.analysis.tok.tokens, &self.thresholds, &self.extend);
+            Model::decide(
+                &mut s.probs,
+                &s.groups,
+                &s.analysis.tok.tokens,
+                &self.thresholds,
+                &self.extend,
+            );
             restore::spans(doc, &s.analysis.tok, &s.probs, 0.5, &self.joiner)
         })
     }
@@ -528,7 +673,10 @@ pub fn sigmoid(z: f32) -> f32 {
 /// [`Model::stage2_floor`] for these thresholds.
 fn stage2_floor(thresholds: &[f32], extend: &[f32]) -> f32 {
     let mut all = thresholds.iter().chain(extend);
-    let m = thresholds.iter().chain(extend).fold(f32::INFINITY, |m, &t| m.min(t));
+    let m = thresholds
+        .iter()
+        .chain(extend)
+        .fold(f32::INFINITY, |m, &t| m.min(t));
     // Compared one by one: `min` would pass over a NaN.
     if all.all(|&t| t >= 1.0 / 1024.0) && m.is_finite() {
         (m / 4.0).ln()
@@ -545,7 +693,9 @@ mod tests {
     fn bad_model_files_are_refused_with_a_reason() {
         let e = Model::from_bytes(b"").unwrap_err().to_string();
         assert!(e.contains("empty"), "{e}");
-        let e = Model::from_bytes(b"hello, this is not a model at all").unwrap_err().to_string();
+        let e = Model::from_bytes(b"hello, this is not a model at all")
+            .unwrap_err()
+            .to_string();
         assert!(e.contains("bad magic"), "{e}");
         let mut v = MAGIC.to_vec();
         v.extend_from_slice(&99u32.to_le_bytes());
@@ -562,7 +712,9 @@ mod tests {
 
     #[test]
     fn lexical_sgd_separates_a_toy_problem() {
-        let rows: Vec<(Vec<u32>, bool)> = (0..400).map(|i| (vec![(i % 2) as u32, 7], i % 2 == 1)).collect();
+        let rows: Vec<(Vec<u32>, bool)> = (0..400)
+            .map(|i| (vec![(i % 2) as u32, 7], i % 2 == 1))
+            .collect();
         let m = Lexical::fit(&rows, 3, 1);
         assert!(m.score(&[1, 7]) > 0.0 && m.score(&[0, 7]) < 0.0);
     }
@@ -577,10 +729,20 @@ mod tests {
 
     #[test]
     fn folded_weights_give_the_standardized_logit() {
-        let m = Linear::new(vec!["a".into(), "b".into()], vec![1.0, -2.0], vec![2.0, 0.5], vec![3.0, -1.0], 0.25);
+        let m = Linear::new(
+            vec!["a".into(), "b".into()],
+            vec![1.0, -2.0],
+            vec![2.0, 0.5],
+            vec![3.0, -1.0],
+            0.25,
+        );
         let x = [4.0f32, 1.0];
         let want = 0.25 + 3.0 * (4.0 - 1.0) / 2.0 - 1.0 * (1.0 + 2.0) / 0.5;
-        assert!((m.logit(&x) - want).abs() < 1e-5, "{} vs {want}", m.logit(&x));
+        assert!(
+            (m.logit(&x) - want).abs() < 1e-5,
+            "{} vs {want}",
+            m.logit(&x)
+        );
     }
 
     #[test]
@@ -590,12 +752,23 @@ mod tests {
         let exact = -0.5 + w[3] + w[500] + w[999];
         assert!((l.score(&[3, 500, 999]) - exact).abs() < 1e-3);
         let back: Lexical = postcard::from_bytes(&postcard::to_stdvec(&l).unwrap()).unwrap();
-        assert_eq!((back.bias, back.scale, &back.weights), (l.bias, l.scale, &l.weights));
+        assert_eq!(
+            (back.bias, back.scale, &back.weights),
+            (l.bias, l.scale, &l.weights)
+        );
     }
 
     /// `tokens` for one line of `n` tokens.
     fn one_line(n: usize) -> Vec<Token> {
-        (0..n).map(|i| Token { start: i, end: i + 1, line: 0, first: i == 0, last: i + 1 == n }).collect()
+        (0..n)
+            .map(|i| Token {
+                start: i,
+                end: i + 1,
+                line: 0,
+                first: i == 0,
+                last: i + 1 == n,
+            })
+            .collect()
     }
 
     #[test]
@@ -615,7 +788,11 @@ mod tests {
                         for v in [&mut a, &mut b] {
                             Model::decide(v, &[0; 5], &one_line(5), &[th], &[low]);
                         }
-                        let cut = |v: &[f32]| v.iter().map(|&x| (x >= 0.5).then_some(x.to_bits())).collect::<Vec<_>>();
+                        let cut = |v: &[f32]| {
+                            v.iter()
+                                .map(|&x| (x >= 0.5).then_some(x.to_bits()))
+                                .collect::<Vec<_>>()
+                        };
                         assert_eq!(cut(&a), cut(&b), "th {th} low {low} z {z}");
                         assert!(a[1] < 0.5 && a[3] < 0.5);
                     }
@@ -641,7 +818,10 @@ mod tests {
         toks[2].line = 1;
         let mut p = vec![0.95, 0.5, 0.5];
         Model::decide(&mut p, &[0; 3], &toks, &[0.9], &[0.4]);
-        assert_eq!(p.iter().map(|&x| x >= 0.5).collect::<Vec<_>>(), [true, true, false]);
+        assert_eq!(
+            p.iter().map(|&x| x >= 0.5).collect::<Vec<_>>(),
+            [true, true, false]
+        );
         // Off: a threshold above 1.
         let mut p = vec![0.95, 0.5];
         Model::decide(&mut p, &[0; 2], &one_line(2), &[0.9], &[2.0]);

@@ -36,7 +36,10 @@ pub struct Cleaned<'a> {
 impl<'a> Cleaned<'a> {
     /// Nothing flagged: the input comes back borrowed, byte-identical.
     pub fn unchanged(text: &'a str) -> Self {
-        Cleaned { text: Cow::Borrowed(text), spans: Vec::new() }
+        Cleaned {
+            text: Cow::Borrowed(text),
+            spans: Vec::new(),
+        }
     }
 
     /// Deletes `spans` (sorted, disjoint, on char boundaries) from `input`.
@@ -52,7 +55,10 @@ impl<'a> Cleaned<'a> {
             at = s.end;
         }
         out.push_str(&input[at..]);
-        Cleaned { text: Cow::Owned(out), spans }
+        Cleaned {
+            text: Cow::Owned(out),
+            spans,
+        }
     }
 
     pub fn changed(&self) -> bool {
@@ -79,7 +85,6 @@ pub fn char_offsets(input: &str, spans: &[Span]) -> Vec<(usize, usize)> {
     out
 }
 
-
 /// Builds the deletion spans from per-token probabilities.
 ///
 /// Each maximal run of flagged tokens on a line is one fragment, removed
@@ -91,7 +96,13 @@ pub fn char_offsets(input: &str, spans: &[Span]) -> Vec<(usize, usize)> {
 ///   stays (`Nov. 1, in`);
 /// - the fragment ends a line: it goes with the whitespace before it;
 /// - otherwise: it goes with the whitespace after it.
-pub fn spans(doc: &str, tok: &Tokenized, probs: &[f32], threshold: f32, joiner: &Joiner) -> Vec<Span> {
+pub fn spans(
+    doc: &str,
+    tok: &Tokenized,
+    probs: &[f32],
+    threshold: f32,
+    joiner: &Joiner,
+) -> Vec<Span> {
     let bytes = doc.as_bytes();
     let mut out: Vec<Span> = Vec::new();
     let nlines = tok.lines.len();
@@ -139,11 +150,23 @@ pub fn spans(doc: &str, tok: &Tokenized, probs: &[f32], threshold: f32, joiner: 
             .filter(|r| (a..=b).contains(&(tok.tokens[r.0].line as usize)))
             .fold(0f32, |m, r| m.max(r.2));
         let span = if b + 1 < nlines {
-            Span { start: tok.lines[a].start, end: tok.lines[b + 1].start, score }
+            Span {
+                start: tok.lines[a].start,
+                end: tok.lines[b + 1].start,
+                score,
+            }
         } else if a > 0 {
-            Span { start: tok.lines[a - 1].end, end: tok.lines[b].end, score }
+            Span {
+                start: tok.lines[a - 1].end,
+                end: tok.lines[b].end,
+                score,
+            }
         } else {
-            Span { start: 0, end: tok.lines[b].end, score }
+            Span {
+                start: 0,
+                end: tok.lines[b].end,
+                score,
+            }
         };
         whole_spans.push(span);
         li += 1;
@@ -169,16 +192,32 @@ pub fn spans(doc: &str, tok: &Tokenized, probs: &[f32], threshold: f32, joiner: 
             let left = &doc[prev.start..prev.end];
             let right = &doc[after..tok.lines[li].end];
             let local = LocalCounts::of(doc, tok, left, right);
-            let end = if joiner.closes_up(left, right, local) { after } else { t1.end };
-            Span { start: nl, end, score }
+            let end = if joiner.closes_up(left, right, local) {
+                after
+            } else {
+                t1.end
+            };
+            Span {
+                start: nl,
+                end,
+                score,
+            }
         } else if t1.last && !t0.first {
             let mut j = t0.start;
             while j > tok.lines[li].start && is_space(bytes[j - 1]) {
                 j -= 1;
             }
-            Span { start: j, end: t1.end, score }
+            Span {
+                start: j,
+                end: t1.end,
+                score,
+            }
         } else {
-            Span { start: t0.start, end: next_start(t1.end), score }
+            Span {
+                start: t0.start,
+                end: next_start(t1.end),
+                score,
+            }
         };
         out.push(span);
     }
@@ -217,7 +256,10 @@ pub struct JoinStats {
     words: KeyCounts,
     bigrams: KeyCounts,
     /// Indexed by the `T_*` constants less one ([`T_INSIDE`]..=[`T_START_MID`]).
-    #[serde(serialize_with = "crate::blob::ser_u32_tables", deserialize_with = "crate::blob::de_u32_tables")]
+    #[serde(
+        serialize_with = "crate::blob::ser_u32_tables",
+        deserialize_with = "crate::blob::de_u32_tables"
+    )]
     edges: [Vec<u32>; 6],
 }
 
@@ -290,7 +332,11 @@ fn edge_key(k: usize, left: &[char], right: &[char]) -> u64 {
 impl Default for JoinStats {
     fn default() -> Self {
         let e = || vec![0; 1 << EDGE_BITS];
-        JoinStats { words: KeyCounts::default(), bigrams: KeyCounts::default(), edges: [e(), e(), e(), e(), e(), e()] }
+        JoinStats {
+            words: KeyCounts::default(),
+            bigrams: KeyCounts::default(),
+            edges: [e(), e(), e(), e(), e(), e()],
+        }
     }
 }
 
@@ -302,13 +348,21 @@ fn side_key(side: u32, cs: &[char]) -> u64 {
 impl JoinStats {
     /// Adds another table's counts to this one.
     pub fn merge(self, other: JoinStats) -> JoinStats {
-        let JoinStats { words, bigrams, mut edges } = self;
+        let JoinStats {
+            words,
+            bigrams,
+            mut edges,
+        } = self;
         for (a, b) in edges.iter_mut().zip(other.edges.iter()) {
             for (x, y) in a.iter_mut().zip(b.iter()) {
                 *x = x.saturating_add(*y);
             }
         }
-        JoinStats { words: words.merge(other.words), bigrams: bigrams.merge(other.bigrams), edges }
+        JoinStats {
+            words: words.merge(other.words),
+            bigrams: bigrams.merge(other.bigrams),
+            edges,
+        }
     }
 
     /// Adds the counts of one clean document.
@@ -357,7 +411,11 @@ impl JoinStats {
             fnv64_lower(&mut h, c);
             states = [Some(h), states[0], states[1]];
         }
-        let keys = [states[0].map(counts::key), states[1].map(counts::key), states[2].map(counts::key)];
+        let keys = [
+            states[0].map(counts::key),
+            states[1].map(counts::key),
+            states[2].map(counts::key),
+        ];
         // Three look-ups, each likely a miss: start all three loads first.
         for k in keys.iter().flatten() {
             self.words.prefetch(*k);
@@ -507,11 +565,15 @@ fn trim_word(w: &str) -> &str {
 }
 
 fn last_word(s: &str) -> &str {
-    s.rsplit(|c: char| c.is_ascii() && is_space(c as u8)).next().unwrap_or("")
+    s.rsplit(|c: char| c.is_ascii() && is_space(c as u8))
+        .next()
+        .unwrap_or("")
 }
 
 fn first_word(s: &str) -> &str {
-    s.split(|c: char| c.is_ascii() && is_space(c as u8)).next().unwrap_or("")
+    s.split(|c: char| c.is_ascii() && is_space(c as u8))
+        .next()
+        .unwrap_or("")
 }
 
 impl LocalCounts {
@@ -561,14 +623,22 @@ const JOIN_BINS: usize = 8;
 
 impl Joiner {
     /// Fits the joiner on feature rows ([`Joiner::features`]) and labels.
-    pub fn fit(stats: JoinStats, rows: &[Vec<f32>], labels: &[bool], l2: f64, max_iter: u64) -> crate::error::Result<Joiner> {
+    pub fn fit(
+        stats: JoinStats,
+        rows: &[Vec<f32>],
+        labels: &[bool],
+        l2: f64,
+        max_iter: u64,
+    ) -> crate::error::Result<Joiner> {
         let mut bins = Vec::with_capacity(JOIN_DIM);
         let mut col: Vec<f32> = Vec::with_capacity(rows.len());
         for j in 0..JOIN_DIM {
             col.clear();
             col.extend(rows.iter().map(|r| r[j]).filter(|x| x.is_finite()));
             col.sort_by(f32::total_cmp);
-            let mut cuts: Vec<f32> = (1..JOIN_BINS).filter_map(|k| col.get(k * col.len() / JOIN_BINS).copied()).collect();
+            let mut cuts: Vec<f32> = (1..JOIN_BINS)
+                .filter_map(|k| col.get(k * col.len() / JOIN_BINS).copied())
+                .collect();
             cuts.dedup();
             bins.push(cuts);
         }
@@ -610,16 +680,39 @@ impl Joiner {
 
     /// The joiner's features for text `left` (ending at the cut) and `right`
     /// (starting after it).
-    pub fn features(stats: &JoinStats, left: &str, right: &str, local: LocalCounts) -> [f32; JOIN_DIM] {
+    pub fn features(
+        stats: &JoinStats,
+        left: &str,
+        right: &str,
+        local: LocalCounts,
+    ) -> [f32; JOIN_DIM] {
         Joiner::features_with(&|t, k| stats.get(t, k), left, right, local)
     }
 
     /// [`Joiner::features`] over any count lookup (e.g. with a document left out).
-    pub fn features_with(get: &dyn Fn(usize, u64) -> u32, left: &str, right: &str, local: LocalCounts) -> [f32; JOIN_DIM] {
+    pub fn features_with(
+        get: &dyn Fn(usize, u64) -> u32,
+        left: &str,
+        right: &str,
+        local: LocalCounts,
+    ) -> [f32; JOIN_DIM] {
         let left_ends_space = left.ends_with(|c: char| c.is_ascii() && is_space(c as u8));
-        let lw = left.rsplit(|c: char| c.is_ascii() && is_space(c as u8)).next().unwrap_or("");
-        let rw = right.split(|c: char| c.is_ascii() && is_space(c as u8)).next().unwrap_or("");
-        let lc: Vec<char> = lw.chars().rev().take(8).collect::<Vec<_>>().into_iter().rev().collect();
+        let lw = left
+            .rsplit(|c: char| c.is_ascii() && is_space(c as u8))
+            .next()
+            .unwrap_or("");
+        let rw = right
+            .split(|c: char| c.is_ascii() && is_space(c as u8))
+            .next()
+            .unwrap_or("");
+        let lc: Vec<char> = lw
+            .chars()
+            .rev()
+            .take(8)
+            .collect::<Vec<_>>()
+            .into_iter()
+            .rev()
+            .collect();
         let rc: Vec<char> = rw.chars().take(8).collect();
         let ln = |x: u32| (1.0 + x as f32).ln();
         let w = |s: &str| ln(get(T_WORDS, word_key(s)));
@@ -682,7 +775,8 @@ impl Joiner {
             b(cp949),
             b(left_ends_space),
             b(lastc.is_some_and(encoding::is_hangul) && firstc.is_some_and(encoding::is_hangul)),
-            b(lastc.is_some_and(|c| c.is_ascii_digit()) && firstc.is_some_and(|c| c.is_ascii_digit())),
+            b(lastc.is_some_and(|c| c.is_ascii_digit())
+                && firstc.is_some_and(|c| c.is_ascii_digit())),
             side[0],
             side[1],
             side[2],
@@ -714,17 +808,26 @@ impl Joiner {
 /// True when a two-byte CP949 character was cut at the boundary: the tail of
 /// `left` does not decode alone but decodes together with `right`'s head.
 fn cp949_rejoins(left: &[char], right: &[char]) -> bool {
-    if left.is_empty() || right.is_empty() || !left.iter().chain(right).all(|&c| (c as u32) <= 0xFF) {
+    if left.is_empty() || right.is_empty() || !left.iter().chain(right).all(|&c| (c as u32) <= 0xFF)
+    {
         return false;
     }
     let lat = |cs: &[char]| cs.iter().map(|&c| c as u32 as u8).collect::<Vec<u8>>();
     let l = lat(left);
     let mut both = l.clone();
     both.extend(lat(right));
-    let ok = |b: &[u8]| encoding_rs::EUC_KR.decode_without_bom_handling_and_without_replacement(b).is_some();
+    let ok = |b: &[u8]| {
+        encoding_rs::EUC_KR
+            .decode_without_bom_handling_and_without_replacement(b)
+            .is_some()
+    };
     // Decode from the last ASCII char on, so unrelated text cannot interfere.
     let cut = l.iter().rposition(|&c| c < 0x80).map_or(0, |p| p + 1);
-    let end = l.len() + right.iter().position(|&c| (c as u32) < 0x80).unwrap_or(right.len());
+    let end = l.len()
+        + right
+            .iter()
+            .position(|&c| (c as u32) < 0x80)
+            .unwrap_or(right.len());
     cut < l.len() && !ok(&l[cut..]) && ok(&both[cut..end])
 }
 
@@ -746,7 +849,12 @@ pub const CUT_AT_SPACE: f64 = 0.3;
 /// [`CUT_AT_SPACE`] share) at a random space, whose spaces the cut drops.
 /// The document's own counts leave out the cut site itself, as an injected
 /// document shows neither form there.
-pub fn join_examples(doc: &str, rng: &mut impl rand::Rng, per_doc: usize, out: &mut Vec<JoinExample>) {
+pub fn join_examples(
+    doc: &str,
+    rng: &mut impl rand::Rng,
+    per_doc: usize,
+    out: &mut Vec<JoinExample>,
+) {
     let sp = |c: char| c.is_ascii() && is_space(c as u8);
     let lines: Vec<&str> = doc.split('\n').filter(|l| l.chars().count() > 8).collect();
     if lines.is_empty() {
@@ -767,7 +875,11 @@ pub fn join_examples(doc: &str, rng: &mut impl rand::Rng, per_doc: usize, out: &
             })
             .collect();
         let want_space = rng.gen_bool(CUT_AT_SPACE);
-        let pool: Vec<usize> = cuts.iter().filter(|c| c.1 == want_space).map(|c| c.0).collect();
+        let pool: Vec<usize> = cuts
+            .iter()
+            .filter(|c| c.1 == want_space)
+            .map(|c| c.0)
+            .collect();
         if pool.is_empty() {
             continue;
         }
@@ -784,7 +896,12 @@ pub fn join_examples(doc: &str, rng: &mut impl rand::Rng, per_doc: usize, out: &
         } else {
             local.spaced = local.spaced.saturating_sub(1);
         }
-        out.push(JoinExample { left: l.to_string(), right: r.to_string(), local, closes_up: closes });
+        out.push(JoinExample {
+            left: l.to_string(),
+            right: r.to_string(),
+            local,
+            closes_up: closes,
+        });
     }
 }
 
@@ -806,7 +923,10 @@ mod tests {
         st.add("대통령의 대통령은 대통령 Markets market");
         assert_eq!(st.word_and_stem_counts("대통령의"), [1, 1, 0]);
         assert_eq!(st.word_and_stem_counts("(Markets)"), [1, 1, 0]);
-        assert_eq!(st.word_and_stem_counts("대통령의")[0], st.word_count("대통령의"));
+        assert_eq!(
+            st.word_and_stem_counts("대통령의")[0],
+            st.word_count("대통령의")
+        );
     }
 
     #[test]
@@ -823,10 +943,22 @@ mod tests {
     fn bigram_counts_by_word_keys_match_by_words() {
         let mut st = JoinStats::default();
         st.bigrams.add(bigram_key("도박", "사이트"), 7);
-        for (a, b) in [("도박", "사이트"), ("도박,", "사이트"), ("Two", "girls"), ("도박", "")] {
-            assert_eq!(st.bigram_count_keys(word_key(a), word_key(b)), st.bigram_count(a, b), "{a} {b}");
+        for (a, b) in [
+            ("도박", "사이트"),
+            ("도박,", "사이트"),
+            ("Two", "girls"),
+            ("도박", ""),
+        ] {
+            assert_eq!(
+                st.bigram_count_keys(word_key(a), word_key(b)),
+                st.bigram_count(a, b),
+                "{a} {b}"
+            );
         }
-        assert_eq!(st.bigram_count_keys(word_key("도박"), word_key("사이트")), 7);
+        assert_eq!(
+            st.bigram_count_keys(word_key("도박"), word_key("사이트")),
+            7
+        );
     }
 
     #[test]
@@ -835,8 +967,16 @@ mod tests {
         let a = input.find("\nXX").unwrap();
         let b = input.find("\nYY").unwrap();
         let spans = vec![
-            Span { start: a, end: a + 4, score: 1.0 },
-            Span { start: b, end: b + 3, score: 1.0 },
+            Span {
+                start: a,
+                end: a + 4,
+                score: 1.0,
+            },
+            Span {
+                start: b,
+                end: b + 3,
+                score: 1.0,
+            },
         ];
         let c = Cleaned::from_spans(input, spans);
         assert_eq!(c.text, "for restoring Korea and Nov. 1, in the");
@@ -846,7 +986,11 @@ mod tests {
     fn char_offsets_count_code_points() {
         let input = "é\n바다 x";
         let s = input.find('\n').unwrap();
-        let spans = [Span { start: s, end: s + 1 + "바다".len() + 1, score: 1.0 }];
+        let spans = [Span {
+            start: s,
+            end: s + 1 + "바다".len() + 1,
+            score: 1.0,
+        }];
         assert_eq!(char_offsets(input, &spans), vec![(1, 5)]);
     }
 }

@@ -125,8 +125,14 @@ pub enum FragEnc {
 }
 
 impl FragEnc {
-    pub const ALL: [FragEnc; 6] =
-        [FragEnc::Ftfy, FragEnc::Latin1, FragEnc::Cp1252, FragEnc::Utf8, FragEnc::Utf8As1252, FragEnc::Obfuscated];
+    pub const ALL: [FragEnc; 6] = [
+        FragEnc::Ftfy,
+        FragEnc::Latin1,
+        FragEnc::Cp1252,
+        FragEnc::Utf8,
+        FragEnc::Utf8As1252,
+        FragEnc::Obfuscated,
+    ];
     pub fn name(self) -> &'static str {
         match self {
             FragEnc::Ftfy => "ftfy",
@@ -165,7 +171,9 @@ impl Host {
         match self {
             Host::Utf8 => Some(text.to_string()),
             Host::Cp949Punct => Some(forward::cp949_punct_host(text)),
-            Host::Mojibake => forward::cp949_bytes(text).map(|b| forward::ftfy_fix(&forward::latin1(&b))),
+            Host::Mojibake => {
+                forward::cp949_bytes(text).map(|b| forward::ftfy_fix(&forward::latin1(&b)))
+            }
         }
     }
 }
@@ -215,13 +223,19 @@ pub struct Config {
 
 impl Default for Config {
     fn default() -> Self {
-        Config { seed: 1, docs: 20_000, clean_share: 0.5 }
+        Config {
+            seed: 1,
+            docs: 20_000,
+            clean_share: 0.5,
+        }
     }
 }
 
 // ---------------------------------------------------------------- reading
 
-const LANGS: [&str; 11] = ["en", "ko", "zh", "ja", "de", "fr", "es", "pt", "tr", "ru", "vi"];
+const LANGS: [&str; 11] = [
+    "en", "ko", "zh", "ja", "de", "fr", "es", "pt", "tr", "ru", "vi",
+];
 
 /// The split of a source article: 80/10/10 by a stable hash of corpus and id.
 pub fn article_split(corpus: &str, id: &str) -> Split {
@@ -234,10 +248,20 @@ pub fn article_split(corpus: &str, id: &str) -> Split {
 }
 
 fn corpus_name(path: &Path) -> String {
-    let stem = path.file_name().and_then(|s| s.to_str()).unwrap_or("corpus");
-    let stem = stem.trim_end_matches(".gz").trim_end_matches(".jsonl").trim_end_matches(".json");
+    let stem = path
+        .file_name()
+        .and_then(|s| s.to_str())
+        .unwrap_or("corpus");
+    let stem = stem
+        .trim_end_matches(".gz")
+        .trim_end_matches(".jsonl")
+        .trim_end_matches(".json");
     if stem == "docs" || stem == "data" {
-        if let Some(dir) = path.parent().and_then(|p| p.file_name()).and_then(|s| s.to_str()) {
+        if let Some(dir) = path
+            .parent()
+            .and_then(|p| p.file_name())
+            .and_then(|s| s.to_str())
+        {
             return dir.to_string();
         }
     }
@@ -272,13 +296,21 @@ pub fn read_corpus(path: &Path) -> Result<Vec<SourceDoc>> {
     let mut docs = Vec::new();
     for (i, line) in BufReader::new(reader).lines().enumerate() {
         let lineno = i as u64 + 1;
-        let bad = |reason: String| Error::Data { path: path.to_path_buf(), line: lineno, reason };
+        let bad = |reason: String| Error::Data {
+            path: path.to_path_buf(),
+            line: lineno,
+            reason,
+        };
         let line = line.map_err(|e| bad(format!("cannot read: {e}")))?;
         if line.trim().is_empty() {
             continue;
         }
-        let v: serde_json::Value = serde_json::from_str(&line).map_err(|e| bad(format!("not JSON: {e}")))?;
-        let text = v.get("text").and_then(|t| t.as_str()).ok_or_else(|| bad("no string `text` field".into()))?;
+        let v: serde_json::Value =
+            serde_json::from_str(&line).map_err(|e| bad(format!("not JSON: {e}")))?;
+        let text = v
+            .get("text")
+            .and_then(|t| t.as_str())
+            .ok_or_else(|| bad("no string `text` field".into()))?;
         let id = match v.get("id") {
             Some(serde_json::Value::String(s)) => s.clone(),
             Some(serde_json::Value::Number(n)) => n.to_string(),
@@ -289,7 +321,13 @@ pub fn read_corpus(path: &Path) -> Result<Vec<SourceDoc>> {
             _ => guess_lang(&corpus, text),
         };
         let split = article_split(&corpus, &id);
-        docs.push(SourceDoc { corpus: corpus.clone(), id, lang, text: text.replace("\r\n", "\n"), split });
+        docs.push(SourceDoc {
+            corpus: corpus.clone(),
+            id,
+            lang,
+            text: text.replace("\r\n", "\n"),
+            split,
+        });
     }
     Ok(docs)
 }
@@ -301,7 +339,11 @@ pub fn read_corpus(path: &Path) -> Result<Vec<SourceDoc>> {
 pub fn negatives() -> Vec<SourceDoc> {
     let mut out = Vec::new();
     for (lang, text) in NEGATIVES {
-        let mut paras: Vec<&str> = text.split("\n\n").map(str::trim).filter(|p| !p.is_empty() && !p.starts_with('#')).collect();
+        let mut paras: Vec<&str> = text
+            .split("\n\n")
+            .map(str::trim)
+            .filter(|p| !p.is_empty() && !p.starts_with('#'))
+            .collect();
         paras.sort_by_key(|p| stable_hash(p.as_bytes()));
         let n = paras.len();
         let held = (n * 15 / 100).max(1);
@@ -366,13 +408,18 @@ pub fn domain<R: Rng>(lex: &Lexicon, rng: &mut R) -> String {
     let stems: Vec<&str> = lex.terms(Role::Stem).collect();
     let shape = pick(rng, &shapes);
     let digits = rng.gen_range(2..=4);
-    let num: String = (0..digits).map(|_| char::from(b'0' + rng.gen_range(0..10u8))).collect();
+    let num: String = (0..digits)
+        .map(|_| char::from(b'0' + rng.gen_range(0..10u8)))
+        .collect();
     let s1 = pick(rng, &stems);
     let mut s2 = pick(rng, &stems);
     while s2 == s1 {
         s2 = pick(rng, &stems);
     }
-    shape.replace("{stem2}", s2).replace("{stem}", s1).replace("{num}", &num)
+    shape
+        .replace("{stem2}", s2)
+        .replace("{stem}", s1)
+        .replace("{num}", &num)
 }
 
 /// Share of a page's later heads repeated from its earlier fragments.
@@ -406,17 +453,32 @@ pub fn compose<R: Rng>(lex: &Lexicon, split: Split, campaign: &[String], rng: &m
     // Training spam also advertises names no lexicon has yet, as real spam
     // does every week: syllables of the split's names recombined, always
     // with a suffix, so a model learns the suffixes and not only the names.
-    let syllables: Vec<char> = names.iter().flat_map(|n| n.chars()).filter(|&c| crate::lexicon::is_hangul(c)).collect();
-    let held_out: Vec<&str> =
-        [Split::Dev, Split::Test].iter().flat_map(|&s| lex.heads(Role::Name, s).into_iter().chain(lex.heads(Role::Genre, s))).collect();
+    let syllables: Vec<char> = names
+        .iter()
+        .flat_map(|n| n.chars())
+        .filter(|&c| crate::lexicon::is_hangul(c))
+        .collect();
+    let held_out: Vec<&str> = [Split::Dev, Split::Test]
+        .iter()
+        .flat_map(|&s| {
+            lex.heads(Role::Name, s)
+                .into_iter()
+                .chain(lex.heads(Role::Genre, s))
+        })
+        .collect();
     let pseudo = |rng: &mut R| -> Option<String> {
         if split != Split::Train || syllables.is_empty() || !rng.gen_bool(PSEUDO_NAME_SHARE) {
             return None;
         }
         let n = rng.gen_range(2..=4);
-        let name: String = (0..n).map(|_| syllables[rng.gen_range(0..syllables.len())]).collect();
+        let name: String = (0..n)
+            .map(|_| syllables[rng.gen_range(0..syllables.len())])
+            .collect();
         // Never a held-out term, nor inside one.
-        (!held_out.iter().any(|h| h.contains(name.as_str()) || name.contains(h))).then_some(name)
+        (!held_out
+            .iter()
+            .any(|h| h.contains(name.as_str()) || name.contains(h)))
+        .then_some(name)
     };
     // one Korean compound: name [genre] [suffix] | genre [suffix]
     let compound = |rng: &mut R, heads: &mut Vec<String>| {
@@ -494,7 +556,9 @@ fn obfuscate<R: Rng>(c: &Composed, rng: &mut R) -> String {
     let sym = SYMBOLS[rng.gen_range(0..SYMBOLS.len())];
     // at least one obfuscation: symbols in a Korean word, or a disguised domain
     let symbolize_at = if !has_domain || rng.gen_bool(0.5) {
-        let korean: Vec<usize> = (0..c.words.len()).filter(|&i| matches!(c.words[i], Word::Korean(_))).collect();
+        let korean: Vec<usize> = (0..c.words.len())
+            .filter(|&i| matches!(c.words[i], Word::Korean(_)))
+            .collect();
         Some(korean[rng.gen_range(0..korean.len())])
     } else {
         None
@@ -510,7 +574,11 @@ fn obfuscate<R: Rng>(c: &Composed, rng: &mut R) -> String {
                     forward::symbol_between(&parts.concat(), sym)
                 } else {
                     // only the head term: 바@카@라사이트
-                    format!("{}{}", forward::symbol_between(&parts[0], sym), parts[1..].concat())
+                    format!(
+                        "{}{}",
+                        forward::symbol_between(&parts[0], sym),
+                        parts[1..].concat()
+                    )
                 }
             }
             Word::Korean(parts) => parts.concat(),
@@ -538,7 +606,11 @@ pub fn relayout(text: &str, double: bool) -> String {
 /// Inserts each `(fragment, style)` into `host` at a random place, at most
 /// one per line. Returns the text and its spans (code points, sorted), or
 /// None if some fragment found no place.
-pub fn inject<R: Rng>(host: &str, frags: &[(String, Style)], rng: &mut R) -> Option<(String, Vec<CharSpan>)> {
+pub fn inject<R: Rng>(
+    host: &str,
+    frags: &[(String, Style)],
+    rng: &mut R,
+) -> Option<(String, Vec<CharSpan>)> {
     let chars: Vec<char> = host.chars().collect();
     // line ranges [start, end) in chars, without the '\n'
     let mut lines = Vec::new();
@@ -564,7 +636,9 @@ pub fn inject<R: Rng>(host: &str, frags: &[(String, Style)], rng: &mut R) -> Opt
             let (a, b) = lines[l];
             let cands: Vec<(usize, String)> = match style {
                 Style::S1 => {
-                    let mid: Vec<usize> = (a + 1..b).filter(|&k| !bad(chars[k - 1]) && !bad(chars[k])).collect();
+                    let mid: Vec<usize> = (a + 1..b)
+                        .filter(|&k| !bad(chars[k - 1]) && !bad(chars[k]))
+                        .collect();
                     let at_space: Vec<usize> = (a + 1..b.saturating_sub(1))
                         .filter(|&k| sp(chars[k]) && !bad(chars[k - 1]) && !bad(chars[k + 1]))
                         .collect();
@@ -576,7 +650,9 @@ pub fn inject<R: Rng>(host: &str, frags: &[(String, Style)], rng: &mut R) -> Opt
                     }
                 }
                 Style::S2 => (a + 1..b)
-                    .filter(|&k| sp(chars[k - 1]) && !bad(chars[k]) && k >= a + 2 && !bad(chars[k - 2]))
+                    .filter(|&k| {
+                        sp(chars[k - 1]) && !bad(chars[k]) && k >= a + 2 && !bad(chars[k - 2])
+                    })
                     .map(|k| (k, format!("{frag} ")))
                     .collect(),
                 Style::S3 => {
@@ -613,7 +689,11 @@ pub fn inject<R: Rng>(host: &str, frags: &[(String, Style)], rng: &mut R) -> Opt
     for (pos, s) in ins {
         text.extend(&chars[at..pos]);
         let n = s.chars().count();
-        spans.push(CharSpan { start: pos + shift, end: pos + shift + n, replace: String::new() });
+        spans.push(CharSpan {
+            start: pos + shift,
+            end: pos + shift + n,
+            replace: String::new(),
+        });
         text.push_str(&s);
         shift += n;
         at = pos;
@@ -661,7 +741,12 @@ impl<'a> Pool<'a> {
                 _ => other.push((name, docs)),
             }
         }
-        Pool { en, ko, other, negatives: negatives() }
+        Pool {
+            en,
+            ko,
+            other,
+            negatives: negatives(),
+        }
     }
 
     /// A corpus weighted by the square root of its size, then a document.
@@ -699,10 +784,16 @@ fn weighted<R: Rng, T: Copy>(rng: &mut R, items: &[(T, u32)]) -> T {
 
 /// Generates `cfg.docs` documents from `sources` (rows in order of index).
 /// `progress` is called with the number of documents done so far.
-pub fn generate(sources: &[SourceDoc], cfg: &Config, progress: &(dyn Fn(usize) + Sync)) -> Result<Vec<Row>> {
+pub fn generate(
+    sources: &[SourceDoc],
+    cfg: &Config,
+    progress: &(dyn Fn(usize) + Sync),
+) -> Result<Vec<Row>> {
     let pool = Pool::new(sources);
     if pool.en.is_empty() && pool.ko.is_empty() {
-        return Err(Error::Other("synth: no English or Korean corpus to inject into".into()));
+        return Err(Error::Other(
+            "synth: no English or Korean corpus to inject into".into(),
+        ));
     }
     let lex = Lexicon::embedded();
     let done = AtomicUsize::new(0);
@@ -714,7 +805,11 @@ pub fn generate(sources: &[SourceDoc], cfg: &Config, progress: &(dyn Fn(usize) +
             let clean = rng.gen_bool(cfg.clean_share.clamp(0.0, 1.0));
             let mut row = None;
             for _attempt in 0..64 {
-                row = if clean { make_clean(&pool, &mut rng) } else { make_injected(&pool, lex, &mut rng) };
+                row = if clean {
+                    make_clean(&pool, &mut rng)
+                } else {
+                    make_injected(&pool, lex, &mut rng)
+                };
                 if row.is_some() {
                     break;
                 }
@@ -737,9 +832,23 @@ pub fn generate(sources: &[SourceDoc], cfg: &Config, progress: &(dyn Fn(usize) +
 fn draw_host<'a, R: Rng>(pool: &Pool<'a>, rng: &mut R) -> Option<(&'a SourceDoc, Host)> {
     let en = !pool.en.is_empty() && (pool.ko.is_empty() || rng.gen_bool(0.5));
     let (doc, host) = if en {
-        (Pool::draw(&pool.en, rng)?, if rng.gen_bool(0.5) { Host::Utf8 } else { Host::Cp949Punct })
+        (
+            Pool::draw(&pool.en, rng)?,
+            if rng.gen_bool(0.5) {
+                Host::Utf8
+            } else {
+                Host::Cp949Punct
+            },
+        )
     } else {
-        (Pool::draw(&pool.ko, rng)?, if rng.gen_bool(0.55) { Host::Utf8 } else { Host::Mojibake })
+        (
+            Pool::draw(&pool.ko, rng)?,
+            if rng.gen_bool(0.55) {
+                Host::Utf8
+            } else {
+                Host::Mojibake
+            },
+        )
     };
     Some((doc, host))
 }
@@ -764,12 +873,19 @@ fn make_injected<R: Rng>(pool: &Pool, lex: &Lexicon, rng: &mut R) -> Option<Row>
             (FragEnc::Utf8As1252, 1),
             (FragEnc::Obfuscated, 1),
         ],
-        Host::Cp949Punct => &[(FragEnc::Ftfy, 2), (FragEnc::Latin1, 1), (FragEnc::Cp1252, 1)],
+        Host::Cp949Punct => &[
+            (FragEnc::Ftfy, 2),
+            (FragEnc::Latin1, 1),
+            (FragEnc::Cp1252, 1),
+        ],
         Host::Mojibake => &[(FragEnc::Ftfy, 3), (FragEnc::Latin1, 2)],
     };
     let enc = weighted(rng, encs);
     let style = Style::ALL[rng.gen_range(0..4)];
-    let n = weighted(rng, &[(1usize, 30), (2, 25), (3, 18), (4, 12), (5, 9), (6, 6)]);
+    let n = weighted(
+        rng,
+        &[(1usize, 30), (2, 25), (3, 18), (4, 12), (5, 9), (6, 6)],
+    );
     let mut frags = Vec::with_capacity(n);
     let mut heads = Vec::new();
     for _ in 0..n {
@@ -789,7 +905,13 @@ fn make_injected<R: Rng>(pool: &Pool, lex: &Lexicon, rng: &mut R) -> Option<Row>
     Some(Row {
         id: format!("{}:{}", doc.corpus, doc.id),
         lang: doc.lang.clone(),
-        slice: format!("{}.{}.{}.{}", doc.lang, host.name(), style.name(), enc.name()),
+        slice: format!(
+            "{}.{}.{}.{}",
+            doc.lang,
+            host.name(),
+            style.name(),
+            enc.name()
+        ),
         text,
         clean,
         spans,
@@ -850,7 +972,10 @@ fn make_clean<R: Rng>(pool: &Pool, rng: &mut R) -> Option<Row> {
                 }
             }
             let host = host?;
-            let mut paras: Vec<String> = relayout(&host.text, false).split('\n').map(str::to_string).collect();
+            let mut paras: Vec<String> = relayout(&host.text, false)
+                .split('\n')
+                .map(str::to_string)
+                .collect();
             let at = rng.gen_range(0..=paras.len());
             paras.insert(at, neg.text.clone());
             let text = relayout(&paras.join("\n"), double);
@@ -872,12 +997,15 @@ pub fn write_csvs(rows: &[Row], dir: &Path) -> Result<[usize; 3]> {
     let mut counts = [0usize; 3];
     for (k, split) in Split::ALL.iter().enumerate() {
         let path = dir.join(format!("{}.csv", split.name()));
-        let mut w = csv::Writer::from_path(&path).map_err(|e| Error::Other(format!("{}: {e}", path.display())))?;
+        let mut w = csv::Writer::from_path(&path)
+            .map_err(|e| Error::Other(format!("{}: {e}", path.display())))?;
         let werr = |e: csv::Error| Error::Other(format!("{}: {e}", path.display()));
-        w.write_record(["id", "lang", "slice", "text", "clean", "spans"]).map_err(werr)?;
+        w.write_record(["id", "lang", "slice", "text", "clean", "spans"])
+            .map_err(werr)?;
         for r in rows.iter().filter(|r| r.split == *split) {
             let spans = serde_json::to_string(&r.spans).expect("spans serialize");
-            w.write_record([&r.id, &r.lang, &r.slice, &r.text, &r.clean, &spans]).map_err(werr)?;
+            w.write_record([&r.id, &r.lang, &r.slice, &r.text, &r.clean, &spans])
+                .map_err(werr)?;
             counts[k] += 1;
         }
         w.flush().map_err(|e| Error::io(&path, e))?;
@@ -902,15 +1030,23 @@ pub fn samples() -> Vec<(&'static str, String, String)> {
     let en_clean = include_str!("../data/samples/article.clean.txt");
     let ko_clean = include_str!("../data/samples/article_ko.clean.txt");
     let mut rng = ChaCha8Rng::seed_from_u64(2026);
-    let en: Vec<(String, Style)> = ["황금성게임장", "릴게임다운로드", "오션파라다이스주소", "바다이야기 무료게임"]
-        .iter()
-        .map(|h| (forward::cp949_ftfy(h).expect("CP949"), Style::S1))
-        .collect();
-    let ko: Vec<(String, Style)> =
-        [("야마토게임 다운로드", Style::S2), ("릴게임 사이트 추천", Style::S4), ("바다이야기5만", Style::S2)]
-            .iter()
-            .map(|(f, s)| (f.to_string(), *s))
-            .collect();
+    let en: Vec<(String, Style)> = [
+        "황금성게임장",
+        "릴게임다운로드",
+        "오션파라다이스주소",
+        "바다이야기 무료게임",
+    ]
+    .iter()
+    .map(|h| (forward::cp949_ftfy(h).expect("CP949"), Style::S1))
+    .collect();
+    let ko: Vec<(String, Style)> = [
+        ("야마토게임 다운로드", Style::S2),
+        ("릴게임 사이트 추천", Style::S4),
+        ("바다이야기5만", Style::S2),
+    ]
+    .iter()
+    .map(|(f, s)| (f.to_string(), *s))
+    .collect();
     let mut out = Vec::new();
     for (stem, clean, frags) in [("article", en_clean, en), ("article_ko", ko_clean, ko)] {
         // keep the headline (first line) clean
@@ -938,7 +1074,11 @@ mod tests {
             let host = "for restoring Korea and Nov. 1, in the";
             let (text, spans) = inject(host, &[("XX".into(), Style::S1)], &mut r).unwrap();
             assert_eq!(apply_spans(&text, &spans), host);
-            let s: String = text.chars().skip(spans[0].start).take(spans[0].end - spans[0].start).collect();
+            let s: String = text
+                .chars()
+                .skip(spans[0].start)
+                .take(spans[0].end - spans[0].start)
+                .collect();
             assert!(s == "\nXX " || s == "\nXX", "{s:?}");
             if s == "\nXX" {
                 assert!(text.contains("\nXX "), "{text:?}");
@@ -953,7 +1093,10 @@ mod tests {
         let host = "첫 줄입니다 여기\nsecond line here\n\n세 번째 줄\nlast one";
         for style in Style::ALL {
             for _ in 0..100 {
-                let frags = vec![("바카라".to_string(), style), ("¸±°ÔÀÓ5¸¸".to_string(), style)];
+                let frags = vec![
+                    ("바카라".to_string(), style),
+                    ("¸±°ÔÀÓ5¸¸".to_string(), style),
+                ];
                 let (text, spans) = inject(host, &frags, &mut r).unwrap();
                 assert_eq!(apply_spans(&text, &spans), host, "{style:?} {text:?}");
                 assert_eq!(spans.len(), 2);
@@ -981,10 +1124,19 @@ mod tests {
             }
         }
         let mut r = rng();
-        let c = Composed { words: vec![Word::Korean(vec!["바카라".into(), "사이트".into()]), Word::Domain("sogo99.com".into())], heads: vec![] };
+        let c = Composed {
+            words: vec![
+                Word::Korean(vec!["바카라".into(), "사이트".into()]),
+                Word::Domain("sogo99.com".into()),
+            ],
+            heads: vec![],
+        };
         let o = encode(&c, FragEnc::Obfuscated, &mut r).unwrap();
         assert_ne!(o, c.plain());
-        assert_eq!(encode(&c, FragEnc::Utf8As1252, &mut r).unwrap(), forward::utf8_as_windows1252("바카라사이트 sogo99.com"));
+        assert_eq!(
+            encode(&c, FragEnc::Utf8As1252, &mut r).unwrap(),
+            forward::utf8_as_windows1252("바카라사이트 sogo99.com")
+        );
     }
 
     #[test]
@@ -998,7 +1150,10 @@ mod tests {
         let n = negatives();
         for lang in ["ko", "en"] {
             for split in Split::ALL {
-                assert!(n.iter().any(|d| d.lang == lang && d.split == split), "{lang} {split:?}");
+                assert!(
+                    n.iter().any(|d| d.lang == lang && d.split == split),
+                    "{lang} {split:?}"
+                );
             }
         }
     }
@@ -1013,7 +1168,10 @@ mod tests {
         assert!(e.contains("docs.jsonl:2:") && e.contains("text"), "{e}");
         std::fs::write(&p, "{\"id\": 1, \"text\": \"안녕하세요\"}\n").unwrap();
         let d = read_corpus(&p).unwrap();
-        assert_eq!((d[0].corpus.as_str(), d[0].lang.as_str(), d[0].id.as_str()), ("x_ko", "ko", "1"));
+        assert_eq!(
+            (d[0].corpus.as_str(), d[0].lang.as_str(), d[0].id.as_str()),
+            ("x_ko", "ko", "1")
+        );
         std::fs::remove_dir_all(&dir).ok();
     }
 

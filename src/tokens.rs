@@ -57,7 +57,13 @@ impl Tokenized {
                 let start = i;
                 i = token_end(bytes, i + 1);
                 let line = self.lines.len() as u32;
-                self.tokens.push(Token { start, end: i, line, first: false, last: false });
+                self.tokens.push(Token {
+                    start,
+                    end: i,
+                    line,
+                    first: false,
+                    last: false,
+                });
                 continue;
             }
             // The line ends at `i`: a newline or the end of the text.
@@ -66,7 +72,12 @@ impl Tokenized {
                 self.tokens[first_token as usize].first = true;
                 self.tokens[(first_token + n - 1) as usize].last = true;
             }
-            self.lines.push(Line { start: line_start, end: i, first_token, n_tokens: n });
+            self.lines.push(Line {
+                start: line_start,
+                end: i,
+                first_token,
+                n_tokens: n,
+            });
             if i >= bytes.len() {
                 break;
             }
@@ -144,14 +155,25 @@ mod tests {
                 while i < b.len() && !is_space(b[i]) {
                     i += 1;
                 }
-                tokens.push(Token { start: start + s, end: start + i, line: no as u32, first: false, last: false });
+                tokens.push(Token {
+                    start: start + s,
+                    end: start + i,
+                    line: no as u32,
+                    first: false,
+                    last: false,
+                });
             }
             let n = tokens.len() as u32 - first_token;
             if n > 0 {
                 tokens[first_token as usize].first = true;
                 tokens[(first_token + n - 1) as usize].last = true;
             }
-            lines.push(Line { start, end: start + l.len(), first_token, n_tokens: n });
+            lines.push(Line {
+                start,
+                end: start + l.len(),
+                first_token,
+                n_tokens: n,
+            });
             start += l.len() + 1;
         }
         (lines, tokens)
@@ -159,13 +181,31 @@ mod tests {
 
     #[test]
     fn word_at_a_time_split_matches_the_plain_one() {
-        let parts = ["a", "바다이야기", "\u{a0}", "\u{85}", " ", "  ", "\t", "\r", "\n", "\x0b", "\x0c", "\x00", "\x1f", "!", "longer-word-here"];
+        let parts = [
+            "a",
+            "바다이야기",
+            "\u{a0}",
+            "\u{85}",
+            " ",
+            "  ",
+            "\t",
+            "\r",
+            "\n",
+            "\x0b",
+            "\x0c",
+            "\x00",
+            "\x1f",
+            "!",
+            "longer-word-here",
+        ];
         let mut t = Tokenized::default();
         let mut seed = 1u64;
         for _ in 0..3000 {
             let mut doc = String::new();
             let mut next = || {
-                seed = seed.wrapping_mul(6364136223846793005).wrapping_add(1442695040888963407);
+                seed = seed
+                    .wrapping_mul(6364136223846793005)
+                    .wrapping_add(1442695040888963407);
                 (seed >> 33) as usize
             };
             for _ in 0..next() % 40 {

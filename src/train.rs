@@ -11,11 +11,13 @@
 use rayon::prelude::*;
 
 use crate::error::{Error, Result};
-use crate::features::{self, Analysis, Regime, TokenInfo, DENSE_DIM, DENSE_NAMES, REGIMES, STAGE2_NAMES};
-use crate::tokens::Token;
+use crate::features::{
+    self, Analysis, Regime, TokenInfo, DENSE_DIM, DENSE_NAMES, REGIMES, STAGE2_NAMES,
+};
 use crate::labeled::Example;
 use crate::model::{Lexical, Linear, Meta, Model, TokenStages};
 use crate::restore::{self, DocCounts, JoinStats, Joiner, Span};
+use crate::tokens::Token;
 
 /// Training settings; defaults are the recipe of the default model.
 #[derive(Debug, Clone)]
@@ -124,10 +126,17 @@ fn fit_or_constant(names: &[&str], x: &[Vec<f32>], y: &[bool], cfg: &Config) -> 
 
 /// Fits the whole model. `stage` is told what is being done (for a progress
 /// display); the library itself never prints.
-pub fn fit(train: &[Example], dev: &[Example], cfg: &Config, stage: &(dyn Fn(&str) + Sync)) -> Result<(Model, Report)> {
+pub fn fit(
+    train: &[Example],
+    dev: &[Example],
+    cfg: &Config,
+    stage: &(dyn Fn(&str) + Sync),
+) -> Result<(Model, Report)> {
     use rand::SeedableRng;
     if train.is_empty() || dev.is_empty() {
-        return Err(Error::Other("training needs non-empty train and dev sets".into()));
+        return Err(Error::Other(
+            "training needs non-empty train and dev sets".into(),
+        ));
     }
     let mut report = Report::default();
 
@@ -137,7 +146,9 @@ pub fn fit(train: &[Example], dev: &[Example], cfg: &Config, stage: &(dyn Fn(&st
         .map_init(Analysis::default, |a, ex| {
             let mut rows: Vec<(usize, Vec<u32>)> = Vec::new();
             a.run(&ex.text, None, None, |i, b| rows.push((i, b.to_vec())));
-            rows.into_iter().map(|(i, b)| (b, ex.inside(a.tok.tokens[i].start))).collect::<Vec<_>>()
+            rows.into_iter()
+                .map(|(i, b)| (b, ex.inside(a.tok.tokens[i].start)))
+                .collect::<Vec<_>>()
         })
         .flatten()
         .collect();
@@ -177,14 +188,26 @@ pub fn fit(train: &[Example], dev: &[Example], cfg: &Config, stage: &(dyn Fn(&st
                     cand.push((i, x, ex.inside(a.tok.tokens[i].start), g));
                 }
             }
-            DocRows { text: &ex.text, tokens: a.tok.tokens.clone(), info: a.info.clone(), cand }
+            DocRows {
+                text: &ex.text,
+                tokens: a.tok.tokens.clone(),
+                info: a.info.clone(),
+                cand,
+            }
         })
         .collect();
     let mut stages = Vec::with_capacity(REGIMES);
     for r in 0..REGIMES {
         stage(&format!("token model, regime {r} (linfa)"));
-        let rows: Vec<(Vec<f32>, bool)> =
-            docs.iter().flat_map(|d| d.cand.iter().filter(|c| c.3 == r).map(|c| (c.1.to_vec(), c.2))).collect();
+        let rows: Vec<(Vec<f32>, bool)> = docs
+            .iter()
+            .flat_map(|d| {
+                d.cand
+                    .iter()
+                    .filter(|c| c.3 == r)
+                    .map(|c| (c.1.to_vec(), c.2))
+            })
+            .collect();
         let (x, y) = subsample(rows, cfg.max_dense_rows, cfg.seed ^ r as u64);
         report.dense_rows += x.len();
         let first = fit_or_constant(DENSE_NAMES, &x, &y, cfg)?;
@@ -195,19 +218,38 @@ pub fn fit(train: &[Example], dev: &[Example], cfg: &Config, stage: &(dyn Fn(&st
             .flat_map(|d| {
                 let mut z1 = vec![f32::NEG_INFINITY; d.tokens.len()];
                 for c in &d.cand {
-                    z1[c.0] = if c.3 == r { first.logit(&c.1) } else { stages_so_far(&stages, &first, c.3).logit(&c.1) };
+                    z1[c.0] = if c.3 == r {
+                        first.logit(&c.1)
+                    } else {
+                        stages_so_far(&stages, &first, c.3).logit(&c.1)
+                    };
                 }
                 let mut p1 = Vec::new();
                 features::first_stage_probs(&z1, &mut p1);
                 let doc = features::DocFirstStage::of(&p1);
                 let mut echo = Vec::new();
-                features::echoes(d.text, &d.tokens, &d.info, &p1, &mut features::EchoScratch::default(), &mut echo);
+                features::echoes(
+                    d.text,
+                    &d.tokens,
+                    &d.info,
+                    &p1,
+                    &mut features::EchoScratch::default(),
+                    &mut echo,
+                );
                 let mut fluency = Vec::new();
                 features::fluency(d.text, &d.tokens, &p1, &stats, &mut fluency);
                 d.cand
                     .iter()
                     .filter(|c| c.3 == r)
-                    .map(move |c| (features::stage2(&d.tokens, &d.info, &z1, &p1, &doc, &echo, &fluency, c.0).to_vec(), c.2))
+                    .map(move |c| {
+                        (
+                            features::stage2(
+                                &d.tokens, &d.info, &z1, &p1, &doc, &echo, &fluency, c.0,
+                            )
+                            .to_vec(),
+                            c.2,
+                        )
+                    })
                     .collect::<Vec<_>>()
             })
             .collect();
@@ -225,7 +267,9 @@ pub fn fit(train: &[Example], dev: &[Example], cfg: &Config, stage: &(dyn Fn(&st
         .enumerate()
         .filter(|(i, _)| i % step == 0)
         .map(|(i, ex)| {
-            let mut rng = rand_chacha::ChaCha8Rng::seed_from_u64(cfg.seed ^ (i as u64).wrapping_mul(0x9E37_79B9_7F4A_7C15));
+            let mut rng = rand_chacha::ChaCha8Rng::seed_from_u64(
+                cfg.seed ^ (i as u64).wrapping_mul(0x9E37_79B9_7F4A_7C15),
+            );
             let mut examples = Vec::new();
             restore::join_examples(&ex.clean, &mut rng, cfg.join_per_doc, &mut examples);
             if examples.is_empty() {
@@ -235,7 +279,12 @@ pub fn fit(train: &[Example], dev: &[Example], cfg: &Config, stage: &(dyn Fn(&st
             let get = |t: usize, k: u64| stats.get(t, k).saturating_sub(own.get(t, k));
             examples
                 .iter()
-                .map(|e| (Joiner::features_with(&get, &e.left, &e.right, e.local).to_vec(), e.closes_up))
+                .map(|e| {
+                    (
+                        Joiner::features_with(&get, &e.left, &e.right, e.local).to_vec(),
+                        e.closes_up,
+                    )
+                })
                 .collect::<Vec<_>>()
         })
         .flatten()
@@ -251,7 +300,11 @@ pub fn fit(train: &[Example], dev: &[Example], cfg: &Config, stage: &(dyn Fn(&st
         lexical,
         tokens: stages,
         joiner,
-        meta: Meta { trained_on: format!("{} train, {} dev documents", train.len(), dev.len()), seed: cfg.seed, notes: String::new() },
+        meta: Meta {
+            trained_on: format!("{} train, {} dev documents", train.len(), dev.len()),
+            seed: cfg.seed,
+            notes: String::new(),
+        },
         id: crate::model::next_id(),
     };
 
@@ -260,7 +313,10 @@ pub fn fit(train: &[Example], dev: &[Example], cfg: &Config, stage: &(dyn Fn(&st
     for ex in dev {
         restore::join_examples(&ex.clean, &mut rng, 10, &mut held);
     }
-    let right = held.iter().filter(|e| model.joiner.closes_up(&e.left, &e.right, e.local) == e.closes_up).count();
+    let right = held
+        .iter()
+        .filter(|e| model.joiner.closes_up(&e.left, &e.right, e.local) == e.closes_up)
+        .count();
     report.join_accuracy = right as f64 / held.len().max(1) as f64;
 
     stage("thresholds");
@@ -277,7 +333,12 @@ pub fn fit(train: &[Example], dev: &[Example], cfg: &Config, stage: &(dyn Fn(&st
         .par_iter()
         .map_init(crate::model::Scratch::default, |s, ex| {
             model.score_tokens(&ex.text, s);
-            Scored { ex, tok: s.analysis.tok.clone(), probs: s.probs.clone(), groups: s.groups.clone() }
+            Scored {
+                ex,
+                tok: s.analysis.tok.clone(),
+                probs: s.probs.clone(),
+                groups: s.groups.clone(),
+            }
         })
         .collect();
     let rates = |th: &[f32], ext: &[f32]| -> (f64, f64) {
@@ -287,7 +348,10 @@ pub fn fit(train: &[Example], dev: &[Example], cfg: &Config, stage: &(dyn Fn(&st
                 let mut p = d.probs.clone();
                 Model::decide(&mut p, &d.groups, &d.tok.tokens, th, ext);
                 let spans: Vec<Span> = restore::spans(&d.ex.text, &d.tok, &p, 0.5, &model.joiner);
-                (crate::restore::Cleaned::from_spans(&d.ex.text, spans).text == d.ex.clean, d.ex.injected())
+                (
+                    crate::restore::Cleaned::from_spans(&d.ex.text, spans).text == d.ex.clean,
+                    d.ex.injected(),
+                )
             })
             .collect();
         let n_inj = ok.iter().filter(|c| c.1).count().max(1) as f64;
@@ -297,15 +361,26 @@ pub fn fit(train: &[Example], dev: &[Example], cfg: &Config, stage: &(dyn Fn(&st
             ok.iter().filter(|c| !c.1 && c.0).count() as f64 / n_clean,
         )
     };
-    let score = |(inj, cln): (f64, f64)| inj + if cln >= cfg.min_clean_pass { 10.0 } else { 10.0 * cln };
+    let score = |(inj, cln): (f64, f64)| {
+        inj + if cln >= cfg.min_clean_pass {
+            10.0
+        } else {
+            10.0 * cln
+        }
+    };
     let grid: Vec<f32> = (1..=49).map(|i| i as f32 / 50.0).collect();
-    let ext_grid: Vec<f32> = std::iter::once(EXTEND_OFF).chain((1..20).map(|i| i as f32 / 20.0)).collect();
+    let ext_grid: Vec<f32> = std::iter::once(EXTEND_OFF)
+        .chain((1..20).map(|i| i as f32 / 20.0))
+        .collect();
     let mut th = vec![0.5f32; REGIMES];
     let mut ext = vec![EXTEND_OFF; REGIMES];
     report.grid = vec![Vec::new(); REGIMES];
     // The grid value of coordinate `g` of `at` that scores best (the first
     // on ties), with each value's rates.
-    let best = |at: &[f32], g: usize, grid: &mut dyn Iterator<Item = f32>, rates: &dyn Fn(&[f32]) -> (f64, f64)| {
+    let best = |at: &[f32],
+                g: usize,
+                grid: &mut dyn Iterator<Item = f32>,
+                rates: &dyn Fn(&[f32]) -> (f64, f64)| {
         let mut trial = at.to_vec();
         let mut rows = Vec::new();
         let mut top = (f64::MIN, at[g]);
@@ -321,11 +396,16 @@ pub fn fit(train: &[Example], dev: &[Example], cfg: &Config, stage: &(dyn Fn(&st
     };
     for _round in 0..2 {
         for g in 0..REGIMES {
-            let (t, rows) = best(&th, g, &mut grid.iter().copied(), &|trial| rates(trial, &ext));
+            let (t, rows) = best(&th, g, &mut grid.iter().copied(), &|trial| {
+                rates(trial, &ext)
+            });
             th[g] = t;
             report.grid[g] = rows;
             // Then the group's extension threshold, below its threshold.
-            let mut below = ext_grid.iter().copied().filter(|&e| e == EXTEND_OFF || e < t);
+            let mut below = ext_grid
+                .iter()
+                .copied()
+                .filter(|&e| e == EXTEND_OFF || e < t);
             ext[g] = best(&ext, g, &mut below, &|trial| rates(&th, trial)).0;
         }
     }

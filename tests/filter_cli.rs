@@ -11,7 +11,13 @@ fn bin() -> Command {
 }
 
 fn run(args: &[&str], stdin: &[u8]) -> Output {
-    let mut child = bin().args(args).stdin(Stdio::piped()).stdout(Stdio::piped()).stderr(Stdio::piped()).spawn().unwrap();
+    let mut child = bin()
+        .args(args)
+        .stdin(Stdio::piped())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap();
     let mut si = child.stdin.take().unwrap();
     let data = stdin.to_vec();
     let t = std::thread::spawn(move || {
@@ -37,7 +43,9 @@ fn model_ready() -> bool {
 }
 
 fn tmp(name: &str) -> PathBuf {
-    let d = Path::new(env!("CARGO_TARGET_TMPDIR")).join("filter_cli").join(name);
+    let d = Path::new(env!("CARGO_TARGET_TMPDIR"))
+        .join("filter_cli")
+        .join(name);
     let _ = std::fs::remove_dir_all(&d);
     std::fs::create_dir_all(&d).unwrap();
     d
@@ -53,8 +61,21 @@ fn help_documents_the_interface_and_exit_codes() {
     assert!(o.status.success());
     let help = String::from_utf8(o.stdout).unwrap();
     for flag in [
-        "--output", "--format", "--field", "--model", "--spans", "--report", "--threads", "--threshold", "--on-error",
-        "--input-encoding", "--quiet", "Exit status", "0  success", "1  usage, I/O or model error", "2  bad input",
+        "--output",
+        "--format",
+        "--field",
+        "--model",
+        "--spans",
+        "--report",
+        "--threads",
+        "--threshold",
+        "--on-error",
+        "--input-encoding",
+        "--quiet",
+        "Exit status",
+        "0  success",
+        "1  usage, I/O or model error",
+        "2  bad input",
     ] {
         assert!(help.contains(flag), "--help lacks {flag}:\n{help}");
     }
@@ -64,14 +85,22 @@ fn help_documents_the_interface_and_exit_codes() {
 fn missing_model_file_is_exit_1() {
     let o = run(&["filter", "--model", "/nonexistent/model.bin"], b"text\n");
     assert_eq!(o.status.code(), Some(1), "{}", stderr(&o));
-    assert!(stderr(&o).contains("/nonexistent/model.bin"), "{}", stderr(&o));
+    assert!(
+        stderr(&o).contains("/nonexistent/model.bin"),
+        "{}",
+        stderr(&o)
+    );
     assert!(o.stdout.is_empty());
 }
 
 #[test]
 fn corrupt_model_file_is_exit_1_not_a_panic() {
     let d = tmp("corrupt_model");
-    for (name, bytes) in [("empty.model", &b""[..]), ("junk.model", b"\x00\x01garbage not a model"), ("text.model", b"{\"version\": 99}")] {
+    for (name, bytes) in [
+        ("empty.model", &b""[..]),
+        ("junk.model", b"\x00\x01garbage not a model"),
+        ("text.model", b"{\"version\": 99}"),
+    ] {
         let p = d.join(name);
         std::fs::write(&p, bytes).unwrap();
         let o = run(&["filter", "--model", p.to_str().unwrap()], b"text\n");
@@ -108,30 +137,58 @@ fn seed_article_is_restored_byte_for_byte() {
     let want = std::fs::read(shared().join("seed/000_25d65b13181b6f2f.clean.txt")).unwrap();
     let o = run(&["filter", "--quiet", seed.to_str().unwrap()], b"");
     assert!(o.status.success(), "{}", stderr(&o));
-    assert_eq!(String::from_utf8_lossy(&o.stdout), String::from_utf8_lossy(&want));
+    assert_eq!(
+        String::from_utf8_lossy(&o.stdout),
+        String::from_utf8_lossy(&want)
+    );
     // Also through stdin, and inside JSONL with spans a dolma mixer can apply.
     let o = run(&["filter", "--quiet"], &std::fs::read(&seed).unwrap());
     assert_eq!(o.stdout, want);
     let text = std::fs::read_to_string(&seed).unwrap();
     let d = tmp("seed");
-    let rec = format!("{}\n", serde_json::json!({"id": "seed", "text": text, "source": "x"}));
+    let rec = format!(
+        "{}\n",
+        serde_json::json!({"id": "seed", "text": text, "source": "x"})
+    );
     std::fs::write(d.join("in.jsonl"), &rec).unwrap();
     let spans = d.join("spans.jsonl");
-    let o = run(&["filter", "--quiet", d.join("in.jsonl").to_str().unwrap(), "--spans", spans.to_str().unwrap()], b"");
+    let o = run(
+        &[
+            "filter",
+            "--quiet",
+            d.join("in.jsonl").to_str().unwrap(),
+            "--spans",
+            spans.to_str().unwrap(),
+        ],
+        b"",
+    );
     assert!(o.status.success(), "{}", stderr(&o));
     let v: serde_json::Value = serde_json::from_slice(&o.stdout).unwrap();
     assert_eq!(v["text"].as_str().unwrap().as_bytes(), &want[..]);
     assert_eq!(v["source"], "x");
     // Deleting the spans (code points) from the input gives the same text.
-    let a: serde_json::Value = serde_json::from_str(&std::fs::read_to_string(&spans).unwrap()).unwrap();
+    let a: serde_json::Value =
+        serde_json::from_str(&std::fs::read_to_string(&spans).unwrap()).unwrap();
     let chars: Vec<char> = text.chars().collect();
     let mut keep = vec![true; chars.len()];
-    for s in a["attributes"]["spamsplice__gambling_injection"].as_array().unwrap() {
-        for k in keep.iter_mut().take(s[1].as_u64().unwrap() as usize).skip(s[0].as_u64().unwrap() as usize) {
+    for s in a["attributes"]["spamsplice__gambling_injection"]
+        .as_array()
+        .unwrap()
+    {
+        for k in keep
+            .iter_mut()
+            .take(s[1].as_u64().unwrap() as usize)
+            .skip(s[0].as_u64().unwrap() as usize)
+        {
             *k = false;
         }
     }
-    let mixed: String = chars.iter().zip(&keep).filter(|(_, k)| **k).map(|(c, _)| c).collect();
+    let mixed: String = chars
+        .iter()
+        .zip(&keep)
+        .filter(|(_, k)| **k)
+        .map(|(c, _)| c)
+        .collect();
     assert_eq!(mixed.as_bytes(), &want[..]);
 }
 
@@ -140,16 +197,34 @@ fn bad_jsonl_line_is_exit_2_after_earlier_records() {
     if !model_ready() {
         return;
     }
-    let input = b"{\"id\": 1, \"text\": \"A clean sentence.\"}\nnot json\n{\"id\": 3, \"text\": \"x\"}\n";
+    let input =
+        b"{\"id\": 1, \"text\": \"A clean sentence.\"}\nnot json\n{\"id\": 3, \"text\": \"x\"}\n";
     let o = run(&["filter", "--format", "jsonl"], input);
     assert_eq!(o.status.code(), Some(2), "{}", stderr(&o));
     assert!(stderr(&o).contains("-:2: not JSON"), "{}", stderr(&o));
     assert_eq!(o.stdout, b"{\"id\": 1, \"text\": \"A clean sentence.\"}\n");
-    let o = run(&["filter", "--format", "jsonl", "--on-error", "pass"], input);
+    let o = run(
+        &["filter", "--format", "jsonl", "--on-error", "pass"],
+        input,
+    );
     assert_eq!(o.status.code(), Some(0), "{}", stderr(&o));
     assert_eq!(o.stdout, input);
-    assert!(stderr(&o).contains("1 refused (1 passed, 0 skipped)"), "{}", stderr(&o));
-    let o = run(&["filter", "--format", "jsonl", "--on-error", "skip", "--quiet"], input);
+    assert!(
+        stderr(&o).contains("1 refused (1 passed, 0 skipped)"),
+        "{}",
+        stderr(&o)
+    );
+    let o = run(
+        &[
+            "filter",
+            "--format",
+            "jsonl",
+            "--on-error",
+            "skip",
+            "--quiet",
+        ],
+        input,
+    );
     assert_eq!(o.status.code(), Some(0));
     assert!(o.stderr.is_empty());
 }
@@ -164,8 +239,21 @@ fn invalid_utf8_text_is_exit_2_naming_file_and_offset() {
     std::fs::write(&p, b"Caf\xe9 society\n").unwrap();
     let o = run(&["filter", p.to_str().unwrap()], b"");
     assert_eq!(o.status.code(), Some(2), "{}", stderr(&o));
-    assert!(stderr(&o).contains("latin.txt:1: invalid UTF-8 at byte offset 3"), "{}", stderr(&o));
-    let o = run(&["filter", "--quiet", "--input-encoding", "windows-1252", p.to_str().unwrap()], b"");
+    assert!(
+        stderr(&o).contains("latin.txt:1: invalid UTF-8 at byte offset 3"),
+        "{}",
+        stderr(&o)
+    );
+    let o = run(
+        &[
+            "filter",
+            "--quiet",
+            "--input-encoding",
+            "windows-1252",
+            p.to_str().unwrap(),
+        ],
+        b"",
+    );
     assert!(o.status.success(), "{}", stderr(&o));
     assert_eq!(String::from_utf8(o.stdout).unwrap(), "Café society\n");
 }
@@ -175,7 +263,8 @@ fn clean_documents_pass_through_unchanged() {
     if !model_ready() {
         return;
     }
-    let input = "First paragraph of a clean story.\r\n\r\nSecond one, with a NUL \0 and no final newline";
+    let input =
+        "First paragraph of a clean story.\r\n\r\nSecond one, with a NUL \0 and no final newline";
     let o = run(&["filter", "--quiet"], input.as_bytes());
     assert!(o.status.success(), "{}", stderr(&o));
     assert_eq!(o.stdout, input.as_bytes());

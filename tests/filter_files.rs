@@ -9,7 +9,9 @@ use spamsplice::pipeline::mock::MarkerCleaner;
 use spamsplice::pipeline::{self, Counters, Format, OnError, Options, Paths};
 
 fn dir(name: &str) -> PathBuf {
-    let d = Path::new(env!("CARGO_TARGET_TMPDIR")).join("filter_files").join(name);
+    let d = Path::new(env!("CARGO_TARGET_TMPDIR"))
+        .join("filter_files")
+        .join(name);
     let _ = std::fs::remove_dir_all(&d);
     std::fs::create_dir_all(&d).unwrap();
     d
@@ -20,7 +22,10 @@ fn write_plain(p: &Path, data: &[u8]) {
 }
 
 fn write_gz(p: &Path, data: &[u8]) {
-    let mut e = flate2::write::GzEncoder::new(std::fs::File::create(p).unwrap(), flate2::Compression::fast());
+    let mut e = flate2::write::GzEncoder::new(
+        std::fs::File::create(p).unwrap(),
+        flate2::Compression::fast(),
+    );
     e.write_all(data).unwrap();
     e.finish().unwrap();
 }
@@ -34,7 +39,9 @@ fn read_any(p: &Path) -> Vec<u8> {
     let mut out = Vec::new();
     match p.extension().and_then(|e| e.to_str()) {
         Some("gz") => {
-            flate2::read::MultiGzDecoder::new(&raw[..]).read_to_end(&mut out).unwrap();
+            flate2::read::MultiGzDecoder::new(&raw[..])
+                .read_to_end(&mut out)
+                .unwrap();
         }
         Some("zst") => out = zstd::decode_all(&raw[..]).unwrap(),
         _ => out = raw,
@@ -45,8 +52,15 @@ fn read_any(p: &Path) -> Vec<u8> {
 fn jsonl(n: usize, from: usize) -> String {
     (from..from + n)
         .map(|i| {
-            let text = if i % 3 == 0 { format!("story {i}\n<<\u{be}\u{df}>> goes on") } else { format!("story {i} is clean") };
-            format!("{}\n", serde_json::json!({"id": format!("d{i}"), "text": text, "meta": {"n": i}}))
+            let text = if i % 3 == 0 {
+                format!("story {i}\n<<\u{be}\u{df}>> goes on")
+            } else {
+                format!("story {i} is clean")
+            };
+            format!(
+                "{}\n",
+                serde_json::json!({"id": format!("d{i}"), "text": text, "meta": {"n": i}})
+            )
         })
         .collect()
 }
@@ -56,7 +70,13 @@ fn expected(input: &str) -> String {
 }
 
 fn opts(format: Format) -> Options {
-    Options { format, threads: 2, batch_bytes: 4096, window_bytes: 256, ..Options::default() }
+    Options {
+        format,
+        threads: 2,
+        batch_bytes: 4096,
+        window_bytes: 256,
+        ..Options::default()
+    }
 }
 
 #[test]
@@ -68,23 +88,45 @@ fn jsonl_compressed_inputs_and_outputs() {
     write_plain(&d.join("c.jsonl"), c.as_bytes());
     for out in ["out.jsonl", "out.jsonl.gz", "out.jsonl.zst"] {
         let paths = Paths {
-            inputs: vec![d.join("a.jsonl.gz"), d.join("b.jsonl.zst"), d.join("c.jsonl")],
+            inputs: vec![
+                d.join("a.jsonl.gz"),
+                d.join("b.jsonl.zst"),
+                d.join("c.jsonl"),
+            ],
             output: Some(d.join(out)),
             spans: Some(d.join(format!("{out}.spans.jsonl.gz"))),
             report: Some(d.join(format!("{out}.report.csv"))),
         };
-        let s = pipeline::run(&MarkerCleaner, &paths, &opts(Format::Jsonl), &Counters::default()).unwrap();
+        let s = pipeline::run(
+            &MarkerCleaner,
+            &paths,
+            &opts(Format::Jsonl),
+            &Counters::default(),
+        )
+        .unwrap();
         assert_eq!(s.documents, 1200);
         assert_eq!(s.changed, 400);
         assert_eq!(s.spans, 400);
-        assert_eq!(String::from_utf8(read_any(&d.join(out))).unwrap(), expected(&format!("{a}{b}{c}")));
+        assert_eq!(
+            String::from_utf8(read_any(&d.join(out))).unwrap(),
+            expected(&format!("{a}{b}{c}"))
+        );
         let spans = String::from_utf8(read_any(&d.join(format!("{out}.spans.jsonl.gz")))).unwrap();
         let lines: Vec<&str> = spans.lines().collect();
         assert_eq!(lines.len(), 1200);
-        assert_eq!(lines[0], r#"{"id": "d0", "attributes": {"spamsplice__gambling_injection": [[7, 15, 0.9]]}}"#);
-        assert_eq!(lines[1], r#"{"id": "d1", "attributes": {"spamsplice__gambling_injection": []}}"#);
+        assert_eq!(
+            lines[0],
+            r#"{"id": "d0", "attributes": {"spamsplice__gambling_injection": [[7, 15, 0.9]]}}"#
+        );
+        assert_eq!(
+            lines[1],
+            r#"{"id": "d1", "attributes": {"spamsplice__gambling_injection": []}}"#
+        );
         let report = std::fs::read_to_string(d.join(format!("{out}.report.csv"))).unwrap();
-        let rows: Vec<csv::StringRecord> = csv::Reader::from_reader(report.as_bytes()).records().map(Result::unwrap).collect();
+        let rows: Vec<csv::StringRecord> = csv::Reader::from_reader(report.as_bytes())
+            .records()
+            .map(Result::unwrap)
+            .collect();
         assert_eq!(rows.len(), 400);
         let row = &rows[0];
         assert_eq!(&row[0], "d0");
@@ -99,12 +141,28 @@ fn fail_finishes_the_compressed_output() {
     input.push_str("{\"id\": \"bad\", \"text\": \"\\udc00\"}\n");
     input.push_str(&jsonl(10, 1000));
     write_plain(&d.join("in.jsonl"), input.as_bytes());
-    let paths = Paths { inputs: vec![d.join("in.jsonl")], output: Some(d.join("out.jsonl.gz")), ..Paths::default() };
-    let e = pipeline::run(&MarkerCleaner, &paths, &opts(Format::Jsonl), &Counters::default()).unwrap_err();
+    let paths = Paths {
+        inputs: vec![d.join("in.jsonl")],
+        output: Some(d.join("out.jsonl.gz")),
+        ..Paths::default()
+    };
+    let e = pipeline::run(
+        &MarkerCleaner,
+        &paths,
+        &opts(Format::Jsonl),
+        &Counters::default(),
+    )
+    .unwrap_err();
     let msg = e.to_string();
-    assert!(msg.contains("in.jsonl:1001: lone surrogate escape \\udc00"), "{msg}");
+    assert!(
+        msg.contains("in.jsonl:1001: lone surrogate escape \\udc00"),
+        "{msg}"
+    );
     // The gzip stream is complete and holds every earlier record.
-    assert_eq!(String::from_utf8(read_any(&d.join("out.jsonl.gz"))).unwrap(), expected(&jsonl(1000, 0)));
+    assert_eq!(
+        String::from_utf8(read_any(&d.join("out.jsonl.gz"))).unwrap(),
+        expected(&jsonl(1000, 0))
+    );
 }
 
 #[test]
@@ -114,7 +172,11 @@ fn pass_keeps_line_count() {
     input.push_str("garbage\n{\"text\": null}\n\n");
     input.push_str(&jsonl(50, 50));
     write_plain(&d.join("in.jsonl"), input.as_bytes());
-    let paths = Paths { inputs: vec![d.join("in.jsonl")], output: Some(d.join("out.jsonl")), ..Paths::default() };
+    let paths = Paths {
+        inputs: vec![d.join("in.jsonl")],
+        output: Some(d.join("out.jsonl")),
+        ..Paths::default()
+    };
     let mut o = opts(Format::Jsonl);
     o.on_error = OnError::Pass;
     let s = pipeline::run(&MarkerCleaner, &paths, &o, &Counters::default()).unwrap();
@@ -128,8 +190,18 @@ fn pass_keeps_line_count() {
 fn missing_input_is_an_io_error_before_any_output() {
     let d = dir("missing");
     write_plain(&d.join("a.txt"), b"hello\n");
-    let paths = Paths { inputs: vec![d.join("a.txt"), d.join("nope.txt")], output: Some(d.join("out.txt")), ..Paths::default() };
-    let e = pipeline::run(&MarkerCleaner, &paths, &opts(Format::Text), &Counters::default()).unwrap_err();
+    let paths = Paths {
+        inputs: vec![d.join("a.txt"), d.join("nope.txt")],
+        output: Some(d.join("out.txt")),
+        ..Paths::default()
+    };
+    let e = pipeline::run(
+        &MarkerCleaner,
+        &paths,
+        &opts(Format::Text),
+        &Counters::default(),
+    )
+    .unwrap_err();
     assert!(matches!(e, spamsplice::Error::Io { .. }), "{e}");
     assert!(e.to_string().contains("nope.txt"));
     assert!(!d.join("out.txt").exists());
@@ -139,8 +211,18 @@ fn missing_input_is_an_io_error_before_any_output() {
 fn corrupt_gzip_is_an_io_error_naming_the_file() {
     let d = dir("corrupt");
     write_plain(&d.join("bad.jsonl.gz"), b"\x1f\x8b\x08\x00garbage garbage");
-    let paths = Paths { inputs: vec![d.join("bad.jsonl.gz")], output: Some(d.join("out.jsonl")), ..Paths::default() };
-    let e = pipeline::run(&MarkerCleaner, &paths, &opts(Format::Jsonl), &Counters::default()).unwrap_err();
+    let paths = Paths {
+        inputs: vec![d.join("bad.jsonl.gz")],
+        output: Some(d.join("out.jsonl")),
+        ..Paths::default()
+    };
+    let e = pipeline::run(
+        &MarkerCleaner,
+        &paths,
+        &opts(Format::Jsonl),
+        &Counters::default(),
+    )
+    .unwrap_err();
     assert!(e.to_string().contains("bad.jsonl.gz"), "{e}");
 }
 
@@ -161,11 +243,21 @@ fn text_file_streams_in_windows_with_spans() {
         spans: Some(d.join("spans.jsonl")),
         report: None,
     };
-    let s = pipeline::run(&MarkerCleaner, &paths, &opts(Format::Text), &Counters::default()).unwrap();
+    let s = pipeline::run(
+        &MarkerCleaner,
+        &paths,
+        &opts(Format::Text),
+        &Counters::default(),
+    )
+    .unwrap();
     assert_eq!((s.documents, s.changed, s.spans), (1, 1, 20));
     let whole = spamsplice::pipeline::Cleaner::clean(&MarkerCleaner, &text);
-    assert_eq!(String::from_utf8(read_any(&d.join("out.txt.gz"))).unwrap(), whole.text);
-    let spans: serde_json::Value = serde_json::from_str(&std::fs::read_to_string(d.join("spans.jsonl")).unwrap()).unwrap();
+    assert_eq!(
+        String::from_utf8(read_any(&d.join("out.txt.gz"))).unwrap(),
+        whole.text
+    );
+    let spans: serde_json::Value =
+        serde_json::from_str(&std::fs::read_to_string(d.join("spans.jsonl")).unwrap()).unwrap();
     assert!(spans["id"].as_str().unwrap().ends_with("doc.txt.zst"));
     let got: Vec<(u64, u64)> = spans["attributes"]["spamsplice__gambling_injection"]
         .as_array()
@@ -173,8 +265,10 @@ fn text_file_streams_in_windows_with_spans() {
         .iter()
         .map(|s| (s[0].as_u64().unwrap(), s[1].as_u64().unwrap()))
         .collect();
-    let want: Vec<(u64, u64)> =
-        spamsplice::restore::char_offsets(&text, &whole.spans).into_iter().map(|(a, b)| (a as u64, b as u64)).collect();
+    let want: Vec<(u64, u64)> = spamsplice::restore::char_offsets(&text, &whole.spans)
+        .into_iter()
+        .map(|(a, b)| (a as u64, b as u64))
+        .collect();
     assert_eq!(got, want);
 }
 
@@ -185,7 +279,11 @@ fn hundred_megabyte_line() {
     let mut line = "ab".repeat(50_000_000);
     line.push_str("\n<<x>> end\n");
     write_plain(&d.join("big.txt"), line.as_bytes());
-    let paths = Paths { inputs: vec![d.join("big.txt")], output: Some(d.join("out.txt")), ..Paths::default() };
+    let paths = Paths {
+        inputs: vec![d.join("big.txt")],
+        output: Some(d.join("out.txt")),
+        ..Paths::default()
+    };
     let mut o = opts(Format::Text);
     o.window_bytes = 1 << 20;
     let s = pipeline::run(&MarkerCleaner, &paths, &o, &Counters::default()).unwrap();
@@ -195,10 +293,23 @@ fn hundred_megabyte_line() {
     assert!(out.ends_with(b"ababend\n"));
     drop(out);
 
-    let rec = format!("{{\"id\": 1, \"text\": {}}}\n", serde_json::to_string(&line).unwrap());
+    let rec = format!(
+        "{{\"id\": 1, \"text\": {}}}\n",
+        serde_json::to_string(&line).unwrap()
+    );
     write_plain(&d.join("big.jsonl"), rec.as_bytes());
-    let paths = Paths { inputs: vec![d.join("big.jsonl")], output: Some(d.join("out.jsonl")), ..Paths::default() };
-    let s = pipeline::run(&MarkerCleaner, &paths, &opts(Format::Jsonl), &Counters::default()).unwrap();
+    let paths = Paths {
+        inputs: vec![d.join("big.jsonl")],
+        output: Some(d.join("out.jsonl")),
+        ..Paths::default()
+    };
+    let s = pipeline::run(
+        &MarkerCleaner,
+        &paths,
+        &opts(Format::Jsonl),
+        &Counters::default(),
+    )
+    .unwrap();
     assert_eq!(s.changed, 1);
     let out = std::fs::read(d.join("out.jsonl")).unwrap();
     assert_eq!(out.len(), rec.len() - "\\n<<x>> ".len());

@@ -20,10 +20,18 @@ fn check(d: &spamsplice::Detector, input: &str) -> Result<(), TestCaseError> {
     let mut rebuilt = String::with_capacity(input.len());
     let mut at = 0;
     for s in &c.spans {
-        prop_assert!(s.start >= at, "spans overlap or are unsorted: {:?}", c.spans);
+        prop_assert!(
+            s.start >= at,
+            "spans overlap or are unsorted: {:?}",
+            c.spans
+        );
         prop_assert!(s.start < s.end, "empty span {:?}", s);
         prop_assert!(s.end <= input.len());
-        prop_assert!(input.is_char_boundary(s.start) && input.is_char_boundary(s.end), "span off a char boundary {:?}", s);
+        prop_assert!(
+            input.is_char_boundary(s.start) && input.is_char_boundary(s.end),
+            "span off a char boundary {:?}",
+            s
+        );
         prop_assert!(!s.score.is_nan());
         rebuilt.push_str(&input[at..s.start]);
         at = s.end;
@@ -81,7 +89,16 @@ proptest! {
 #[test]
 fn clean_handles_edge_documents() {
     let Some(d) = detector() else { return };
-    for s in ["", "\n", "\r\n", "\0", "\u{feff}", &"¹".repeat(100_000), &"a ".repeat(200_000), &"\n".repeat(10_000)] {
+    for s in [
+        "",
+        "\n",
+        "\r\n",
+        "\0",
+        "\u{feff}",
+        &"¹".repeat(100_000),
+        &"a ".repeat(200_000),
+        &"\n".repeat(10_000),
+    ] {
         check(d, s).unwrap();
     }
 }

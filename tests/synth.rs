@@ -32,13 +32,19 @@ fn generate(docs: usize, seed: u64) -> Option<Vec<Row>> {
     for f in &files {
         sources.extend(synth::read_corpus(f).unwrap());
     }
-    let cfg = Config { seed, docs, clean_share: 0.5 };
+    let cfg = Config {
+        seed,
+        docs,
+        clean_share: 0.5,
+    };
     Some(synth::generate(&sources, &cfg, &|_| {}).unwrap())
 }
 
 #[test]
 fn rows_round_trip_and_cover_every_variant() {
-    let Some(rows) = generate(4000, 11) else { return };
+    let Some(rows) = generate(4000, 11) else {
+        return;
+    };
     assert!(rows.len() >= 3990, "{} rows", rows.len());
     let lex = Lexicon::embedded();
     let mut styles = BTreeSet::new();
@@ -60,7 +66,10 @@ fn rows_round_trip_and_cover_every_variant() {
             assert!(r.spans.is_empty() && r.text == r.clean);
         } else {
             assert!((1..=6).contains(&r.spans.len()), "{}", r.id);
-            assert!(r.spans.iter().all(|s| s.replace.is_empty() && s.end > s.start));
+            assert!(r
+                .spans
+                .iter()
+                .all(|s| s.replace.is_empty() && s.end > s.start));
             styles.insert(parts[2].to_string());
             encs.insert(parts[3].to_string());
             hosts.insert(parts[1].to_string());
@@ -80,26 +89,46 @@ fn rows_round_trip_and_cover_every_variant() {
     assert_eq!(styles, want(Style::ALL.iter().map(|s| s.name()).collect()));
     assert_eq!(encs, want(FragEnc::ALL.iter().map(|e| e.name()).collect()));
     assert_eq!(hosts, want(Host::ALL.iter().map(|h| h.name()).collect()));
-    assert!(single > 100 && double > 100, "layouts: {single} single, {double} double");
+    assert!(
+        single > 100 && double > 100,
+        "layouts: {single} single, {double} double"
+    );
     let slices: BTreeSet<&str> = rows.iter().map(|r| r.slice.as_str()).collect();
-    for s in ["en.utf8.clean.none", "ko.mojibake.clean.none", "en.cp949punct.clean.none", "ko.gambling-news.clean.none", "en.gambling-news.clean.none", "ja.utf8.clean.none"] {
+    for s in [
+        "en.utf8.clean.none",
+        "ko.mojibake.clean.none",
+        "en.cp949punct.clean.none",
+        "ko.gambling-news.clean.none",
+        "en.gambling-news.clean.none",
+        "ja.utf8.clean.none",
+    ] {
         assert!(slices.contains(s), "no {s}");
     }
     let clean = rows.iter().filter(|r| r.spans.is_empty()).count() as f64 / rows.len() as f64;
     assert!((0.45..0.55).contains(&clean), "clean share {clean}");
     for split in Split::ALL {
-        assert!(rows.iter().any(|r| r.split == split && !r.spans.is_empty()), "{split:?}");
+        assert!(
+            rows.iter().any(|r| r.split == split && !r.spans.is_empty()),
+            "{split:?}"
+        );
     }
 }
 
 #[test]
 fn test_split_spam_uses_no_train_term() {
-    let Some(rows) = generate(3000, 5) else { return };
+    let Some(rows) = generate(3000, 5) else {
+        return;
+    };
     let lex = Lexicon::embedded();
-    let train: Vec<&str> =
-        [Role::Name, Role::Genre].iter().flat_map(|&r| lex.heads(r, Split::Train)).collect();
+    let train: Vec<&str> = [Role::Name, Role::Genre]
+        .iter()
+        .flat_map(|&r| lex.heads(r, Split::Train))
+        .collect();
     let mut checked = 0;
-    for r in rows.iter().filter(|r| r.split != Split::Train && !r.spans.is_empty()) {
+    for r in rows
+        .iter()
+        .filter(|r| r.split != Split::Train && !r.spans.is_empty())
+    {
         for h in &r.heads {
             assert!(!train.contains(&h.as_str()), "{} uses train term {h}", r.id);
         }
@@ -109,7 +138,11 @@ fn test_split_spam_uses_no_train_term() {
             for s in &r.spans {
                 let frag: String = chars[s.start..s.end].iter().collect();
                 for t in &train {
-                    assert!(!frag.contains(t), "{}: {frag:?} contains train term {t}", r.id);
+                    assert!(
+                        !frag.contains(t),
+                        "{}: {frag:?} contains train term {t}",
+                        r.id
+                    );
                 }
                 checked += 1;
             }
@@ -123,7 +156,11 @@ fn same_seed_same_rows() {
     let Some(a) = generate(400, 3) else { return };
     let b = generate(400, 3).unwrap();
     let c = generate(400, 4).unwrap();
-    let key = |rows: &[Row]| rows.iter().map(|r| (r.id.clone(), r.text.clone(), r.spans.clone())).collect::<Vec<_>>();
+    let key = |rows: &[Row]| {
+        rows.iter()
+            .map(|r| (r.id.clone(), r.text.clone(), r.spans.clone()))
+            .collect::<Vec<_>>()
+    };
     assert_eq!(key(&a), key(&b));
     assert_ne!(key(&a), key(&c));
 }
@@ -135,7 +172,10 @@ fn csv_files_are_written_and_read_back() {
     let counts = synth::write_csvs(&rows, &dir).unwrap();
     assert_eq!(counts.iter().sum::<usize>(), rows.len());
     let mut rdr = csv::Reader::from_path(dir.join("train.csv")).unwrap();
-    assert_eq!(rdr.headers().unwrap().iter().collect::<Vec<_>>(), ["id", "lang", "slice", "text", "clean", "spans"]);
+    assert_eq!(
+        rdr.headers().unwrap().iter().collect::<Vec<_>>(),
+        ["id", "lang", "slice", "text", "clean", "spans"]
+    );
     let mut n = 0;
     for rec in rdr.records() {
         let rec = rec.unwrap();

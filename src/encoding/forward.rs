@@ -64,7 +64,10 @@ pub fn latin1(bytes: &[u8]) -> String {
 /// Bytes read as windows-1252 the way browsers do (encoding_rs): 0x80–0x9F
 /// become `€‚ƒ„…` etc., the five undefined bytes their C1 control.
 pub fn windows1252(bytes: &[u8]) -> String {
-    WINDOWS_1252.decode_without_bom_handling(bytes).0.into_owned()
+    WINDOWS_1252
+        .decode_without_bom_handling(bytes)
+        .0
+        .into_owned()
 }
 
 /// Python ftfy 6.3's `fix_text(text)` with its default configuration.
@@ -139,7 +142,9 @@ pub fn smart_quotes(text: &str) -> String {
     for c in text.chars() {
         let opens = match prev {
             None => true,
-            Some(p) => p.is_whitespace() || matches!(p, '(' | '[' | '{' | '-' | '–' | '—' | '“' | '‘'),
+            Some(p) => {
+                p.is_whitespace() || matches!(p, '(' | '[' | '{' | '-' | '–' | '—' | '“' | '‘')
+            }
         };
         let q = match c {
             '"' if opens => '“',
@@ -214,7 +219,10 @@ mod tests {
 
     #[test]
     fn smart_quote_rule() {
-        assert_eq!(smart_quotes("\"Hi,\" he said. 'It's (\"ok\")'"), "“Hi,” he said. ‘It’s (“ok”)’");
+        assert_eq!(
+            smart_quotes("\"Hi,\" he said. 'It's (\"ok\")'"),
+            "“Hi,” he said. ‘It’s (“ok”)’"
+        );
     }
 
     /// Agreement with Python ftfy on `generated/ftfy_oracle.tsv` (lines of
@@ -242,7 +250,10 @@ mod tests {
                 eprintln!("DIFF {input:?}\n  rust   {got:?}\n  python {want:?}");
             }
         }
-        eprintln!("ftfy agreement: {ok}/{n} = {:.4}%", 100.0 * ok as f64 / n.max(1) as f64);
+        eprintln!(
+            "ftfy agreement: {ok}/{n} = {:.4}%",
+            100.0 * ok as f64 / n.max(1) as f64
+        );
         assert_eq!(ok, n);
     }
 }

@@ -32,9 +32,9 @@ pub enum View {
 /// The windows-1252 characters at bytes 0x80..=0x9F (0 = undefined byte,
 /// which encoding_rs maps to the C1 control of the same value).
 const W1252_HIGH: [u16; 32] = [
-    0x20AC, 0, 0x201A, 0x0192, 0x201E, 0x2026, 0x2020, 0x2021, 0x02C6, 0x2030, 0x0160, 0x2039, 0x0152,
-    0, 0x017D, 0, 0, 0x2018, 0x2019, 0x201C, 0x201D, 0x2022, 0x2013, 0x2014, 0x02DC, 0x2122, 0x0161,
-    0x203A, 0x0153, 0, 0x017E, 0x0178,
+    0x20AC, 0, 0x201A, 0x0192, 0x201E, 0x2026, 0x2020, 0x2021, 0x02C6, 0x2030, 0x0160, 0x2039,
+    0x0152, 0, 0x017D, 0, 0, 0x2018, 0x2019, 0x201C, 0x201D, 0x2022, 0x2013, 0x2014, 0x02DC,
+    0x2122, 0x0161, 0x203A, 0x0153, 0, 0x017E, 0x0178,
 ];
 
 /// The windows-1252 byte for a char above U+00FF, if it has one.
@@ -44,7 +44,10 @@ pub fn w1252_byte(c: char) -> Option<u8> {
     if !(0x152..=0x2122).contains(&u) {
         return None;
     }
-    W1252_HIGH.iter().position(|&v| v as u32 == u).map(|i| 0x80 + i as u8)
+    W1252_HIGH
+        .iter()
+        .position(|&v| v as u32 == u)
+        .map(|i| 0x80 + i as u8)
 }
 
 /// The byte a char stands for when text was decoded as windows-1252
@@ -67,7 +70,9 @@ pub fn is_hangul_syllable(c: char) -> bool {
 
 #[inline]
 pub fn is_hangul(c: char) -> bool {
-    is_hangul_syllable(c) || ('\u{1100}'..='\u{11FF}').contains(&c) || ('\u{3130}'..='\u{318F}').contains(&c)
+    is_hangul_syllable(c)
+        || ('\u{1100}'..='\u{11FF}').contains(&c)
+        || ('\u{3130}'..='\u{318F}').contains(&c)
 }
 
 /// `char::is_alphanumeric` with fast paths for ASCII and Hangul, which are
@@ -87,13 +92,21 @@ pub fn is_alnum(c: char) -> bool {
 #[inline]
 pub fn lower(c: char) -> impl Iterator<Item = char> {
     let simple = c.is_ascii() || is_hangul_syllable(c);
-    let first = if simple { Some(c.to_ascii_lowercase()) } else { None };
-    first.into_iter().chain((!simple).then(|| c.to_lowercase()).into_iter().flatten())
+    let first = if simple {
+        Some(c.to_ascii_lowercase())
+    } else {
+        None
+    };
+    first
+        .into_iter()
+        .chain((!simple).then(|| c.to_lowercase()).into_iter().flatten())
 }
 
 #[inline]
 pub fn is_han(c: char) -> bool {
-    ('\u{4E00}'..='\u{9FFF}').contains(&c) || ('\u{3400}'..='\u{4DBF}').contains(&c) || ('\u{F900}'..='\u{FAFF}').contains(&c)
+    ('\u{4E00}'..='\u{9FFF}').contains(&c)
+        || ('\u{3400}'..='\u{4DBF}').contains(&c)
+        || ('\u{F900}'..='\u{FAFF}').contains(&c)
 }
 
 #[inline]
@@ -190,7 +203,11 @@ impl Profile {
 pub fn read_cp949(token: &str, scratch: &mut Scratch) -> Option<View> {
     let Scratch { bytes, reading } = scratch;
     // The 1252 alternative differs only for chars beyond Latin-1.
-    let alts: &[bool] = if token.chars().all(|c| (c as u32) <= 0xFF) { &[false] } else { &[false, true] };
+    let alts: &[bool] = if token.chars().all(|c| (c as u32) <= 0xFF) {
+        &[false]
+    } else {
+        &[false, true]
+    };
     for &alt in alts {
         if cp949_bytes_of(token, alt, bytes) && decode_949_strict(bytes, reading) {
             return Some(View::Cp949);
@@ -264,7 +281,9 @@ fn cp949_bytes_redecoded(token: &str, out: &mut Vec<u8>) -> bool {
     let mut buf = ['\0'; REDECODE_MAX_CHARS];
     let mut len = 0;
     for c in token.chars() {
-        let Some(slot) = buf.get_mut(len) else { return false };
+        let Some(slot) = buf.get_mut(len) else {
+            return false;
+        };
         *slot = c;
         len += 1;
     }
@@ -319,7 +338,11 @@ fn cp949_bytes_redecoded(token: &str, out: &mut Vec<u8>) -> bool {
     }
     // ftfy repairs pairs inside mojibake: some character must come from
     // plain bytes too, or every `ü` (`C3 BC`) would read as Hangul.
-    let plain_high = chars.iter().zip(&pairs).filter(|&(&c, &pair)| !pair && ('\u{80}'..='\u{ff}').contains(&c)).count();
+    let plain_high = chars
+        .iter()
+        .zip(&pairs)
+        .filter(|&(&c, &pair)| !pair && ('\u{80}'..='\u{ff}').contains(&c))
+        .count();
     if plain_high < 2 {
         return false;
     }
@@ -360,11 +383,15 @@ pub fn read_utf8_from_1252(token: &str, scratch: &mut Scratch) -> Option<View> {
 /// first view that decodes cleanly to text with Hangul, else raw.
 /// The reading is left in `scratch.reading`.
 pub fn best_reading(token: &str, scratch: &mut Scratch) -> View {
-    if token.is_ascii() || token.chars().any(is_hangul) || token.chars().any(|c| c as u32 > 0x2122) {
+    if token.is_ascii() || token.chars().any(is_hangul) || token.chars().any(|c| c as u32 > 0x2122)
+    {
         // Raw Hangul, CJK, full-width and other text beyond the 1252 range:
         // no byte-level mis-decoding could have produced it except ftfy's
         // partial re-decode, which leaves Latin-1 chars around it.
-        if !token.chars().any(|c| (c as u32) >= 0x80 && (c as u32) <= 0xFF) {
+        if !token
+            .chars()
+            .any(|c| (c as u32) >= 0x80 && (c as u32) <= 0xFF)
+        {
             scratch.reading.clear();
             scratch.reading.push_str(token);
             return View::Raw;
@@ -458,9 +485,16 @@ pub fn decode_hangul(fragment: &str) -> Option<String> {
     let mut deob = String::new();
     let mut out = String::new();
     let mut any = false;
-    for tok in fragment.split(|c: char| c.is_ascii_whitespace()).filter(|t| !t.is_empty()) {
+    for tok in fragment
+        .split(|c: char| c.is_ascii_whitespace())
+        .filter(|t| !t.is_empty())
+    {
         best_reading(tok, &mut scratch);
-        let r = if deobfuscate(&scratch.reading, &mut deob) { &deob } else { &scratch.reading };
+        let r = if deobfuscate(&scratch.reading, &mut deob) {
+            &deob
+        } else {
+            &scratch.reading
+        };
         any |= r.chars().any(is_hangul);
         if !out.is_empty() {
             out.push(' ');
@@ -501,7 +535,10 @@ mod tests {
         // ftfy turned the `Ãµ` of `ÃßÃµ` (CP949 추천) into `õ`.
         assert_eq!(read_cp949("Ãßõ", &mut s), Some(View::Cp949));
         assert_eq!(s.reading, "추천");
-        assert_eq!(crate::encoding::forward::cp949_ftfy("놀이터추천").as_deref(), Some("³îÀÌÅÍÃßõ"));
+        assert_eq!(
+            crate::encoding::forward::cp949_ftfy("놀이터추천").as_deref(),
+            Some("³îÀÌÅÍÃßõ")
+        );
         assert_eq!(read_cp949("³îÀÌÅÍÃßõ", &mut s), Some(View::Cp949));
         assert_eq!(s.reading, "놀이터추천");
         let seen = crate::encoding::forward::cp949_ftfy("후기 빠찡코").unwrap();
@@ -532,6 +569,9 @@ mod tests {
         assert!(!deobfuscate("서울, 부산", &mut out));
         assert!(deobfuscate("경☆마 3", &mut out));
         assert_eq!(out, "경마 3");
-        assert_eq!(decode_hangul("¸±°ÔÀÓ5¸¸ sogo9.com").as_deref(), Some("릴게임5만 sogo9.com"));
+        assert_eq!(
+            decode_hangul("¸±°ÔÀÓ5¸¸ sogo9.com").as_deref(),
+            Some("릴게임5만 sogo9.com")
+        );
     }
 }

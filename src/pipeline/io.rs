@@ -13,7 +13,8 @@ fn is_stdio(path: &Path) -> bool {
 }
 
 fn has_ext(path: &Path, ext: &str) -> bool {
-    path.extension().is_some_and(|e| e.eq_ignore_ascii_case(ext))
+    path.extension()
+        .is_some_and(|e| e.eq_ignore_ascii_case(ext))
 }
 
 /// Opens `path` for reading (`-` = standard input). `.gz` inputs (several
@@ -32,7 +33,10 @@ pub fn open_input(path: &Path) -> Result<Box<dyn Read + Send>> {
     } else {
         Box::new(raw)
     };
-    Ok(Box::new(Named { path: path.to_path_buf(), inner: reader }))
+    Ok(Box::new(Named {
+        path: path.to_path_buf(),
+        inner: reader,
+    }))
 }
 
 /// Adds the file name to read errors (a corrupt gzip stream, say).
@@ -55,22 +59,38 @@ pub enum OutputFile {
     Stdout(BufWriter<io::Stdout>),
     Plain(PathBuf, BufWriter<File>),
     Gzip(PathBuf, flate2::write::GzEncoder<BufWriter<File>>),
-    Zstd(PathBuf, zstd::stream::write::Encoder<'static, BufWriter<File>>),
+    Zstd(
+        PathBuf,
+        zstd::stream::write::Encoder<'static, BufWriter<File>>,
+    ),
 }
 
 impl OutputFile {
     /// `None` or `-` = standard output; `*.gz` gzip, `*.zst` zstd (level 3).
     pub fn create(path: Option<&Path>) -> Result<OutputFile> {
         let path = match path {
-            None => return Ok(OutputFile::Stdout(BufWriter::with_capacity(BUF, io::stdout()))),
-            Some(p) if is_stdio(p) => return Ok(OutputFile::Stdout(BufWriter::with_capacity(BUF, io::stdout()))),
+            None => {
+                return Ok(OutputFile::Stdout(BufWriter::with_capacity(
+                    BUF,
+                    io::stdout(),
+                )))
+            }
+            Some(p) if is_stdio(p) => {
+                return Ok(OutputFile::Stdout(BufWriter::with_capacity(
+                    BUF,
+                    io::stdout(),
+                )))
+            }
             Some(p) => p,
         };
         let file = File::create(path).map_err(|e| Error::io(path, e))?;
         let w = BufWriter::with_capacity(BUF, file);
         let p = path.to_path_buf();
         Ok(if has_ext(path, "gz") {
-            OutputFile::Gzip(p, flate2::write::GzEncoder::new(w, flate2::Compression::default()))
+            OutputFile::Gzip(
+                p,
+                flate2::write::GzEncoder::new(w, flate2::Compression::default()),
+            )
         } else if has_ext(path, "zst") {
             let enc = zstd::stream::write::Encoder::new(w, 3).map_err(|e| Error::io(path, e))?;
             OutputFile::Zstd(p, enc)
@@ -138,10 +158,18 @@ impl Write for OutputFile {
 }
 
 /// Writes every byte of `bufs` (`Write::write_all_vectored` is not stable yet).
-pub(crate) fn write_all_vectored(w: &mut dyn Write, mut bufs: &mut [io::IoSlice<'_>]) -> io::Result<()> {
+pub(crate) fn write_all_vectored(
+    w: &mut dyn Write,
+    mut bufs: &mut [io::IoSlice<'_>],
+) -> io::Result<()> {
     while !bufs.is_empty() {
         match w.write_vectored(bufs) {
-            Ok(0) => return Err(io::Error::new(io::ErrorKind::WriteZero, "failed to write whole buffer")),
+            Ok(0) => {
+                return Err(io::Error::new(
+                    io::ErrorKind::WriteZero,
+                    "failed to write whole buffer",
+                ))
+            }
             Ok(n) => io::IoSlice::advance_slices(&mut bufs, n),
             Err(e) if e.kind() == io::ErrorKind::Interrupted => {}
             Err(e) => return Err(e),

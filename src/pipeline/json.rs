@@ -34,10 +34,18 @@ pub struct Located {
 /// (as in serde_json and Python).
 pub fn locate(line: &[u8], path: &[&str]) -> Result<Located, String> {
     if simdutf8::basic::from_utf8(line).is_err() {
-        let at = std::str::from_utf8(line).err().map_or(0, |e| e.valid_up_to());
+        let at = std::str::from_utf8(line)
+            .err()
+            .map_or(0, |e| e.valid_up_to());
         return Err(format!("invalid UTF-8 at byte {} of the line", at + 1));
     }
-    let mut s = Scanner { b: line, i: 0, path, field: None, id: None };
+    let mut s = Scanner {
+        b: line,
+        i: 0,
+        path,
+        field: None,
+        id: None,
+    };
     s.ws();
     if s.i == s.b.len() {
         return Err("empty line, not a JSON object".into());
@@ -201,7 +209,10 @@ impl Scanner<'_, '_> {
                 let w = u64::from_le_bytes(b[self.i..self.i + 8].try_into().unwrap());
                 let q = w ^ (LO * b'"' as u64);
                 let e = w ^ (LO * b'\\' as u64);
-                let m = ((q.wrapping_sub(LO) & !q) | (e.wrapping_sub(LO) & !e) | (w.wrapping_sub(LO * 0x20) & !w)) & HI;
+                let m = ((q.wrapping_sub(LO) & !q)
+                    | (e.wrapping_sub(LO) & !e)
+                    | (w.wrapping_sub(LO * 0x20) & !w))
+                    & HI;
                 if m != 0 {
                     self.i += (m.trailing_zeros() / 8) as usize;
                     break;
@@ -251,7 +262,9 @@ impl Scanner<'_, '_> {
                     return Err(self.err("invalid \\u escape"));
                 };
                 if (0xD800..0xDC00).contains(&cp) {
-                    let low = if self.b.get(self.i + 6) == Some(&b'\\') && self.b.get(self.i + 7) == Some(&b'u') {
+                    let low = if self.b.get(self.i + 6) == Some(&b'\\')
+                        && self.b.get(self.i + 7) == Some(&b'u')
+                    {
                         self.hex4(self.i + 8)
                     } else {
                         None
@@ -261,10 +274,16 @@ impl Scanner<'_, '_> {
                             self.i += 12;
                             Ok(())
                         }
-                        _ => Err(format!("lone surrogate escape \\u{cp:04x} at column {}", self.i + 1)),
+                        _ => Err(format!(
+                            "lone surrogate escape \\u{cp:04x} at column {}",
+                            self.i + 1
+                        )),
                     }
                 } else if (0xDC00..0xE000).contains(&cp) {
-                    Err(format!("lone surrogate escape \\u{cp:04x} at column {}", self.i + 1))
+                    Err(format!(
+                        "lone surrogate escape \\u{cp:04x} at column {}",
+                        self.i + 1
+                    ))
                 } else {
                     self.i += 6;
                     Ok(())
@@ -276,7 +295,10 @@ impl Scanner<'_, '_> {
 
     fn object(&mut self, depth: usize, track: Option<usize>) -> Result<(), String> {
         if depth > MAX_DEPTH {
-            return Err(format!("nesting deeper than {MAX_DEPTH} at column {}", self.i + 1));
+            return Err(format!(
+                "nesting deeper than {MAX_DEPTH} at column {}",
+                self.i + 1
+            ));
         }
         self.i += 1; // '{'
         self.ws();
@@ -297,7 +319,9 @@ impl Scanner<'_, '_> {
             self.ws();
             let vstart = self.i;
             let matched = match track {
-                Some(k) if k < self.path.len() => key_eq(&self.b[key.clone()], escaped, self.path[k]),
+                Some(k) if k < self.path.len() => {
+                    key_eq(&self.b[key.clone()], escaped, self.path[k])
+                }
                 _ => false,
             };
             if matched {
@@ -309,11 +333,18 @@ impl Scanner<'_, '_> {
                     self.field = Some(if kind == Kind::String {
                         Ok(vstart + 1..self.i - 1)
                     } else {
-                        Err(format!("field `{}` is {}, not a string", self.path.join("."), kind.name()))
+                        Err(format!(
+                            "field `{}` is {}, not a string",
+                            self.path.join("."),
+                            kind.name()
+                        ))
                     });
                 } else if kind != Kind::Object {
-                    self.field =
-                        Some(Err(format!("field `{}` is {}, not an object", self.path[..=k].join("."), kind.name())));
+                    self.field = Some(Err(format!(
+                        "field `{}` is {}, not an object",
+                        self.path[..=k].join("."),
+                        kind.name()
+                    )));
                 }
             } else {
                 self.value(depth, None)?;
@@ -338,7 +369,10 @@ impl Scanner<'_, '_> {
 
     fn array(&mut self, depth: usize) -> Result<(), String> {
         if depth > MAX_DEPTH {
-            return Err(format!("nesting deeper than {MAX_DEPTH} at column {}", self.i + 1));
+            return Err(format!(
+                "nesting deeper than {MAX_DEPTH} at column {}",
+                self.i + 1
+            ));
         }
         self.i += 1; // '['
         self.ws();
@@ -429,7 +463,8 @@ fn decode_escape(b: &[u8], i: usize) -> Result<(char, usize), String> {
                 }
                 Err(format!("lone surrogate escape \\u{cp:04x}"))
             } else {
-                let c = char::from_u32(cp).ok_or_else(|| format!("lone surrogate escape \\u{cp:04x}"))?;
+                let c = char::from_u32(cp)
+                    .ok_or_else(|| format!("lone surrogate escape \\u{cp:04x}"))?;
                 Ok((c, 6))
             }
         }
@@ -492,21 +527,47 @@ mod tests {
     #[test]
     fn reasons() {
         assert_eq!(field(r#"{"a": 1}"#, "text").unwrap_err(), "no field `text`");
-        assert_eq!(field(r#"{"text": 1}"#, "text").unwrap_err(), "field `text` is a number, not a string");
-        assert_eq!(field(r#"{"text": null}"#, "text").unwrap_err(), "field `text` is null, not a string");
+        assert_eq!(
+            field(r#"{"text": 1}"#, "text").unwrap_err(),
+            "field `text` is a number, not a string"
+        );
+        assert_eq!(
+            field(r#"{"text": null}"#, "text").unwrap_err(),
+            "field `text` is null, not a string"
+        );
         assert_eq!(
             field(r#"{"metadata": "s"}"#, "metadata.body").unwrap_err(),
             "field `metadata` is a string, not an object"
         );
-        assert_eq!(loc("[1, 2]", "text").unwrap_err(), "not a JSON object but an array");
-        assert_eq!(loc("", "text").unwrap_err(), "empty line, not a JSON object");
-        assert!(loc(r#"{"text": "x""#, "text").unwrap_err().starts_with("not JSON"));
-        assert!(loc(r#"{"text": "x"} x"#, "text").unwrap_err().contains("after the value"));
-        assert!(loc(r#"{"text": "\ud800"}"#, "text").unwrap_err().contains("lone surrogate"));
-        assert!(loc(r#"{"meta": "\udc00x", "text": "ok"}"#, "text").unwrap_err().contains("lone surrogate"));
+        assert_eq!(
+            loc("[1, 2]", "text").unwrap_err(),
+            "not a JSON object but an array"
+        );
+        assert_eq!(
+            loc("", "text").unwrap_err(),
+            "empty line, not a JSON object"
+        );
+        assert!(loc(r#"{"text": "x""#, "text")
+            .unwrap_err()
+            .starts_with("not JSON"));
+        assert!(loc(r#"{"text": "x"} x"#, "text")
+            .unwrap_err()
+            .contains("after the value"));
+        assert!(loc(r#"{"text": "\ud800"}"#, "text")
+            .unwrap_err()
+            .contains("lone surrogate"));
+        assert!(loc(r#"{"meta": "\udc00x", "text": "ok"}"#, "text")
+            .unwrap_err()
+            .contains("lone surrogate"));
         assert!(loc(r#"{"text": "\ud83d\ude00"}"#, "text").is_ok());
-        assert!(loc("{\"text\": \"a\tb\"}", "text").unwrap_err().contains("control character"));
-        assert!(loc(&format!("{}{}", "[".repeat(200), "]".repeat(200)), "text").unwrap_err().contains("nesting"));
+        assert!(loc("{\"text\": \"a\tb\"}", "text")
+            .unwrap_err()
+            .contains("control character"));
+        assert!(
+            loc(&format!("{}{}", "[".repeat(200), "]".repeat(200)), "text")
+                .unwrap_err()
+                .contains("nesting")
+        );
     }
 
     #[test]

@@ -77,7 +77,10 @@ pub(super) fn run<C: Cleaner + ?Sized>(
         .spawn(move || read_blocks(sources, batch, tx_raw, rx_free))
         .map_err(|e| Error::Other(format!("cannot start the reader thread: {e}")))?;
 
-    let mut w = Writer { line: 0, need_newline: false };
+    let mut w = Writer {
+        line: 0,
+        need_newline: false,
+    };
     super::in_order(
         pool,
         rx_raw,
@@ -94,10 +97,18 @@ pub(super) fn run<C: Cleaner + ?Sized>(
 /// least one line), straight into the block's buffer: one read call a block
 /// on a plain file, large enough that the input's `BufReader` passes it
 /// through without copying, into a recycled buffer when one is free.
-fn read_blocks(sources: Vec<LazySource>, batch: usize, tx: SyncSender<Result<Block>>, free: Receiver<Vec<u8>>) {
+fn read_blocks(
+    sources: Vec<LazySource>,
+    batch: usize,
+    tx: SyncSender<Result<Block>>,
+    free: Receiver<Vec<u8>>,
+) {
     let cap = batch + (batch / 8).max(64 << 10);
     let fresh = || {
-        let mut b = free.try_iter().find(|b| b.len() <= 2 * cap).unwrap_or_default();
+        let mut b = free
+            .try_iter()
+            .find(|b| b.len() <= 2 * cap)
+            .unwrap_or_default();
         if b.len() < cap {
             b.resize(cap, 0);
         }
@@ -130,7 +141,8 @@ fn read_blocks(sources: Vec<LazySource>, batch: usize, tx: SyncSender<Result<Blo
                         break;
                     }
                     Ok(n) => {
-                        has_newline = has_newline || memchr::memchr(b'\n', &buf[len..len + n]).is_some();
+                        has_newline =
+                            has_newline || memchr::memchr(b'\n', &buf[len..len + n]).is_some();
                         len += n;
                     }
                     Err(e) if e.kind() == std::io::ErrorKind::Interrupted => {}
@@ -140,7 +152,11 @@ fn read_blocks(sources: Vec<LazySource>, batch: usize, tx: SyncSender<Result<Blo
                     }
                 }
             }
-            let cut = if eof { len } else { memchr::memrchr(b'\n', &buf[..len]).map_or(len, |p| p + 1) };
+            let cut = if eof {
+                len
+            } else {
+                memchr::memrchr(b'\n', &buf[..len]).map_or(len, |p| p + 1)
+            };
             let mut next = fresh();
             let carry = len - cut;
             if next.len() < carry + cap {
@@ -150,7 +166,12 @@ fn read_blocks(sources: Vec<LazySource>, batch: usize, tx: SyncSender<Result<Blo
             let full = std::mem::replace(&mut buf, next);
             len = carry;
             if cut > 0 {
-                let block = Block { file: file.clone(), file_start, buf: full, len: cut };
+                let block = Block {
+                    file: file.clone(),
+                    file_start,
+                    buf: full,
+                    len: cut,
+                };
                 file_start = false;
                 if tx.send(Ok(block)).is_err() {
                     return;
@@ -165,7 +186,12 @@ fn read_blocks(sources: Vec<LazySource>, batch: usize, tx: SyncSender<Result<Blo
 
 /// Cleans the lines of one block, one after another (blocks are the unit of
 /// parallelism).
-fn process<C: Cleaner + ?Sized>(cleaner: &C, block: Block, path: &[&str], want_spans: bool) -> Processed {
+fn process<C: Cleaner + ?Sized>(
+    cleaner: &C,
+    block: Block,
+    path: &[&str],
+    want_spans: bool,
+) -> Processed {
     let data = block.data();
     let mut lines = Vec::with_capacity(data.len() / 512 + 1);
     let mut at = 0;
@@ -180,13 +206,23 @@ fn process<C: Cleaner + ?Sized>(cleaner: &C, block: Block, path: &[&str], want_s
         .iter()
         .map(|r| {
             let line = &data[r.clone()];
-            match std::panic::catch_unwind(AssertUnwindSafe(|| clean_line(cleaner, line, path, want_spans))) {
+            match std::panic::catch_unwind(AssertUnwindSafe(|| {
+                clean_line(cleaner, line, path, want_spans)
+            })) {
                 Ok(o) => o,
-                Err(p) => Outcome { kind: Kind::Bad(panic_reason(&*p)), id: None, spans: Vec::new() },
+                Err(p) => Outcome {
+                    kind: Kind::Bad(panic_reason(&*p)),
+                    id: None,
+                    spans: Vec::new(),
+                },
             }
         })
         .collect();
-    Processed { block, lines, outcomes }
+    Processed {
+        block,
+        lines,
+        outcomes,
+    }
 }
 
 pub(super) fn panic_reason(p: &(dyn std::any::Any + Send)) -> String {
@@ -199,9 +235,18 @@ pub(super) fn panic_reason(p: &(dyn std::any::Any + Send)) -> String {
 }
 
 /// Cleans one line (with its `\n`, if any).
-fn clean_line<C: Cleaner + ?Sized>(cleaner: &C, line: &[u8], path: &[&str], want_spans: bool) -> Outcome {
+fn clean_line<C: Cleaner + ?Sized>(
+    cleaner: &C,
+    line: &[u8],
+    path: &[&str],
+    want_spans: bool,
+) -> Outcome {
     let body = line.strip_suffix(b"\n").unwrap_or(line);
-    let bad = |reason: String, id| Outcome { kind: Kind::Bad(reason), id, spans: Vec::new() };
+    let bad = |reason: String, id| Outcome {
+        kind: Kind::Bad(reason),
+        id,
+        spans: Vec::new(),
+    };
     let located = match json::locate(body, path) {
         Ok(l) => l,
         Err(reason) => return bad(reason, None),
@@ -219,7 +264,11 @@ fn clean_line<C: Cleaner + ?Sized>(cleaner: &C, line: &[u8], path: &[&str], want
     };
     let cleaned = cleaner.clean(&text);
     if cleaned.spans.is_empty() {
-        return Outcome { kind: Kind::Same, id: located.id, spans: Vec::new() };
+        return Outcome {
+            kind: Kind::Same,
+            id: located.id,
+            spans: Vec::new(),
+        };
     }
     let spans = cleaned.spans;
     let mut bounds = Vec::with_capacity(spans.len() * 2);
@@ -250,9 +299,21 @@ fn clean_line<C: Cleaner + ?Sized>(cleaner: &C, line: &[u8], path: &[&str], want
             .collect()
     } else {
         // Keep the count for the summary.
-        spans.iter().map(|s| SpanRecord { start: 0, end: 0, score: s.score, fragment: String::new() }).collect()
+        spans
+            .iter()
+            .map(|s| SpanRecord {
+                start: 0,
+                end: 0,
+                score: s.score,
+                fragment: String::new(),
+            })
+            .collect()
     };
-    Outcome { kind: Kind::Changed(out), id: located.id, spans: records }
+    Outcome {
+        kind: Kind::Changed(out),
+        id: located.id,
+        spans: records,
+    }
 }
 
 struct Writer {
@@ -276,12 +337,20 @@ impl Writer {
         counters: &Counters,
         summary: &mut Summary,
     ) -> Result<()> {
-        let Processed { block, lines, outcomes } = p;
+        let Processed {
+            block,
+            lines,
+            outcomes,
+        } = p;
         if block.file_start {
             self.line = 0;
         }
         let data = block.data();
-        let mut out = Gather { slices: Vec::new(), bytes: 0, need_newline: self.need_newline };
+        let mut out = Gather {
+            slices: Vec::new(),
+            bytes: 0,
+            need_newline: self.need_newline,
+        };
         // Input lines not yet gathered, all to be written unchanged.
         let mut run = 0..0;
         let mut failed = None;
@@ -301,7 +370,9 @@ impl Writer {
                 }
                 Kind::Bad(reason) => match opts.on_error {
                     OnError::Fail => {
-                        counters.bytes_in.fetch_add(r.start as u64, Ordering::Relaxed);
+                        counters
+                            .bytes_in
+                            .fetch_add(r.start as u64, Ordering::Relaxed);
                         failed = Some(Error::Data {
                             path: PathBuf::from(&*block.file),
                             line: self.line,
@@ -329,7 +400,11 @@ impl Writer {
                     Some(idr) => line[idr.clone()].to_vec(),
                     None => sinks::json_string(&format!("{}:{}", block.file, self.line)),
                 };
-                let spans: &[SpanRecord] = if matches!(o.kind, Kind::Changed(_)) { &o.spans } else { &[] };
+                let spans: &[SpanRecord] = if matches!(o.kind, Kind::Changed(_)) {
+                    &o.spans
+                } else {
+                    &[]
+                };
                 if let Some(w) = sinks.spans.as_deref_mut() {
                     sinks::spans_line(w, &id_json, spans).map_err(|e| Error::io("(spans)", e))?;
                 }
@@ -342,15 +417,20 @@ impl Writer {
             }
         }
         out.push(&data[run]);
-        super::io::write_all_vectored(sinks.output, &mut out.slices).map_err(|e| Error::io("(output)", e))?;
+        super::io::write_all_vectored(sinks.output, &mut out.slices)
+            .map_err(|e| Error::io("(output)", e))?;
         summary.bytes_out += out.bytes;
         self.need_newline = out.need_newline;
         if let Some(e) = failed {
             return Err(e);
         }
         summary.bytes_in += data.len() as u64;
-        counters.bytes_in.fetch_add(data.len() as u64, Ordering::Relaxed);
-        counters.documents.fetch_add(lines.len() as u64, Ordering::Relaxed);
+        counters
+            .bytes_in
+            .fetch_add(data.len() as u64, Ordering::Relaxed);
+        counters
+            .documents
+            .fetch_add(lines.len() as u64, Ordering::Relaxed);
         Ok(())
     }
 }

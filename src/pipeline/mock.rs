@@ -48,7 +48,11 @@ impl MarkerCleaner {
                     start = last.end;
                 }
             }
-            spans.push(Span { start, end, score: 0.9 });
+            spans.push(Span {
+                start,
+                end,
+                score: 0.9,
+            });
             i = end;
         }
         spans

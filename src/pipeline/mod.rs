@@ -196,12 +196,18 @@ pub struct Source {
 
 impl Source {
     pub fn new(name: impl Into<String>, reader: impl Read + Send + 'static) -> Source {
-        Source { name: name.into(), reader: Box::new(reader) }
+        Source {
+            name: name.into(),
+            reader: Box::new(reader),
+        }
     }
 
     /// Opens a path (`-` = standard input), decompressing `.gz` / `.zst`.
     pub fn open(path: &Path) -> Result<Source> {
-        Ok(Source { name: path.display().to_string(), reader: io::open_input(path)? })
+        Ok(Source {
+            name: path.display().to_string(),
+            reader: io::open_input(path)?,
+        })
     }
 }
 
@@ -229,20 +235,38 @@ pub struct Paths {
 /// first), creates the outputs (compressed when named `.gz`/`.zst`), streams,
 /// and finishes every output even when a bad record stops the run, so all
 /// earlier records are readable.
-pub fn run<C: Cleaner + ?Sized>(cleaner: &C, paths: &Paths, opts: &Options, counters: &Counters) -> Result<Summary> {
-    let inputs: Vec<PathBuf> = if paths.inputs.is_empty() { vec![PathBuf::from("-")] } else { paths.inputs.clone() };
+pub fn run<C: Cleaner + ?Sized>(
+    cleaner: &C,
+    paths: &Paths,
+    opts: &Options,
+    counters: &Counters,
+) -> Result<Summary> {
+    let inputs: Vec<PathBuf> = if paths.inputs.is_empty() {
+        vec![PathBuf::from("-")]
+    } else {
+        paths.inputs.clone()
+    };
     for p in &inputs {
         if p.as_os_str() != "-" {
             std::fs::metadata(p).map_err(|e| Error::io(p, e))?;
         }
     }
     let mut output = io::OutputFile::create(paths.output.as_deref())?;
-    let mut spans = paths.spans.as_deref().map(|p| io::OutputFile::create(Some(p))).transpose()?;
-    let mut report = paths.report.as_deref().map(|p| io::OutputFile::create(Some(p))).transpose()?;
+    let mut spans = paths
+        .spans
+        .as_deref()
+        .map(|p| io::OutputFile::create(Some(p)))
+        .transpose()?;
+    let mut report = paths
+        .report
+        .as_deref()
+        .map(|p| io::OutputFile::create(Some(p)))
+        .transpose()?;
     // Inputs are opened lazily, in order, by the reader thread.
     let sources = inputs.into_iter().map(|p| move || Source::open(&p));
-    let sources: Vec<Box<dyn FnOnce() -> Result<Source> + Send>> =
-        sources.map(|f| Box::new(f) as Box<dyn FnOnce() -> Result<Source> + Send>).collect();
+    let sources: Vec<Box<dyn FnOnce() -> Result<Source> + Send>> = sources
+        .map(|f| Box::new(f) as Box<dyn FnOnce() -> Result<Source> + Send>)
+        .collect();
     let result = {
         let sinks = Sinks {
             output: &mut output,
@@ -287,7 +311,9 @@ fn run_lazy<C: Cleaner + ?Sized>(
 ) -> Result<Summary> {
     let start = Instant::now();
     let threads = if opts.threads == 0 {
-        std::thread::available_parallelism().map(|n| n.get()).unwrap_or(1)
+        std::thread::available_parallelism()
+            .map(|n| n.get())
+            .unwrap_or(1)
     } else {
         opts.threads
     };
@@ -301,8 +327,24 @@ fn run_lazy<C: Cleaner + ?Sized>(
     }
     let mut summary = Summary::default();
     let result = match opts.format {
-        Format::Text => text::run(cleaner, &pool, sources, &mut sinks, opts, counters, &mut summary),
-        Format::Jsonl => jsonl::run(cleaner, &pool, sources, &mut sinks, opts, counters, &mut summary),
+        Format::Text => text::run(
+            cleaner,
+            &pool,
+            sources,
+            &mut sinks,
+            opts,
+            counters,
+            &mut summary,
+        ),
+        Format::Jsonl => jsonl::run(
+            cleaner,
+            &pool,
+            sources,
+            &mut sinks,
+            opts,
+            counters,
+            &mut summary,
+        ),
     };
     let flushed = flush_all(&mut sinks);
     summary.elapsed = start.elapsed();
@@ -377,7 +419,9 @@ where
         let _stop = StopOnDrop(&stop);
         for rx in rx_order.iter() {
             // A closed channel: the task panicked (the panic follows at the join).
-            let r = rx.recv().map_err(|_| Error::Other("a cleaning task stopped".into()))?;
+            let r = rx
+                .recv()
+                .map_err(|_| Error::Other("a cleaning task stopped".into()))?;
             write(r?)?;
         }
         Ok(())

@@ -56,7 +56,11 @@ pub(crate) fn spans_close(w: &mut dyn Write) -> io::Result<()> {
 }
 
 /// A whole spans line.
-pub(crate) fn spans_line(w: &mut dyn Write, id_json: &[u8], spans: &[SpanRecord]) -> io::Result<()> {
+pub(crate) fn spans_line(
+    w: &mut dyn Write,
+    id_json: &[u8],
+    spans: &[SpanRecord],
+) -> io::Result<()> {
     spans_open(w, id_json)?;
     for (i, s) in spans.iter().enumerate() {
         spans_item(w, i == 0, s)?;
@@ -66,11 +70,17 @@ pub(crate) fn spans_line(w: &mut dyn Write, id_json: &[u8], spans: &[SpanRecord]
 
 /// The Hangul reading of a fragment (empty when it has none).
 fn decoded(fragment: &str) -> String {
-    std::panic::catch_unwind(|| crate::encoding::decode_hangul(fragment)).ok().flatten().unwrap_or_default()
+    std::panic::catch_unwind(|| crate::encoding::decode_hangul(fragment))
+        .ok()
+        .flatten()
+        .unwrap_or_default()
 }
 
 fn csv_field(w: &mut dyn Write, s: &str) -> io::Result<()> {
-    if s.bytes().any(|c| matches!(c, b',' | b'"' | b'\n' | b'\r')) || s.starts_with(' ') || s.ends_with(' ') {
+    if s.bytes().any(|c| matches!(c, b',' | b'"' | b'\n' | b'\r'))
+        || s.starts_with(' ')
+        || s.ends_with(' ')
+    {
         w.write_all(b"\"")?;
         w.write_all(s.replace('"', "\"\"").as_bytes())?;
         w.write_all(b"\"")

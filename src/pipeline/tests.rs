@@ -11,17 +11,33 @@ struct Out {
 }
 
 fn run_mem<C: Cleaner + ?Sized>(c: &C, inputs: &[&[u8]], opts: &Options) -> (Result<Summary>, Out) {
-    let sources = inputs.iter().enumerate().map(|(i, b)| Source::new(format!("in{i}"), std::io::Cursor::new(b.to_vec()))).collect();
+    let sources = inputs
+        .iter()
+        .enumerate()
+        .map(|(i, b)| Source::new(format!("in{i}"), std::io::Cursor::new(b.to_vec())))
+        .collect();
     let (mut o, mut s, mut r) = (Vec::new(), Vec::new(), Vec::new());
     let res = run_streams(
         c,
         sources,
-        Sinks { output: &mut o, spans: Some(&mut s), report: Some(&mut r) },
+        Sinks {
+            output: &mut o,
+            spans: Some(&mut s),
+            report: Some(&mut r),
+        },
         opts,
         &Counters::default(),
     );
     let summary = res.as_ref().cloned().unwrap_or_default();
-    (res, Out { output: o, spans: String::from_utf8(s).unwrap(), report: String::from_utf8(r).unwrap(), summary })
+    (
+        res,
+        Out {
+            output: o,
+            spans: String::from_utf8(s).unwrap(),
+            report: String::from_utf8(r).unwrap(),
+            summary,
+        },
+    )
 }
 
 fn ok<C: Cleaner + ?Sized>(c: &C, inputs: &[&[u8]], opts: &Options) -> Out {
@@ -31,18 +47,35 @@ fn ok<C: Cleaner + ?Sized>(c: &C, inputs: &[&[u8]], opts: &Options) -> Out {
 }
 
 fn text_opts(window: usize, threads: usize) -> Options {
-    Options { format: Format::Text, window_bytes: window, threads, ..Options::default() }
+    Options {
+        format: Format::Text,
+        window_bytes: window,
+        threads,
+        ..Options::default()
+    }
 }
 
 fn jsonl_opts(batch: usize, threads: usize) -> Options {
-    Options { format: Format::Jsonl, batch_bytes: batch, threads, ..Options::default() }
+    Options {
+        format: Format::Jsonl,
+        batch_bytes: batch,
+        threads,
+        ..Options::default()
+    }
 }
 
 /// The dolma spans line the whole-document mock gives.
 fn expected_spans(id: &str, text: &str) -> String {
     let spans = MarkerCleaner::spans(text);
-    let items: Vec<String> = char_offsets(text, &spans).iter().map(|(a, b)| format!("[{a}, {b}, 0.9]")).collect();
-    format!("{{\"id\": {}, \"attributes\": {{\"spamsplice__gambling_injection\": [{}]}}}}\n", serde_json::to_string(id).unwrap(), items.join(", "))
+    let items: Vec<String> = char_offsets(text, &spans)
+        .iter()
+        .map(|(a, b)| format!("[{a}, {b}, 0.9]"))
+        .collect();
+    format!(
+        "{{\"id\": {}, \"attributes\": {{\"spamsplice__gambling_injection\": [{}]}}}}\n",
+        serde_json::to_string(id).unwrap(),
+        items.join(", ")
+    )
 }
 
 #[test]
@@ -50,22 +83,42 @@ fn text_seed_like_document() {
     let input = "a foundation stone for restorin\n<<¹Ù´Ù>> g Korea-China relations\nNov. 1,\n<<x>>\n in Seoul\n";
     for window in [1, 5, 16, 1 << 20] {
         let o = ok(&MarkerCleaner, &[input.as_bytes()], &text_opts(window, 2));
-        assert_eq!(String::from_utf8(o.output).unwrap(), MarkerCleaner.clean(input).text, "window {window}");
+        assert_eq!(
+            String::from_utf8(o.output).unwrap(),
+            MarkerCleaner.clean(input).text,
+            "window {window}"
+        );
         assert_eq!(o.spans, expected_spans("in0", input), "window {window}");
         assert_eq!(o.summary.documents, 1);
         assert_eq!(o.summary.changed, 1);
         assert_eq!(o.summary.spans, 2);
-        assert!(o.report.starts_with("id,start,end,score,fragment,decoded\nin0,31,"), "{}", o.report);
+        assert!(
+            o.report
+                .starts_with("id,start,end,score,fragment,decoded\nin0,31,"),
+            "{}",
+            o.report
+        );
     }
 }
 
 #[test]
 fn text_edge_cases_pass_through() {
-    for input in [&b""[..], b"\n", b"no newline", b"a\r\nb\r\n", b"nul\0byte\n\0", b"\n\n\n", "é\n한국어\n".as_bytes()] {
+    for input in [
+        &b""[..],
+        b"\n",
+        b"no newline",
+        b"a\r\nb\r\n",
+        b"nul\0byte\n\0",
+        b"\n\n\n",
+        "é\n한국어\n".as_bytes(),
+    ] {
         for window in [1, 3, 1 << 20] {
             let o = ok(&MarkerCleaner, &[input], &text_opts(window, 1));
             assert_eq!(o.output, input, "window {window}");
-            assert_eq!(o.spans, expected_spans("in0", std::str::from_utf8(input).unwrap()));
+            assert_eq!(
+                o.spans,
+                expected_spans("in0", std::str::from_utf8(input).unwrap())
+            );
         }
     }
 }
@@ -79,11 +132,20 @@ fn text_crlf_marker_at_line_start() {
 
 #[test]
 fn text_several_inputs_are_several_documents() {
-    let o = ok(&MarkerCleaner, &[b"a <<x>>b\n", b"c\n<<y>> d"], &text_opts(4, 2));
+    let o = ok(
+        &MarkerCleaner,
+        &[b"a <<x>>b\n", b"c\n<<y>> d"],
+        &text_opts(4, 2),
+    );
     assert_eq!(o.output, b"a b\ncd");
     assert_eq!(o.summary.documents, 2);
     assert_eq!(o.spans.lines().count(), 2);
-    assert!(o.spans.lines().nth(1).unwrap().starts_with("{\"id\": \"in1\""));
+    assert!(o
+        .spans
+        .lines()
+        .nth(1)
+        .unwrap()
+        .starts_with("{\"id\": \"in1\""));
 }
 
 #[test]
@@ -91,14 +153,20 @@ fn text_invalid_utf8_names_file_and_offset() {
     let input = b"line one\nline two \xff\xfe rest\n";
     let (r, _) = run_mem(&IdentityCleaner, &[input], &text_opts(1 << 20, 1));
     let e = r.unwrap_err().to_string();
-    assert!(e.starts_with("in0:2: invalid UTF-8 at byte offset 18"), "{e}");
+    assert!(
+        e.starts_with("in0:2: invalid UTF-8 at byte offset 18"),
+        "{e}"
+    );
     // Also when the bad byte is far into a streamed file.
     let mut big = "x\n".repeat(100_000).into_bytes();
     big.push(0xC3);
     big.extend_from_slice(b"(\n");
     let (r, _) = run_mem(&IdentityCleaner, &[&big], &text_opts(1000, 1));
     let e = r.unwrap_err().to_string();
-    assert!(e.starts_with("in0:100001: invalid UTF-8 at byte offset 200000"), "{e}");
+    assert!(
+        e.starts_with("in0:100001: invalid UTF-8 at byte offset 200000"),
+        "{e}"
+    );
 }
 
 #[test]
@@ -113,7 +181,10 @@ fn text_legacy_encodings() {
     let mut opts = text_opts(8, 2);
     opts.input_encoding = InputEncoding::from_label("euc-kr").unwrap();
     let o = ok(&IdentityCleaner, &[&korean], &opts);
-    assert_eq!(String::from_utf8(o.output).unwrap(), "바다이야기 게임장\n뉴스 본문\n");
+    assert_eq!(
+        String::from_utf8(o.output).unwrap(),
+        "바다이야기 게임장\n뉴스 본문\n"
+    );
     // UTF-8 stays UTF-8 even with a fallback named.
     let o = ok(&IdentityCleaner, &["한국 é\n".as_bytes()], &opts);
     assert_eq!(String::from_utf8(o.output).unwrap(), "한국 é\n");
@@ -169,25 +240,47 @@ fn jline(v: serde_json::Value) -> String {
 #[test]
 fn jsonl_splices_only_the_field() {
     let input = concat!(
-        r#"{"id": "a", "text": "clean text\nhere", "n": 1.50, "x": "\u00e9"}"#, "\n",
-        r#"{"text":"restorin\n<<\u00be\u00df>> g Korea", "id":2,"meta":{"k":[1,2e5]}}"#, "\r\n",
-        r#"{"id": "c", "text": "mid <<x>>word \ud83d\ude00 <<y>>"}"#, "\n",
+        r#"{"id": "a", "text": "clean text\nhere", "n": 1.50, "x": "\u00e9"}"#,
+        "\n",
+        r#"{"text":"restorin\n<<\u00be\u00df>> g Korea", "id":2,"meta":{"k":[1,2e5]}}"#,
+        "\r\n",
+        r#"{"id": "c", "text": "mid <<x>>word \ud83d\ude00 <<y>>"}"#,
+        "\n",
     );
     let o = ok(&MarkerCleaner, &[input.as_bytes()], &jsonl_opts(1 << 20, 2));
     let out = String::from_utf8(o.output).unwrap();
     let lines: Vec<&str> = out.split_inclusive('\n').collect();
     let inl: Vec<&str> = input.split_inclusive('\n').collect();
     assert_eq!(lines[0], inl[0]);
-    assert_eq!(lines[1], "{\"text\":\"restoring Korea\", \"id\":2,\"meta\":{\"k\":[1,2e5]}}\r\n");
-    assert_eq!(lines[2], "{\"id\": \"c\", \"text\": \"mid word \\ud83d\\ude00 \"}\n");
+    assert_eq!(
+        lines[1],
+        "{\"text\":\"restoring Korea\", \"id\":2,\"meta\":{\"k\":[1,2e5]}}\r\n"
+    );
+    assert_eq!(
+        lines[2],
+        "{\"id\": \"c\", \"text\": \"mid word \\ud83d\\ude00 \"}\n"
+    );
     assert_eq!(o.summary.documents, 3);
     assert_eq!(o.summary.changed, 2);
     assert_eq!(o.summary.spans, 3);
     let spans: Vec<&str> = o.spans.lines().collect();
-    assert_eq!(spans[0], r#"{"id": "a", "attributes": {"spamsplice__gambling_injection": []}}"#);
-    assert_eq!(spans[1], r#"{"id": 2, "attributes": {"spamsplice__gambling_injection": [[8, 16, 0.9]]}}"#);
-    assert_eq!(spans[2], r#"{"id": "c", "attributes": {"spamsplice__gambling_injection": [[4, 9, 0.9], [16, 21, 0.9]]}}"#);
-    assert!(o.report.contains("\n2,8,16,0.9,\"\n<<¾ß>> \","), "{}", o.report);
+    assert_eq!(
+        spans[0],
+        r#"{"id": "a", "attributes": {"spamsplice__gambling_injection": []}}"#
+    );
+    assert_eq!(
+        spans[1],
+        r#"{"id": 2, "attributes": {"spamsplice__gambling_injection": [[8, 16, 0.9]]}}"#
+    );
+    assert_eq!(
+        spans[2],
+        r#"{"id": "c", "attributes": {"spamsplice__gambling_injection": [[4, 9, 0.9], [16, 21, 0.9]]}}"#
+    );
+    assert!(
+        o.report.contains("\n2,8,16,0.9,\"\n<<¾ß>> \","),
+        "{}",
+        o.report
+    );
 }
 
 #[test]
@@ -196,7 +289,10 @@ fn jsonl_nested_field() {
     let mut opts = jsonl_opts(1 << 20, 1);
     opts.field = "metadata.body".into();
     let o = ok(&MarkerCleaner, &[input.as_bytes()], &opts);
-    assert_eq!(String::from_utf8(o.output).unwrap(), input.replace("a<<x>>b", "ab"));
+    assert_eq!(
+        String::from_utf8(o.output).unwrap(),
+        input.replace("a<<x>>b", "ab")
+    );
 }
 
 fn bad_input() -> Vec<u8> {
@@ -226,7 +322,10 @@ fn jsonl_fail_stops_after_writing_earlier_records() {
         }
         e => panic!("{e}"),
     }
-    assert_eq!(String::from_utf8(o.output).unwrap(), "{\"id\": 1, \"text\": \"ok \"}\n");
+    assert_eq!(
+        String::from_utf8(o.output).unwrap(),
+        "{\"id\": 1, \"text\": \"ok \"}\n"
+    );
 }
 
 #[test]
@@ -235,14 +334,24 @@ fn jsonl_pass_keeps_every_line_and_skip_drops_bad_ones() {
     let mut opts = jsonl_opts(16, 2);
     opts.on_error = OnError::Pass;
     let o = ok(&MarkerCleaner, &[&input], &opts);
-    let expected = [&br#"{"id": 1, "text": "ok "}"#[..], &input[input.iter().position(|&b| b == b'\n').unwrap()..]].concat();
+    let expected = [
+        &br#"{"id": 1, "text": "ok "}"#[..],
+        &input[input.iter().position(|&b| b == b'\n').unwrap()..],
+    ]
+    .concat();
     assert_eq!(o.output, expected);
-    assert_eq!((o.summary.documents, o.summary.passed, o.summary.skipped), (9, 7, 0));
+    assert_eq!(
+        (o.summary.documents, o.summary.passed, o.summary.skipped),
+        (9, 7, 0)
+    );
     assert_eq!(o.spans.lines().count(), 9);
     assert!(o.spans.contains(r#"{"id": "in0:2", "#));
     opts.on_error = OnError::Skip;
     let o = ok(&MarkerCleaner, &[&input], &opts);
-    assert_eq!(String::from_utf8(o.output).unwrap(), "{\"id\": 1, \"text\": \"ok \"}\n{\"id\": 9, \"text\": \"fine\"}");
+    assert_eq!(
+        String::from_utf8(o.output).unwrap(),
+        "{\"id\": 1, \"text\": \"ok \"}\n{\"id\": 9, \"text\": \"fine\"}"
+    );
     assert_eq!((o.summary.passed, o.summary.skipped), (0, 7));
     assert_eq!(o.spans.lines().count(), 9);
 }
@@ -263,7 +372,10 @@ fn jsonl_reasons_name_the_problem() {
         let line = [lines[n - 1], b"\n"].concat();
         let (r, _) = run_mem(&IdentityCleaner, &[&line], &jsonl_opts(1 << 20, 1));
         let e = r.unwrap_err().to_string();
-        assert!(e.starts_with("in0:1: ") && e.contains(want), "line {n}: {e}");
+        assert!(
+            e.starts_with("in0:1: ") && e.contains(want),
+            "line {n}: {e}"
+        );
     }
 }
 
@@ -273,7 +385,11 @@ fn jsonl_empty_input_and_missing_final_newline() {
     assert_eq!(o.output, b"");
     assert_eq!(o.summary.documents, 0);
     // Two inputs, the first without a final newline: lines stay separate.
-    let o = ok(&MarkerCleaner, &[br#"{"text": "a"}"#, br#"{"text": "<<b>>"}"#], &jsonl_opts(1 << 20, 1));
+    let o = ok(
+        &MarkerCleaner,
+        &[br#"{"text": "a"}"#, br#"{"text": "<<b>>"}"#],
+        &jsonl_opts(1 << 20, 1),
+    );
     assert_eq!(o.output, b"{\"text\": \"a\"}\n{\"text\": \"\"}");
 }
 
@@ -281,16 +397,28 @@ fn jsonl_empty_input_and_missing_final_newline() {
 fn jsonl_order_kept_with_tiny_batches_and_threads() {
     let mut input = String::new();
     for i in 0..3000 {
-        let text = if i % 7 == 0 { format!("doc {i}\n<<spam {i}>> rest") } else { format!("doc {i} clean") };
+        let text = if i % 7 == 0 {
+            format!("doc {i}\n<<spam {i}>> rest")
+        } else {
+            format!("doc {i} clean")
+        };
         input.push_str(&jline(serde_json::json!({"id": i, "text": text})));
     }
     for (batch, threads) in [(1, 2), (100, 2), (1 << 20, 1), (4096, 4)] {
-        let o = ok(&MarkerCleaner, &[input.as_bytes()], &jsonl_opts(batch, threads));
+        let o = ok(
+            &MarkerCleaner,
+            &[input.as_bytes()],
+            &jsonl_opts(batch, threads),
+        );
         let out = String::from_utf8(o.output).unwrap();
         for (i, l) in out.lines().enumerate() {
             let v: serde_json::Value = serde_json::from_str(l).unwrap();
             assert_eq!(v["id"], i);
-            let want = if i % 7 == 0 { format!("doc {i}rest") } else { format!("doc {i} clean") };
+            let want = if i % 7 == 0 {
+                format!("doc {i}rest")
+            } else {
+                format!("doc {i} clean")
+            };
             assert_eq!(v["text"], want);
         }
         assert_eq!(out.lines().count(), 3000);
@@ -302,7 +430,11 @@ fn jsonl_order_kept_with_tiny_batches_and_threads() {
 fn jsonl_huge_line() {
     let text = format!("{}\n<<x>> {}", "a".repeat(3_000_000), "é".repeat(1000));
     let input = jline(serde_json::json!({"text": text, "id": "big"}));
-    let o = ok(&MarkerCleaner, &[input.as_bytes()], &jsonl_opts(64 << 10, 2));
+    let o = ok(
+        &MarkerCleaner,
+        &[input.as_bytes()],
+        &jsonl_opts(64 << 10, 2),
+    );
     let v: serde_json::Value = serde_json::from_slice(&o.output).unwrap();
     assert_eq!(v["text"].as_str().unwrap(), MarkerCleaner.clean(&text).text);
 }

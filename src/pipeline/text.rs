@@ -72,21 +72,33 @@ pub(super) fn run<C: Cleaner + ?Sized>(
         .map_err(|e| Error::Other(format!("cannot start the reader thread: {e}")))?;
 
     let mut w = DocWriter::default();
-    super::in_order(pool, rx_raw, |win| clean_window(cleaner, win), |c| w.write(c, sinks, counters, summary))
+    super::in_order(
+        pool,
+        rx_raw,
+        |win| clean_window(cleaner, win),
+        |c| w.write(c, sinks, counters, summary),
+    )
 }
 
 fn clean_window<C: Cleaner + ?Sized>(cleaner: &C, window: Window) -> Cleaned {
     let spans = std::panic::catch_unwind(AssertUnwindSafe(|| cleaner.clean(&window.text).spans))
         .map_err(|p| super::jsonl::panic_reason(&*p))
         .map(|mut spans| {
-            spans.retain(|s| s.start >= window.own_from && (window.last || s.start < window.own_until));
+            spans.retain(|s| {
+                s.start >= window.own_from && (window.last || s.start < window.own_until)
+            });
             spans
         });
     Cleaned { window, spans }
 }
 
 /// Splits one document into windows and sends them; false when the consumer is gone.
-fn windows(mut dec: TextDecoder, name: Arc<str>, window: usize, tx: &SyncSender<Result<Window>>) -> bool {
+fn windows(
+    mut dec: TextDecoder,
+    name: Arc<str>,
+    window: usize,
+    tx: &SyncSender<Result<Window>>,
+) -> bool {
     let mut acc = String::new();
     let mut carry_len = 0usize;
     let mut first = true;
@@ -126,10 +138,13 @@ fn windows(mut dec: TextDecoder, name: Arc<str>, window: usize, tx: &SyncSender<
             return tx.send(Ok(w)).is_ok();
         }
         let b = acc.as_bytes();
-        let cut = carry_len + memchr::memrchr(b'\n', &b[carry_len..]).expect("a newline after the carry") + 1;
+        let cut = carry_len
+            + memchr::memrchr(b'\n', &b[carry_len..]).expect("a newline after the carry")
+            + 1;
         let rest = acc[cut..].to_string();
         acc.truncate(cut);
-        let last_line_start = memchr::memrchr(b'\n', &acc.as_bytes()[..cut - 1]).map_or(0, |p| p + 1);
+        let last_line_start =
+            memchr::memrchr(b'\n', &acc.as_bytes()[..cut - 1]).map_or(0, |p| p + 1);
         let next = acc[last_line_start..].to_string();
         let w = Window {
             name: name.clone(),
@@ -169,7 +184,16 @@ struct TextDecoder {
 
 impl TextDecoder {
     fn new(reader: Box<dyn Read + Send>, name: Arc<str>, enc: InputEncoding) -> TextDecoder {
-        TextDecoder { reader, name, enc, legacy: None, pending: Vec::new(), offset: 0, lines: 0, buf: Vec::new() }
+        TextDecoder {
+            reader,
+            name,
+            enc,
+            legacy: None,
+            pending: Vec::new(),
+            offset: 0,
+            lines: 0,
+            buf: Vec::new(),
+        }
     }
 
     /// Appends up to about `want` bytes of text to `out`; 0 at the end.
@@ -180,7 +204,10 @@ impl TextDecoder {
             self.buf.append(&mut self.pending);
             let pend = self.buf.len();
             let n = loop {
-                match (&mut self.reader).take(want as u64).read_to_end(&mut self.buf) {
+                match (&mut self.reader)
+                    .take(want as u64)
+                    .read_to_end(&mut self.buf)
+                {
                     Ok(n) => break n,
                     Err(e) if e.kind() == std::io::ErrorKind::Interrupted => continue,
                     Err(e) => return Err(Error::io(&*self.name, e)),
@@ -197,7 +224,11 @@ impl TextDecoder {
             }
             let chunk = std::mem::take(&mut self.buf);
             let fast = simdutf8::basic::from_utf8(&chunk).is_ok();
-            let r = match if fast { Ok(()) } else { std::str::from_utf8(&chunk).map(|_| ()) } {
+            let r = match if fast {
+                Ok(())
+            } else {
+                std::str::from_utf8(&chunk).map(|_| ())
+            } {
                 Ok(()) => {
                     // SAFETY: validated just above.
                     out.push_str(unsafe { std::str::from_utf8_unchecked(&chunk) });
@@ -213,7 +244,8 @@ impl TextDecoder {
                         self.offset += valid as u64;
                         Ok(())
                     } else {
-                        self.lines += memchr::memchr_iter(b'\n', &out.as_bytes()[before..]).count() as u64;
+                        self.lines +=
+                            memchr::memchr_iter(b'\n', &out.as_bytes()[before..]).count() as u64;
                         self.switch(&chunk[valid..], out, eof, self.offset + valid as u64)
                             .map(|_| self.offset += chunk.len() as u64)
                     }
@@ -259,7 +291,9 @@ impl TextDecoder {
 
 fn decode_legacy(dec: &mut encoding_rs::Decoder, mut src: &[u8], out: &mut String, last: bool) {
     loop {
-        let need = dec.max_utf8_buffer_length(src.len()).unwrap_or(src.len() * 3 + 16);
+        let need = dec
+            .max_utf8_buffer_length(src.len())
+            .unwrap_or(src.len() * 3 + 16);
         out.reserve(need);
         let (res, read, _) = dec.decode_to_string(src, out, last);
         src = &src[read..];
@@ -280,9 +314,19 @@ struct DocWriter {
 }
 
 impl DocWriter {
-    fn write(&mut self, c: Cleaned, sinks: &mut Sinks<'_>, counters: &Counters, summary: &mut Summary) -> Result<()> {
+    fn write(
+        &mut self,
+        c: Cleaned,
+        sinks: &mut Sinks<'_>,
+        counters: &Counters,
+        summary: &mut Summary,
+    ) -> Result<()> {
         let Cleaned { window: w, spans } = c;
-        let spans = spans.map_err(|reason| Error::Data { path: PathBuf::from(&*w.name), line: 0, reason })?;
+        let spans = spans.map_err(|reason| Error::Data {
+            path: PathBuf::from(&*w.name),
+            line: 0,
+            reason,
+        })?;
         let want_spans = sinks.spans.is_some() || sinks.report.is_some();
         let out_err = |e| Error::io("(output)", e);
         let id_json = sinks::json_string(&w.name);
@@ -303,7 +347,10 @@ impl DocWriter {
             if start >= s.end {
                 continue;
             }
-            sinks.output.write_all(&text.as_bytes()[at..start]).map_err(out_err)?;
+            sinks
+                .output
+                .write_all(&text.as_bytes()[at..start])
+                .map_err(out_err)?;
             summary.bytes_out += (start - at) as u64;
             at = s.end;
             if want_spans {
@@ -311,9 +358,15 @@ impl DocWriter {
                 let a = self.char_base + cc;
                 cc += text[start..s.end].chars().count() as u64;
                 cb = s.end;
-                let rec = SpanRecord { start: a, end: self.char_base + cc, score: s.score, fragment: text[start..s.end].to_string() };
+                let rec = SpanRecord {
+                    start: a,
+                    end: self.char_base + cc,
+                    score: s.score,
+                    fragment: text[start..s.end].to_string(),
+                };
                 if let Some(sw) = sinks.spans.as_deref_mut() {
-                    sinks::spans_item(sw, self.doc_spans == 0, &rec).map_err(|e| Error::io("(spans)", e))?;
+                    sinks::spans_item(sw, self.doc_spans == 0, &rec)
+                        .map_err(|e| Error::io("(spans)", e))?;
                 }
                 if let Some(rw) = sinks.report.as_deref_mut() {
                     sinks::report_row(rw, &w.name, &rec).map_err(|e| Error::io("(report)", e))?;
@@ -323,7 +376,10 @@ impl DocWriter {
         }
         let stop = if w.last { text.len() } else { w.own_until };
         if at < stop {
-            sinks.output.write_all(&text.as_bytes()[at..stop]).map_err(out_err)?;
+            sinks
+                .output
+                .write_all(&text.as_bytes()[at..stop])
+                .map_err(out_err)?;
             summary.bytes_out += (stop - at) as u64;
             at = stop;
         }
@@ -337,7 +393,9 @@ impl DocWriter {
         }
         self.resume = at - w.last_line_start;
         summary.bytes_in += w.new_bytes as u64;
-        counters.bytes_in.fetch_add(w.new_bytes as u64, Ordering::Relaxed);
+        counters
+            .bytes_in
+            .fetch_add(w.new_bytes as u64, Ordering::Relaxed);
         if w.last {
             summary.documents += 1;
             summary.spans += self.doc_spans;

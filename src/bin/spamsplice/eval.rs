@@ -28,16 +28,25 @@ pub fn run(args: Args) -> anyhow::Result<i32> {
         }
         None => Detector::embedded()?,
     };
-    let data = labeled::read_csv(&args.data).with_context(|| format!("reading {}", args.data.display()))?;
+    let data = labeled::read_csv(&args.data)
+        .with_context(|| format!("reading {}", args.data.display()))?;
     let report = eval::evaluate(det, &data);
     print!("{report}");
-    let path = args.failures.unwrap_or_else(|| args.data.with_file_name("failures.jsonl"));
-    let mut w = std::io::BufWriter::new(std::fs::File::create(&path).with_context(|| format!("creating {}", path.display()))?);
+    let path = args
+        .failures
+        .unwrap_or_else(|| args.data.with_file_name("failures.jsonl"));
+    let mut w = std::io::BufWriter::new(
+        std::fs::File::create(&path).with_context(|| format!("creating {}", path.display()))?,
+    );
     for f in &report.failures {
         serde_json::to_writer(&mut w, f)?;
         w.write_all(b"\n")?;
     }
     w.flush()?;
-    eprintln!("{} failures written to {}", report.failures.len(), path.display());
+    eprintln!(
+        "{} failures written to {}",
+        report.failures.len(),
+        path.display()
+    );
     Ok(0)
 }

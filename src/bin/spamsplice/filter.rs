@@ -102,7 +102,10 @@ enum OnErrorArg {
 
 fn looks_jsonl(p: &Path) -> bool {
     let name = p.to_string_lossy().to_ascii_lowercase();
-    let name = name.strip_suffix(".gz").or_else(|| name.strip_suffix(".zst")).unwrap_or(&name);
+    let name = name
+        .strip_suffix(".gz")
+        .or_else(|| name.strip_suffix(".zst"))
+        .unwrap_or(&name);
     name.ends_with(".jsonl") || name.ends_with(".ndjson")
 }
 
@@ -110,7 +113,9 @@ pub fn run(args: Args) -> anyhow::Result<i32> {
     let format = match args.format {
         Some(FormatArg::Text) => Format::Text,
         Some(FormatArg::Jsonl) => Format::Jsonl,
-        None if !args.inputs.is_empty() && args.inputs.iter().all(|p| looks_jsonl(p)) => Format::Jsonl,
+        None if !args.inputs.is_empty() && args.inputs.iter().all(|p| looks_jsonl(p)) => {
+            Format::Jsonl
+        }
         None => Format::Text,
     };
     let input_encoding = match &args.input_encoding {
@@ -121,7 +126,10 @@ pub fn run(args: Args) -> anyhow::Result<i32> {
         },
     };
     if args.field.split('.').any(str::is_empty) {
-        bail!("invalid --field `{}`: use a name or a dotted path such as metadata.body", args.field);
+        bail!(
+            "invalid --field `{}`: use a name or a dotted path such as metadata.body",
+            args.field
+        );
     }
     if let Some(t) = args.threshold {
         if !t.is_finite() {
@@ -131,8 +139,13 @@ pub fn run(args: Args) -> anyhow::Result<i32> {
 
     // The embedded model is borrowed (copied only to change its threshold).
     let mut detector: Cow<'static, spamsplice::Detector> = match &args.model {
-        Some(p) => Cow::Owned(spamsplice::Detector::load(p).map_err(|e| anyhow!("cannot use the model: {e}"))?),
-        None => Cow::Borrowed(spamsplice::Detector::embedded().map_err(|e| anyhow!("cannot use the embedded model: {e}"))?),
+        Some(p) => Cow::Owned(
+            spamsplice::Detector::load(p).map_err(|e| anyhow!("cannot use the model: {e}"))?,
+        ),
+        None => Cow::Borrowed(
+            spamsplice::Detector::embedded()
+                .map_err(|e| anyhow!("cannot use the embedded model: {e}"))?,
+        ),
     };
     if let Some(t) = args.threshold {
         detector.to_mut().set_threshold(t);
@@ -150,7 +163,12 @@ pub fn run(args: Args) -> anyhow::Result<i32> {
         input_encoding,
         ..Options::default()
     };
-    let paths = Paths { inputs: args.inputs.clone(), output: args.output.clone(), spans: args.spans.clone(), report: args.report.clone() };
+    let paths = Paths {
+        inputs: args.inputs.clone(),
+        output: args.output.clone(),
+        spans: args.spans.clone(),
+        report: args.report.clone(),
+    };
 
     let counters = Counters::default();
     let show = !args.quiet && std::io::stderr().is_terminal();
@@ -180,7 +198,11 @@ pub fn run(args: Args) -> anyhow::Result<i32> {
             }
             Ok(2)
         }
-        Err(spamsplice::Error::Io { source, .. }) if source.kind() == std::io::ErrorKind::BrokenPipe => Ok(0),
+        Err(spamsplice::Error::Io { source, .. })
+            if source.kind() == std::io::ErrorKind::BrokenPipe =>
+        {
+            Ok(0)
+        }
         Err(e) => Err(anyhow!("{e}")),
     }
 }
@@ -205,8 +227,10 @@ fn progress(counters: &Counters, done: &AtomicBool, total: Option<u64>) {
     use indicatif::{ProgressBar, ProgressDrawTarget, ProgressStyle};
     let bar = match total {
         Some(t) => ProgressBar::with_draw_target(Some(t), ProgressDrawTarget::stderr()).with_style(
-            ProgressStyle::with_template("{bar:30} {bytes}/{total_bytes} {binary_bytes_per_sec} {msg} eta {eta}")
-                .unwrap_or_else(|_| ProgressStyle::default_bar()),
+            ProgressStyle::with_template(
+                "{bar:30} {bytes}/{total_bytes} {binary_bytes_per_sec} {msg} eta {eta}",
+            )
+            .unwrap_or_else(|_| ProgressStyle::default_bar()),
         ),
         None => ProgressBar::with_draw_target(None, ProgressDrawTarget::stderr()).with_style(
             ProgressStyle::with_template("{spinner} {bytes} {binary_bytes_per_sec} {msg}")

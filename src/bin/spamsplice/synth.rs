@@ -29,27 +29,38 @@ pub struct Args {
 pub fn run(args: Args) -> anyhow::Result<i32> {
     let started = Instant::now();
     if !(0.0..=1.0).contains(&args.clean_share) {
-        anyhow::bail!("--clean-share must be between 0 and 1, got {}", args.clean_share);
+        anyhow::bail!(
+            "--clean-share must be between 0 and 1, got {}",
+            args.clean_share
+        );
     }
     let mut sources = Vec::new();
     for path in &args.corpus {
-        let docs = synth::read_corpus(path).with_context(|| format!("reading corpus {}", path.display()))?;
+        let docs = synth::read_corpus(path)
+            .with_context(|| format!("reading corpus {}", path.display()))?;
         sources.extend(docs);
     }
     let bar = if std::io::stderr().is_terminal() {
         let b = indicatif::ProgressBar::new(args.docs as u64);
         b.set_style(
-            indicatif::ProgressStyle::with_template("{spinner} synth [{elapsed_precise}] {wide_bar} {pos}/{len} docs")
-                .unwrap_or_else(|_| indicatif::ProgressStyle::default_bar()),
+            indicatif::ProgressStyle::with_template(
+                "{spinner} synth [{elapsed_precise}] {wide_bar} {pos}/{len} docs",
+            )
+            .unwrap_or_else(|_| indicatif::ProgressStyle::default_bar()),
         );
         b
     } else {
         indicatif::ProgressBar::hidden()
     };
-    let cfg = synth::Config { seed: args.seed, docs: args.docs, clean_share: args.clean_share };
+    let cfg = synth::Config {
+        seed: args.seed,
+        docs: args.docs,
+        clean_share: args.clean_share,
+    };
     let rows = synth::generate(&sources, &cfg, &|n| bar.set_position(n as u64))?;
     bar.finish_and_clear();
-    let counts = synth::write_csvs(&rows, &args.out).with_context(|| format!("writing {}", args.out.display()))?;
+    let counts = synth::write_csvs(&rows, &args.out)
+        .with_context(|| format!("writing {}", args.out.display()))?;
     eprintln!(
         "synth: {} documents from {} source articles in {:.1}s: train {}, dev {}, test {} -> {}",
         rows.len(),

@@ -34,14 +34,24 @@ pub struct Args {
 
 pub fn run(args: Args) -> anyhow::Result<i32> {
     let t0 = Instant::now();
-    let dev_path = args.dev.clone().unwrap_or_else(|| args.data.with_file_name("dev.csv"));
-    let train_set = labeled::read_csv(&args.data).with_context(|| format!("reading {}", args.data.display()))?;
-    let dev_set = labeled::read_csv(&dev_path).with_context(|| format!("reading {}", dev_path.display()))?;
+    let dev_path = args
+        .dev
+        .clone()
+        .unwrap_or_else(|| args.data.with_file_name("dev.csv"));
+    let train_set = labeled::read_csv(&args.data)
+        .with_context(|| format!("reading {}", args.data.display()))?;
+    let dev_set =
+        labeled::read_csv(&dev_path).with_context(|| format!("reading {}", dev_path.display()))?;
     let bar = crate::progress::spinner(args.quiet);
     if !(args.l2.is_finite() && args.l2 >= 0.0) {
         anyhow::bail!("--l2 must be a non-negative number, got {}", args.l2);
     }
-    let cfg = train::Config { seed: args.seed, lex_epochs: args.epochs, l2: args.l2, ..train::Config::default() };
+    let cfg = train::Config {
+        seed: args.seed,
+        lex_epochs: args.epochs,
+        l2: args.l2,
+        ..train::Config::default()
+    };
     let stage = |s: &str| bar.set_message(format!("training: {s}"));
     let (model, report) = train::fit(&train_set, &dev_set, &cfg, &stage)?;
     bar.finish_and_clear();
@@ -63,9 +73,14 @@ pub fn run(args: Args) -> anyhow::Result<i32> {
         );
         for (r, grid) in report.grid.iter().enumerate() {
             let chosen = report.thresholds[r];
-            let name = ["foreign-written tokens", "Korean", "Korean mojibake"].get(r).unwrap_or(&"?");
+            let name = ["foreign-written tokens", "Korean", "Korean mojibake"]
+                .get(r)
+                .unwrap_or(&"?");
             eprintln!("token group {r} ({name}), all dev documents:");
-            for (t, inj, cln) in grid.iter().filter(|g| (g.0 * 100.0).round() as i32 % 20 == 0 || g.0 == chosen) {
+            for (t, inj, cln) in grid
+                .iter()
+                .filter(|g| (g.0 * 100.0).round() as i32 % 20 == 0 || g.0 == chosen)
+            {
                 let mark = if *t == chosen { "  <- chosen" } else { "" };
                 eprintln!("  threshold {t:.2}: dev exact restoration {inj:.4}, clean pass-through {cln:.4}{mark}");
             }

@@ -125,7 +125,9 @@ fn fix_encoding_one_step(text: &str) -> String {
             bytes = restore_byte_a0(&bytes);
         }
         if encoding.starts_with("sloppy") {
-            bytes = lossy_utf8_re().replace_all(&bytes, "\u{fffd}".as_bytes()).into_owned();
+            bytes = lossy_utf8_re()
+                .replace_all(&bytes, "\u{fffd}".as_bytes())
+                .into_owned();
         }
         let decoded = if bytes.contains(&0xED) || bytes.contains(&0xC0) {
             decode_utf8_variants(&bytes)
@@ -194,7 +196,9 @@ pub fn fix_c1_controls(text: &str) -> String {
     if !text.chars().any(is_c1) {
         return text.to_string();
     }
-    text.chars().map(|c| if is_c1(c) { sloppy_1252(c as u8) } else { c }).collect()
+    text.chars()
+        .map(|c| if is_c1(c) { sloppy_1252(c as u8) } else { c })
+        .collect()
 }
 
 fn altered_utf8_re() -> &'static BytesRegex {
@@ -225,7 +229,9 @@ fn restore_byte_a0(bytes: &[u8]) -> Vec<u8> {
     while i < bytes.len() {
         if bytes[i] == 0xC3 && bytes.get(i + 1) == Some(&b' ') {
             let after = &bytes[i + 2..];
-            let blocked = [&b" "[..], b"quele", b"quela", b"quilo", b"s "].iter().any(|p| after.starts_with(p));
+            let blocked = [&b" "[..], b"quele", b"quela", b"quilo", b"s "]
+                .iter()
+                .any(|p| after.starts_with(p));
             if !blocked {
                 step.extend_from_slice(b"\xc3\xa0 ");
                 i += 2;
@@ -239,7 +245,11 @@ fn restore_byte_a0(bytes: &[u8]) -> Vec<u8> {
     let mut at = 0;
     for m in altered_utf8_re().find_iter(&step) {
         out.extend_from_slice(&step[at..m.start()]);
-        out.extend(m.as_bytes().iter().map(|&b| if b == 0x20 { 0xA0 } else { b }));
+        out.extend(
+            m.as_bytes()
+                .iter()
+                .map(|&b| if b == 0x20 { 0xA0 } else { b }),
+        );
         at = m.end();
     }
     out.extend_from_slice(&step[at..]);
@@ -326,7 +336,9 @@ fn utf8_detector_at(chars: &[char], from: usize) -> Option<(usize, usize)> {
         }
         let mut q = p;
         loop {
-            let cont = |k: usize, n: usize| (k + 1..k + n).all(|x| x < chars.len() && in_set(t::UTF8_CONTINUATION, chars[x]));
+            let cont = |k: usize, n: usize| {
+                (k + 1..k + n).all(|x| x < chars.len() && in_set(t::UTF8_CONTINUATION, chars[x]))
+            };
             if q >= chars.len() {
                 break;
             }
@@ -375,7 +387,10 @@ pub fn decode_inconsistent_utf8(text: &str) -> String {
 
 fn translate(text: &str, table: &[(char, &str)]) -> String {
     let lo = table[0].0;
-    if !text.chars().any(|c| c >= lo && table.binary_search_by(|e| e.0.cmp(&c)).is_ok()) {
+    if !text
+        .chars()
+        .any(|c| c >= lo && table.binary_search_by(|e| e.0.cmp(&c)).is_ok())
+    {
         return text.to_string();
     }
     let mut out = String::with_capacity(text.len());
@@ -410,14 +425,13 @@ fn remove_terminal_escapes(text: &str) -> String {
     if !text.contains('\u{1b}') {
         return text.to_string();
     }
-    static RE: LazyLock<Regex> = LazyLock::new(|| Regex::new(r"\x1b\[(?:\d|;)*[a-zA-Z]").expect("ANSI_RE"));
+    static RE: LazyLock<Regex> =
+        LazyLock::new(|| Regex::new(r"\x1b\[(?:\d|;)*[a-zA-Z]").expect("ANSI_RE"));
     RE.replace_all(text, "").into_owned()
 }
 
 fn remove_control_chars(text: &str) -> String {
-    let bad = |c: char| {
-        matches!(c as u32, 0x00..=0x08 | 0x0B | 0x0E..=0x1F | 0x7F | 0x206A..=0x206F | 0xFEFF | 0xFFF9..=0xFFFC)
-    };
+    let bad = |c: char| matches!(c as u32, 0x00..=0x08 | 0x0B | 0x0E..=0x1F | 0x7F | 0x206A..=0x206F | 0xFEFF | 0xFFF9..=0xFFFC);
     text.chars().filter(|&c| !bad(c)).collect()
 }
 
@@ -426,7 +440,8 @@ fn unescape_html(text: &str) -> String {
     if !text.contains('&') {
         return text.to_string();
     }
-    static RE: LazyLock<Regex> = LazyLock::new(|| Regex::new(r"&#?[0-9A-Za-z]{1,24};").expect("HTML_ENTITY_RE"));
+    static RE: LazyLock<Regex> =
+        LazyLock::new(|| Regex::new(r"&#?[0-9A-Za-z]{1,24};").expect("HTML_ENTITY_RE"));
     RE.replace_all(text, |caps: &regex::Captures| {
         let m = &caps[0];
         if let Ok(i) = t::HTML_ENTITIES.binary_search_by(|e| e.0.cmp(m)) {
@@ -452,7 +467,10 @@ fn unescape_charref(body: &str) -> Option<String> {
         // html.unescape decodes a prefix and keeps the rest, ";" included
         return None;
     }
-    let num = digits.chars().fold(0u64, |n, c| n.saturating_mul(radix as u64).saturating_add(c.to_digit(radix).unwrap_or(0) as u64));
+    let num = digits.chars().fold(0u64, |n, c| {
+        n.saturating_mul(radix as u64)
+            .saturating_add(c.to_digit(radix).unwrap_or(0) as u64)
+    });
     if let Ok(i) = t::INVALID_CHARREFS.binary_search_by(|e| (e.0 as u64).cmp(&num)) {
         return Some(t::INVALID_CHARREFS[i].1.to_string());
     }
@@ -487,7 +505,10 @@ mod tests {
     #[test]
     fn cosmetic_fixers() {
         assert_eq!(fix_text("ＬＯＵＤ　ＮＯＩＳＥＳ"), "LOUD NOISES");
-        assert_eq!(fix_text("ﬂubberiﬁc &amp; “quoted”"), "flubberific & \"quoted\"");
+        assert_eq!(
+            fix_text("ﬂubberiﬁc &amp; “quoted”"),
+            "flubberific & \"quoted\""
+        );
         assert_eq!(fix_text("a\r\nb"), "a\nb");
         assert_eq!(fix_text("&#x41;&#66;&#128;"), "AB€");
     }
@@ -495,7 +516,10 @@ mod tests {
     #[test]
     fn utf8_variants() {
         assert_eq!(decode_utf8_variants(b"a\xc0\x80b").as_deref(), Some("a\0b"));
-        assert_eq!(decode_utf8_variants(b"\xed\xa0\xbd\xed\xb2\xa9").as_deref(), Some("💩"));
+        assert_eq!(
+            decode_utf8_variants(b"\xed\xa0\xbd\xed\xb2\xa9").as_deref(),
+            Some("💩")
+        );
         assert_eq!(decode_utf8_variants(b"\xc0A"), None);
     }
 }
