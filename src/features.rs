@@ -119,6 +119,63 @@ pub const DENSE_NAMES: &[&str] = &[
 ];
 pub const DENSE_DIM: usize = 54;
 
+/// The dense features of a token's text alone (its readings, lexical score
+/// and clean-text counts), by index. Their first-stage terms are summed once
+/// per distinct token and memoized with its facts ([`TokenInfo::parts`]):
+/// news repeats its words, and scoring then builds only the rest.
+pub const INTRINSIC: [usize; N_INTRINSIC] = [
+    0, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 31, 34, 35, 36, 41, 42, 43, 44, 45,
+];
+pub const N_INTRINSIC: usize = 21;
+/// The dense features of the document alone, summed once per document.
+pub const DOCUMENT: [usize; 4] = [14, 15, 16, 17];
+/// The dense features of a token in its place: its neighbours, its line,
+/// its own facts against the document's.
+pub const CONTEXT: [usize; N_CONTEXT] = [
+    1, 2, 18, 19, 20, 21, 22, 23, 24, 25, 26, 27, 28, 29, 30, 32, 33, 37, 38, 39, 40, 46, 47, 48,
+    49, 50, 51, 52, 53,
+];
+pub const N_CONTEXT: usize = 29;
+/// The length of a context feature buffer: [`N_CONTEXT`] rounded up to
+/// whole 8-lane blocks (zeros after), so its dot product has no tail.
+pub const CONTEXT_WIDTH: usize = 32;
+
+/// The [`INTRINSIC`] features of a token with facts `info`, in that order.
+pub fn intrinsic(info: &TokenInfo) -> [f32; N_INTRINSIC] {
+    let b = |x: bool| f32::from(u8::from(x));
+    let p = &info.profile;
+    let ln = ln_table();
+    let chars = p.chars.max(1) as f32;
+    [
+        info.lex,
+        b(info.ascii),
+        b(info.raw_hangul),
+        b(info.view == Some(View::Cp949)),
+        b(info.view == Some(View::Cp949Shifted)),
+        b(info.view == Some(View::Utf8From1252)),
+        b(info.deobfuscated),
+        p.hangul_share(),
+        ln_count(ln, p.hangul),
+        p.digits as f32 / chars,
+        b(info.domain_like),
+        b(info.has_latin1),
+        b(info.cp949_no_hangul),
+        ln_count(ln, p.chars.max(1) - 1),
+        b(info.ends_sentence),
+        b(p.han + p.kana > 0),
+        b(info.lead_punct),
+        b(info.trail_punct),
+        info.word_counts[0],
+        info.word_counts[1],
+        info.word_counts[2],
+    ]
+}
+
+/// The [`DOCUMENT`] features, in that order.
+pub fn document(st: &DocStats) -> [f32; 4] {
+    [st.raw_hangul, st.mojibake, st.nonascii, st.cjk]
+}
+
 /// Per-token facts gathered once per document.
 #[derive(Debug, Clone, Copy, Default)]
 pub struct TokenInfo {
@@ -150,6 +207,9 @@ pub struct TokenInfo {
     pub cut_join: f32,
     /// Lexical logit; 0 for tokens the lexical scorer was not run on.
     pub lex: f32,
+    /// Per group: the first stage's terms of the token's [`INTRINSIC`]
+    /// features (0 when the analysis was run without a model).
+    pub parts: [f32; REGIMES],
     /// True when the token is a candidate for removal.
     pub candidate: bool,
 }
@@ -338,7 +398,49 @@ pub fn stage2(
 
 /// First-stage probability below which a token's [`fluency`] is not looked
 /// up (it stays news whatever its neighbours).
-const FLUENCY_MIN_P1: f32 = 0.01;
+pub const FLUENCY_MIN_P1: f32 = 0.01;
+
+/// An upper bound of the second-stage logit (weights `w`, intercept `b`)
+/// of token `i`, whose first-stage probability is below
+/// [`FLUENCY_MIN_P1`], found without building its [`stage2`] features:
+/// its own logit, the document's terms, its echo and its flags are known;
+/// its neighbours' probabilities are taken at their worst (0 or 1); its
+/// [`fluency`] is never looked up (0). Most tokens of a news document are
+/// dismissed by it at once. `INFINITY` for weights of the wrong width.
+#[inline]
+#[allow(clippy::too_many_arguments)]
+pub fn stage2_upper(
+    w: &[f32],
+    b: f32,
+    info: &TokenInfo,
+    i: usize,
+    z1: f32,
+    doc: &DocFirstStage,
+    echo: bool,
+) -> f32 {
+    let Some(w) = w.first_chunk::<STAGE2_DIM>() else {
+        return f32::INFINITY;
+    };
+    let pos = |j: usize| w[j].max(0.0);
+    let z = z1.max(-30.0);
+    let mut ub = b + w[0] * z + pos(1) + pos(2) + pos(3) + pos(4);
+    if info.ascii {
+        ub += w[5] * z + pos(6);
+    }
+    let flag = |x: bool, j: usize| if x { pos(j) } else { 0.0 };
+    ub += flag(info.domain_like, 7) + flag(info.cut_remainder, 8) + flag(info.spaced, 9);
+    ub += w[10]
+        * if doc.best.1 == i {
+            doc.second
+        } else {
+            doc.best.0
+        };
+    ub += w[11] * ln_1p_count(doc.confident);
+    if echo {
+        ub += w[12];
+    }
+    ub
+}
 
 /// Per token: ln(1 + count) in clean text of the word pair it makes with its
 /// left and with its right neighbour on the line, and of the pair its two
@@ -550,6 +652,7 @@ fn token_facts(
     set: u32,
     lex: Option<&dyn Fn(&[u32]) -> f32>,
     words: Option<&crate::restore::JoinStats>,
+    parts: Option<&dyn Fn(&TokenInfo) -> [f32; REGIMES]>,
     on_buckets: impl FnOnce(&[u32]),
 ) -> TokenInfo {
     let mut info = TokenInfo {
@@ -607,6 +710,9 @@ fn token_facts(
     if let Some(f) = lex {
         info.lex = f(buckets).clamp(-20.0, 20.0);
     }
+    if let Some(f) = parts {
+        info.parts = f(&info);
+    }
     on_buckets(buckets);
     cache.put(set, s.as_bytes(), &info);
     info
@@ -614,7 +720,7 @@ fn token_facts(
 
 /// Longest token (in bytes) the [`TokenCache`] keeps: one slot is one
 /// 64-byte cache line.
-const CACHE_KEY_MAX: usize = 31;
+const CACHE_KEY_MAX: usize = 25;
 /// log2 of the number of slots (16 MB of them).
 const CACHE_BITS: u32 = 18;
 /// Slots per set: a key may sit in either slot of its set, so two frequent
@@ -644,11 +750,13 @@ pub struct TokenCache {
 #[derive(Debug, Clone, Copy)]
 #[repr(C, align(64))]
 struct CacheSlot {
+    // The floats first, so no padding falls between the fields.
+    lex: f32,
+    word_counts: [f32; 3],
+    parts: [f32; REGIMES],
     /// Key length; `u8::MAX` marks an empty slot.
     len: u8,
     key: [u8; CACHE_KEY_MAX],
-    lex: f32,
-    word_counts: [f32; 3],
     /// chars, hangul, han, kana, ascii_alnum, digits, other.
     profile: [u8; 7],
     /// [`View`] as 0..=3.
@@ -680,11 +788,17 @@ fn huge_pages<T>(v: &mut Vec<T>) {
     let _ = v;
 }
 
+// A slot is one cache line, which a key of [`CACHE_KEY_MAX`] bytes fills.
+const _: () = assert!(
+    std::mem::size_of::<CacheSlot>() == 64 && 4 * (1 + 3 + REGIMES) + 1 + CACHE_KEY_MAX + 10 == 64
+);
+
 const EMPTY_SLOT: CacheSlot = CacheSlot {
     len: u8::MAX,
     key: [0; CACHE_KEY_MAX],
     lex: 0.0,
     word_counts: [0.0; 3],
+    parts: [0.0; REGIMES],
     profile: [0; 7],
     view: 0,
     class: 0,
@@ -837,6 +951,7 @@ impl TokenCache {
             trail_punct: f(7),
             word_counts: e.word_counts,
             lex: e.lex,
+            parts: e.parts,
             candidate: true,
             ..TokenInfo::default()
         };
@@ -883,6 +998,7 @@ impl TokenCache {
         e.key[..key.len()].copy_from_slice(key);
         e.lex = info.lex;
         e.word_counts = info.word_counts;
+        e.parts = info.parts;
         for (d, &c) in e.profile.iter_mut().zip(&counts) {
             *d = c as u8;
         }
@@ -959,6 +1075,7 @@ impl Analysis {
         doc: &str,
         lex: Option<&dyn Fn(&[u32]) -> f32>,
         words: Option<&crate::restore::JoinStats>,
+        parts: Option<&dyn Fn(&TokenInfo) -> [f32; REGIMES]>,
         mut on_buckets: impl FnMut(usize, &[u32]),
     ) {
         self.tok.split(doc);
@@ -995,6 +1112,7 @@ impl Analysis {
                 self.sets[i],
                 lex,
                 words,
+                parts,
                 |b| on_buckets(i, b),
             );
             match info.class {
@@ -1033,9 +1151,16 @@ impl Analysis {
             let s = &doc[t.start..t.end];
             let spaced = self.info[i].spaced;
             let set = self.cache.locate(s.as_bytes());
-            self.info[i] = token_facts(&mut self.cache, &mut self.bufs, s, set, lex, words, |b| {
-                on_buckets(i, b)
-            });
+            self.info[i] = token_facts(
+                &mut self.cache,
+                &mut self.bufs,
+                s,
+                set,
+                lex,
+                words,
+                parts,
+                |b| on_buckets(i, b),
+            );
             self.info[i].spaced = spaced;
         }
         self.lines.clear();
@@ -1127,10 +1252,28 @@ impl Analysis {
         left || right
     }
 
-    /// The dense feature vector of candidate token `i`, written into `out`.
+    /// The dense feature vector of candidate token `i`, written into `out`
+    /// (training reads it whole; scoring takes it in the three parts below).
+    pub fn dense(&self, i: usize, out: &mut [f32; DENSE_DIM]) {
+        let own = intrinsic(&self.info[i]);
+        let doc = document(&self.stats);
+        let mut ctx = [0f32; CONTEXT_WIDTH];
+        self.context(i, &mut ctx);
+        for (&j, &v) in INTRINSIC
+            .iter()
+            .zip(&own)
+            .chain(DOCUMENT.iter().zip(&doc))
+            .chain(CONTEXT.iter().zip(&ctx))
+        {
+            out[j] = v;
+        }
+    }
+
+    /// The [`CONTEXT`] features of candidate token `i`, in that order, into
+    /// the first [`N_CONTEXT`] places of `out` (the rest is left alone).
     /// Always inlined into its one hot caller (once per candidate token).
     #[inline(always)]
-    pub fn dense(&self, i: usize, out: &mut [f32; DENSE_DIM]) {
+    pub fn context(&self, i: usize, out: &mut [f32; CONTEXT_WIDTH]) {
         let t: &Token = &self.tok.tokens[i];
         let info = &self.info[i];
         let st = &self.stats;
@@ -1147,13 +1290,11 @@ impl Analysis {
         let line = &self.lines[t.line as usize];
         let ln = ln_table();
         let b = |x: bool| f32::from(u8::from(x));
-        let p = &info.profile;
-        let chars = p.chars.max(1) as f32;
         let latin_doc = (1.0 - st.raw_hangul - st.mojibake - st.cjk).max(0.0);
         let mojibake_tok = matches!(
             info.view,
             Some(View::Cp949 | View::Cp949Shifted | View::Utf8From1252)
-        ) && p.hangul > 0;
+        ) && info.profile.hangul > 0;
         let hangulish = info.class == 1 || info.class == 2;
         let matches = hangulish && info.class == st.main_class;
         let (lex_l, lex_r) = (left.lex, right.lex);
@@ -1161,66 +1302,42 @@ impl Analysis {
         // (no end: u32::MAX, which no index exceeds).
         let after_end = i as u32 > line.last_end;
         // Written in place, one by one: building the array whole and then
-        // copying it costs about as much again.
-        out[0] = info.lex;
-        out[1] = lex_l;
-        out[2] = lex_r;
-        out[3] = b(info.ascii);
-        out[4] = b(info.raw_hangul);
-        out[5] = b(info.view == Some(View::Cp949));
-        out[6] = b(info.view == Some(View::Cp949Shifted));
-        out[7] = b(info.view == Some(View::Utf8From1252));
-        out[8] = b(info.deobfuscated);
-        out[9] = p.hangul_share();
-        out[10] = ln_count(ln, p.hangul);
-        out[11] = p.digits as f32 / chars;
-        out[12] = b(info.domain_like);
-        out[13] = b(info.has_latin1);
-        out[14] = st.raw_hangul;
-        out[15] = st.mojibake;
-        out[16] = st.nonascii;
-        out[17] = st.cjk;
-        out[18] = b(t.first);
-        out[19] = b(t.last);
-        out[20] = b(t.first && t.last);
-        out[21] = b(t.first && line.prev_open);
-        out[22] = b(t.first && line.prev_present);
-        out[23] = line.ln_tokens;
-        out[24] = b(left.ascii);
-        out[25] = b(right.ascii);
-        out[26] = b(mojibake_tok) * (1.0 - st.mojibake);
-        out[27] = b(info.raw_hangul) * (1.0 - st.raw_hangul);
-        out[28] = info.lex * st.raw_hangul;
-        out[29] = info.lex * st.mojibake;
-        out[30] = info.lex * latin_doc;
-        out[31] = b(info.cp949_no_hangul);
-        out[32] = b(left.hangulish());
-        out[33] = b(right.hangulish());
-        out[34] = ln_count(ln, p.chars.max(1) - 1);
-        out[35] = b(info.ends_sentence);
-        out[36] = b(p.han + p.kana > 0);
-        out[37] = lex_l.max(lex_r);
-        out[38] = b(matches);
-        out[39] = info.lex * b(matches);
-        out[40] = info.lex * b(hangulish && !matches);
-        out[41] = b(info.lead_punct);
-        out[42] = b(info.trail_punct);
-        out[43] = info.word_counts[0];
-        out[44] = info.word_counts[1];
-        out[45] = info.word_counts[2];
-        out[46] = b(info.spaced);
-        out[47] = b(info.cut_remainder);
-        out[48] = b(after_end);
-        out[49] = if after_end {
+        // copying it costs about as much again. The comments give each
+        // feature's index in the dense vector.
+        out[0] = lex_l; // 1
+        out[1] = lex_r; // 2
+        out[2] = b(t.first); // 18
+        out[3] = b(t.last); // 19
+        out[4] = b(t.first && t.last); // 20
+        out[5] = b(t.first && line.prev_open); // 21
+        out[6] = b(t.first && line.prev_present); // 22
+        out[7] = line.ln_tokens; // 23
+        out[8] = b(left.ascii); // 24
+        out[9] = b(right.ascii); // 25
+        out[10] = b(mojibake_tok) * (1.0 - st.mojibake); // 26
+        out[11] = b(info.raw_hangul) * (1.0 - st.raw_hangul); // 27
+        out[12] = info.lex * st.raw_hangul; // 28
+        out[13] = info.lex * st.mojibake; // 29
+        out[14] = info.lex * latin_doc; // 30
+        out[15] = b(left.hangulish()); // 32
+        out[16] = b(right.hangulish()); // 33
+        out[17] = lex_l.max(lex_r); // 37
+        out[18] = b(matches); // 38
+        out[19] = info.lex * b(matches); // 39
+        out[20] = info.lex * b(hangulish && !matches); // 40
+        out[21] = b(info.spaced); // 46
+        out[22] = b(info.cut_remainder); // 47
+        out[23] = b(after_end); // 48
+        out[24] = if after_end {
             ln_count(ln, line.end_token - i as u32)
         } else {
             0.0
-        };
-        out[50] = b(!line.closed);
-        out[51] = info.cut_join;
-        // A gloss beside it (`바카라 (baccarat)`): a word being discussed.
-        out[52] = b(right.lead_punct);
-        out[53] = b(left.trail_punct);
+        }; // 49
+        out[25] = b(!line.closed); // 50
+        out[26] = info.cut_join; // 51
+                                 // A gloss beside it (`바카라 (baccarat)`): a word being discussed.
+        out[27] = b(right.lead_punct); // 52
+        out[28] = b(left.trail_punct); // 53
     }
 }
 
@@ -1296,11 +1413,11 @@ mod tests {
         let doc = "¹Ù´ÙÀ̾߱â°ÔÀÓÀå 바다이야기 ¹Ù´ÙÀ̾߱â°ÔÀÓÀå\n바@다 ＳＯＧＯ９．ＣＯＭ 바다이야기 “토토”, 日本 ¹Ù´ÙÀ̾߱â°ÔÀÓÀå\n\
                    for restorin\n바다 sogo99.com g 3 5 7 6 바다 sogo99.com";
         let mut plain = Analysis::default();
-        plain.run(doc, Some(&lex), Some(&stats), |_, _| {});
+        plain.run(doc, Some(&lex), Some(&stats), None, |_, _| {});
         let mut memo = Analysis::default();
         memo.cache_for(7);
         for _ in 0..2 {
-            memo.run(doc, Some(&lex), Some(&stats), |_, _| {});
+            memo.run(doc, Some(&lex), Some(&stats), None, |_, _| {});
             assert_eq!(format!("{:?}", memo.info), format!("{:?}", plain.info));
         }
         // Another model empties the memo.
@@ -1354,7 +1471,7 @@ mod tests {
         let doc =
             "It ended. 바다이야기 릴게임\nfor restorin\n¹Ù´ÙÀ̾߱â°ÔÀÓÀå g Korea-China relations.";
         let mut a = Analysis::default();
-        a.run(doc, Some(&|_: &[u32]| 0.0), Some(&stats), |_, _| {});
+        a.run(doc, Some(&|_: &[u32]| 0.0), Some(&stats), None, |_, _| {});
         let mut x = [0f32; DENSE_DIM];
         let at = |name: &str| DENSE_NAMES.iter().position(|n| *n == name).unwrap();
         a.dense(2, &mut x); // 바다이야기: after "ended." on an unterminated line
@@ -1375,7 +1492,7 @@ mod tests {
         let doc = "stone for restorin\n¹Ù´ÙÀ̾߱â°ÔÀÓÀå g Korea-China relations";
         let mut a = Analysis::default();
         let mut seen = Vec::new();
-        a.run(doc, None, None, |i, _| seen.push(i));
+        a.run(doc, None, None, None, |i, _| seen.push(i));
         let words: Vec<&str> = seen
             .iter()
             .map(|&i| a.tok.text(doc, &a.tok.tokens[i]))

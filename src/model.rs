@@ -265,23 +265,7 @@ impl Linear {
 
     #[inline]
     pub fn logit(&self, x: &[f32]) -> f32 {
-        let n = self.w.len().min(x.len());
-        let (w, x) = (&self.w[..n], &x[..n]);
-        // Eight running sums, so the loop compiles to vector instructions.
-        let mut acc = [0f32; 8];
-        let (wc, xc) = (w.chunks_exact(8), x.chunks_exact(8));
-        let tail: f32 = wc
-            .remainder()
-            .iter()
-            .zip(xc.remainder())
-            .map(|(a, b)| a * b)
-            .sum();
-        for (a, b) in wc.zip(xc) {
-            for k in 0..8 {
-                acc[k] += a[k] * b[k];
-            }
-        }
-        self.b + acc.iter().sum::<f32>() + tail
+        self.b + dot(&self.w, x)
     }
 
     #[inline]
@@ -391,6 +375,10 @@ pub struct Model {
     /// ([`next_id`]); the lexical scorer cannot change once built.
     #[serde(skip, default = "next_id")]
     pub id: u64,
+    /// Each group's first stage split for scoring, made on first use (the
+    /// token models never change once the model is built).
+    #[serde(skip)]
+    pub first_split: std::sync::OnceLock<Vec<FirstStage>>,
 }
 
 /// A process-unique, non-zero model id.
@@ -549,8 +537,24 @@ impl Model {
             fluency,
         } = s;
         let lex = |b: &[u32]| self.lexical.score(b);
+        let split = self.first_split.get_or_init(|| {
+            self.tokens
+                .iter()
+                .map(|t| FirstStage::of(&t.first))
+                .collect()
+        });
+        let own = |inf: &features::TokenInfo| {
+            let x = features::intrinsic(inf);
+            std::array::from_fn(|g| split.get(g).map_or(0.0, |f| f.own_terms(&x)))
+        };
         a.cache_for(self.id);
-        a.run(doc, Some(&lex), Some(&self.joiner.stats), |_, _| {});
+        a.run(
+            doc,
+            Some(&lex),
+            Some(&self.joiner.stats),
+            Some(&own),
+            |_, _| {},
+        );
         let n = a.info.len();
         z1.clear();
         z1.resize(n, f32::NEG_INFINITY);
@@ -561,12 +565,15 @@ impl Model {
                 .iter()
                 .map(|inf| features::group(regime, inf, &a.stats) as u8),
         );
-        let mut x = [0f32; DENSE_DIM];
+        let doc_features = features::document(&a.stats);
+        let bias: [f32; REGIMES] = std::array::from_fn(|g| split[g].doc_bias(&doc_features));
+        let mut x = [0f32; features::CONTEXT_WIDTH];
         // Candidates only; most tokens of a document in English are not.
         for (i, inf) in a.info.iter().enumerate() {
             if inf.candidate {
-                a.dense(i, &mut x);
-                z1[i] = self.tokens[groups[i] as usize].first.logit(&x);
+                let g = groups[i] as usize;
+                a.context(i, &mut x);
+                z1[i] = split[g].logit(bias[g], inf.parts[g], &x);
             }
         }
         features::first_stage_probs(z1, p1);
@@ -575,9 +582,23 @@ impl Model {
         features::fluency(doc, &a.tok.tokens, p1, &self.joiner.stats, fluency);
         probs.clear();
         probs.resize(n, 0.0);
+        // Below the floor a token's probability is 0 whatever its features:
+        // a token the first stage calls news is dismissed by an upper bound
+        // of its logit, with a margin for rounding. Most tokens of a news
+        // document go this way.
+        let dismiss_below = floor - 0.01;
         for (i, inf) in a.info.iter().enumerate() {
             if inf.candidate {
                 let second = &self.tokens[groups[i] as usize].second;
+                if p1[i] < features::FLUENCY_MIN_P1 && floor > f32::NEG_INFINITY {
+                    let echoes = echo.get(i).copied().unwrap_or(false);
+                    if features::stage2_upper(
+                        &second.w, second.b, inf, i, z1[i], &doc_stage, echoes,
+                    ) < dismiss_below
+                    {
+                        continue;
+                    }
+                }
                 let z = second.logit(&features::stage2(
                     &a.tok.tokens,
                     &a.info,
@@ -659,6 +680,85 @@ impl Model {
             );
             restore::spans(doc, &s.analysis.tok, &s.probs, 0.5, &self.joiner)
         })
+    }
+}
+
+/// The dot product of `w` and `x` over their common length.
+#[inline]
+pub fn dot(w: &[f32], x: &[f32]) -> f32 {
+    let n = w.len().min(x.len());
+    let (w, x) = (&w[..n], &x[..n]);
+    // Eight running sums, so the loop compiles to vector instructions.
+    let mut acc = [0f32; 8];
+    let (wc, xc) = (w.chunks_exact(8), x.chunks_exact(8));
+    let tail: f32 = wc
+        .remainder()
+        .iter()
+        .zip(xc.remainder())
+        .map(|(a, b)| a * b)
+        .sum();
+    for (a, b) in wc.zip(xc) {
+        for k in 0..8 {
+            acc[k] += a[k] * b[k];
+        }
+    }
+    acc.iter().sum::<f32>() + tail
+}
+
+/// A first-stage model's weights split as the features are built when
+/// scoring ([`features::INTRINSIC`], [`features::DOCUMENT`],
+/// [`features::CONTEXT`]): a token's own terms are summed once per distinct
+/// token and memoized, the document's once per document, and only the
+/// context's once per token. The sums come out in another order than
+/// [`Linear::logit`]'s, so equal to it up to rounding.
+#[derive(Debug, Clone)]
+pub struct FirstStage {
+    own: [f32; features::N_INTRINSIC],
+    doc: [f32; 4],
+    /// Zero past [`features::N_CONTEXT`].
+    context: [f32; features::CONTEXT_WIDTH],
+    b: f32,
+}
+
+impl FirstStage {
+    fn of(l: &Linear) -> FirstStage {
+        let w = |j: usize| l.w.get(j).copied().unwrap_or(0.0);
+        FirstStage {
+            own: features::INTRINSIC.map(w),
+            doc: features::DOCUMENT.map(w),
+            context: std::array::from_fn(|k| features::CONTEXT.get(k).map_or(0.0, |&j| w(j))),
+            b: l.b,
+        }
+    }
+
+    /// The terms of a token's own features ([`TokenInfo::parts`]).
+    #[inline]
+    pub fn own_terms(&self, own: &[f32; features::N_INTRINSIC]) -> f32 {
+        dot(&self.own, own)
+    }
+
+    /// The intercept with the document's terms.
+    pub fn doc_bias(&self, doc: &[f32; 4]) -> f32 {
+        self.b + dot(&self.doc, doc)
+    }
+
+    /// The logit from a token's memoized own terms, its document's bias and
+    /// its context features.
+    #[inline]
+    pub fn logit(
+        &self,
+        doc_bias: f32,
+        own_terms: f32,
+        context: &[f32; features::CONTEXT_WIDTH],
+    ) -> f32 {
+        // Whole 8-lane blocks, no tail: this compiles to vector instructions.
+        let mut acc = [0f32; 8];
+        for c in 0..features::CONTEXT_WIDTH / 8 {
+            for k in 0..8 {
+                acc[k] += self.context[8 * c + k] * context[8 * c + k];
+            }
+        }
+        doc_bias + own_terms + acc.iter().sum::<f32>()
     }
 }
 
@@ -769,6 +869,77 @@ mod tests {
                 last: i + 1 == n,
             })
             .collect()
+    }
+
+    #[test]
+    fn scoring_by_parts_agrees_with_the_whole_model() {
+        // The embedded model on the samples (and a mojibake one), twice: the
+        // second pass reads every token's own terms from the memo.
+        let model = crate::detector::Detector::embedded()
+            .expect("embedded model")
+            .model();
+        let docs = [
+            include_str!("../data/samples/article.txt"),
+            include_str!("../data/samples/article_ko.txt"),
+            include_str!("../data/samples/article_ko.clean.txt"),
+            "Talks ended.\n¹Ù´ÙÀ̾߱â°ÔÀÓÀå sogo9.com 바다이야기 릴게임 추천\nfor restorin g relations",
+        ];
+        let mut s = Scratch::default();
+        let (mut checked, mut bounded) = (0, 0);
+        for _ in 0..2 {
+            for doc in docs {
+                model.score_tokens(doc, &mut s);
+                let Scratch {
+                    analysis: a,
+                    z1,
+                    p1,
+                    groups,
+                    echo,
+                    fluency,
+                    ..
+                } = &s;
+                let doc_stage = features::DocFirstStage::of(p1);
+                let mut x = [0f32; DENSE_DIM];
+                for (i, inf) in a.info.iter().enumerate().filter(|(_, inf)| inf.candidate) {
+                    let st = &model.tokens[groups[i] as usize];
+                    a.dense(i, &mut x);
+                    let whole = st.first.logit(&x);
+                    assert!(
+                        (z1[i] - whole).abs() <= 1e-4 * whole.abs().max(1.0),
+                        "token {i}: {} vs {whole}",
+                        z1[i]
+                    );
+                    checked += 1;
+                    if p1[i] < features::FLUENCY_MIN_P1 {
+                        let z2 = st.second.logit(&features::stage2(
+                            &a.tok.tokens,
+                            &a.info,
+                            z1,
+                            p1,
+                            &doc_stage,
+                            echo,
+                            fluency,
+                            i,
+                        ));
+                        let ub = features::stage2_upper(
+                            &st.second.w,
+                            st.second.b,
+                            inf,
+                            i,
+                            z1[i],
+                            &doc_stage,
+                            echo[i],
+                        );
+                        assert!(
+                            z2 <= ub + 1e-3,
+                            "token {i}: second-stage logit {z2} above its bound {ub}"
+                        );
+                        bounded += 1;
+                    }
+                }
+            }
+        }
+        assert!(checked > 400 && bounded > 300, "{checked} {bounded}");
     }
 
     #[test]

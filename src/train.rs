@@ -145,7 +145,9 @@ pub fn fit(
         .par_iter()
         .map_init(Analysis::default, |a, ex| {
             let mut rows: Vec<(usize, Vec<u32>)> = Vec::new();
-            a.run(&ex.text, None, None, |i, b| rows.push((i, b.to_vec())));
+            a.run(&ex.text, None, None, None, |i, b| {
+                rows.push((i, b.to_vec()))
+            });
             rows.into_iter()
                 .map(|(i, b)| (b, ex.inside(a.tok.tokens[i].start)))
                 .collect::<Vec<_>>()
@@ -177,7 +179,7 @@ pub fn fit(
     let docs: Vec<DocRows> = dev
         .par_iter()
         .map_init(Analysis::default, |a, ex| {
-            a.run(&ex.text, Some(&lex_fn), Some(&stats), |_, _| {});
+            a.run(&ex.text, Some(&lex_fn), Some(&stats), None, |_, _| {});
             let mut x = [0f32; DENSE_DIM];
             let mut cand = Vec::new();
             let regime = Regime::of(&a.stats);
@@ -306,6 +308,7 @@ pub fn fit(
             notes: String::new(),
         },
         id: crate::model::next_id(),
+        first_split: Default::default(),
     };
 
     // Joiner accuracy on dev B's clean text.
