@@ -615,7 +615,13 @@ fn ends_sentence_raw(s: &str) -> bool {
 
 /// True for things shaped like a domain or URL (`sogo99.com`, `www.x.kr`).
 pub fn domain_like(s: &str) -> bool {
-    let l = s.trim_matches(|c: char| !crate::encoding::is_alnum(c));
+    let not_alnum = |c: char| !crate::encoding::is_alnum(c);
+    // Without a dot only the prefix can tell: the end need not be trimmed.
+    let l = if s.contains('.') {
+        s.trim_matches(not_alnum)
+    } else {
+        s.trim_start_matches(not_alnum)
+    };
     let starts =
         |p: &str| l.len() >= p.len() && l.as_bytes()[..p.len()].eq_ignore_ascii_case(p.as_bytes());
     if starts("www") || starts("http") {

@@ -418,10 +418,14 @@ pub fn best_reading(token: &str, scratch: &mut Scratch) -> View {
 /// Returns true when anything changed.
 pub fn deobfuscate(reading: &str, out: &mut String) -> bool {
     out.clear();
-    // Most readings hold neither: leave without copying.
-    if !reading.chars().any(|c| is_fullwidth(c) || is_symbol(c)) {
-        return false;
-    }
+    // Most readings hold neither (news ends its words with `.`, `,`, `”`
+    // after a syllable, with no syllable after): leave without copying.
+    needs_deobfuscation(reading) && deobfuscate_into(reading, out)
+}
+
+/// [`deobfuscate`] without the scan first: `out` takes the folded reading
+/// whether or not anything changed.
+fn deobfuscate_into(reading: &str, out: &mut String) -> bool {
     let mut changed = false;
     let mut prev_syllable = false;
     let mut skip_to = 0usize;
@@ -463,6 +467,27 @@ pub fn deobfuscate(reading: &str, out: &mut String) -> bool {
         }
     }
     changed
+}
+
+/// Whether [`deobfuscate`] changes `reading`: it holds a full-width char,
+/// or one or two symbols between two Hangul syllables. A scan without
+/// copying, for the common case of neither.
+fn needs_deobfuscation(reading: &str) -> bool {
+    let mut prev_syllable = false;
+    for (i, c) in reading.char_indices() {
+        if is_fullwidth(c) {
+            return true;
+        }
+        if prev_syllable && is_symbol(c) {
+            let mut rest = reading[i..].chars().skip_while(|&d| is_symbol(d));
+            let symbols = reading[i..].chars().take_while(|&d| is_symbol(d)).count();
+            if symbols <= 2 && rest.next().is_some_and(is_hangul_syllable) {
+                return true;
+            }
+        }
+        prev_syllable = is_hangul_syllable(c);
+    }
+    false
 }
 
 #[inline]
@@ -507,6 +532,24 @@ pub fn decode_hangul(fragment: &str) -> Option<String> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn the_scan_before_deobfuscating_agrees_with_folding() {
+        use rand::{Rng, SeedableRng};
+        let alphabet = ['가', '나', '@', '★', '.', '”', 'a', 'Ａ', ' ', '1'];
+        let mut rng = rand_chacha::ChaCha8Rng::seed_from_u64(5);
+        let (mut out, mut changed) = (String::new(), 0);
+        for _ in 0..20_000 {
+            let n = rng.gen_range(0..9);
+            let s: String = (0..n).map(|_| alphabet[rng.gen_range(0..alphabet.len())]).collect();
+            out.clear();
+            let folds = deobfuscate_into(&s, &mut out);
+            assert_eq!(needs_deobfuscation(&s), folds, "{s:?}");
+            assert_eq!(folds, out != s, "{s:?}");
+            changed += folds as usize;
+        }
+        assert!(changed > 1000, "{changed}");
+    }
 
     fn read(tok: &str) -> (View, String) {
         let mut s = Scratch::default();
