@@ -116,17 +116,18 @@ pub const DENSE_NAMES: &[&str] = &[
     "cut_join_known",
     "right_lead_punct",
     "left_trail_punct",
+    "ln_obfuscation_islands",
 ];
-pub const DENSE_DIM: usize = 54;
+pub const DENSE_DIM: usize = 55;
 
 /// The dense features of a token's text alone (its readings, lexical score
 /// and clean-text counts), by index. Their first-stage terms are summed once
 /// per distinct token and memoized with its facts ([`TokenInfo::parts`]):
 /// news repeats its words, and scoring then builds only the rest.
 pub const INTRINSIC: [usize; N_INTRINSIC] = [
-    0, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 31, 34, 35, 36, 41, 42, 43, 44, 45,
+    0, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 31, 34, 35, 36, 41, 42, 43, 44, 45, 54,
 ];
-pub const N_INTRINSIC: usize = 21;
+pub const N_INTRINSIC: usize = 22;
 /// The dense features of the document alone, summed once per document.
 pub const DOCUMENT: [usize; 4] = [14, 15, 16, 17];
 /// The dense features of a token in its place: its neighbours, its line,
@@ -168,6 +169,7 @@ pub fn intrinsic(info: &TokenInfo) -> [f32; N_INTRINSIC] {
         info.word_counts[0],
         info.word_counts[1],
         info.word_counts[2],
+        ln_count(ln, info.islands.into()),
     ]
 }
 
@@ -196,6 +198,8 @@ pub struct TokenInfo {
     /// ln(1 + count) in clean text of the token, and of it less its last one
     /// and two chars (a Korean particle or ending).
     pub word_counts: [f32; 3],
+    /// [`encoding::obfuscation_islands`] of the reading (at most 255).
+    pub islands: u8,
     /// Part of a run of four or more one-char tokens (`W W W . S S H 9 9 6`).
     pub spaced: bool,
     /// Maybe the rest of a word the injection cut (`restorin\nF g`): the
@@ -280,8 +284,10 @@ pub const STAGE2_NAMES: &[&str] = &[
     "ln_bigram_left",
     "ln_bigram_right",
     "ln_bigram_skip",
+    "contains_confident",
+    "shares_run_confident",
 ];
-pub const STAGE2_DIM: usize = 16;
+pub const STAGE2_DIM: usize = 18;
 
 /// What the first stage found in the whole document: injections come
 /// several to a page, so one sure fragment makes a doubtful token likelier
@@ -343,7 +349,7 @@ pub fn stage2(
     z1: &[f32],
     p1: &[f32],
     doc: &DocFirstStage,
-    echo: &[bool],
+    echo: &[u8],
     fluency: &[[f32; 3]],
     i: usize,
 ) -> [f32; STAGE2_DIM] {
@@ -367,6 +373,8 @@ pub fn stage2(
     let z = z1[i].max(-30.0);
     let nb = pl.max(pr);
     let f = |x: bool| if x { nb } else { 0.0 };
+    let flag = |x: bool| if x { 1.0 } else { 0.0 };
+    let echo_bits = echo.get(i).copied().unwrap_or(0);
     let me = &info[i];
     [
         z,
@@ -385,14 +393,12 @@ pub fn stage2(
             doc.best.0
         },
         ln_1p_count(doc.confident.saturating_sub((p(i) > 0.9) as u32)),
-        if echo.get(i).copied().unwrap_or(false) {
-            1.0
-        } else {
-            0.0
-        },
+        flag(echo_bits & ECHOES != 0),
         fluency.get(i).map_or(0.0, |f| f[0]),
         fluency.get(i).map_or(0.0, |f| f[1]),
         fluency.get(i).map_or(0.0, |f| f[2]),
+        flag(echo_bits & CONTAINS_SURE != 0),
+        flag(echo_bits & SHARES_RUN != 0),
     ]
 }
 
@@ -416,7 +422,7 @@ pub fn stage2_upper(
     i: usize,
     z1: f32,
     doc: &DocFirstStage,
-    echo: bool,
+    echo: u8,
 ) -> f32 {
     let Some(w) = w.first_chunk::<STAGE2_DIM>() else {
         return f32::INFINITY;
@@ -436,8 +442,14 @@ pub fn stage2_upper(
             doc.best.0
         };
     ub += w[11] * ln_1p_count(doc.confident);
-    if echo {
+    if echo & ECHOES != 0 {
         ub += w[12];
+    }
+    if echo & CONTAINS_SURE != 0 {
+        ub += w[16];
+    }
+    if echo & SHARES_RUN != 0 {
+        ub += w[17];
     }
     ub
 }
@@ -490,7 +502,7 @@ pub fn fluency(
 
 /// First-stage probability above which a token teaches the document its
 /// spam words ([`echoes`]).
-const ECHO_SURE: f32 = 0.9;
+const ECHO_SURE: f32 = 0.8;
 
 /// Reusable buffers for [`echoes`].
 #[derive(Debug, Default, Clone)]
@@ -529,22 +541,49 @@ fn hangul_core<'e>(token: &str, info: &TokenInfo, ex: &'e mut EchoScratch) -> Op
     Some(&ex.core)
 }
 
+/// [`echoes`] bit: the token's whole Hangul occurs inside a sure token.
+pub const ECHOES: u8 = 1;
+/// [`echoes`] bit: a sure token's whole Hangul occurs inside the token's,
+/// which holds more.
+pub const CONTAINS_SURE: u8 = 2;
+/// [`echoes`] bit: the token's Hangul and a sure token's share a run of
+/// [`SHARED_RUN_MIN`] syllables or more (`푸시게이밍고스톱` beside a sure
+/// `푸시게이밍먹튀없는`), neither holding the other.
+pub const SHARES_RUN: u8 = 4;
+/// Syllables in a run two tokens share for [`SHARES_RUN`]: two-syllable
+/// runs are common words (`게임`, `사이`).
+const SHARED_RUN_MIN: usize = 3;
+
+/// Whether `a` and `b` have a common run of at least `min` chars.
+fn shares_run(a: &str, b: &str, min: usize) -> bool {
+    let a: Vec<char> = a.chars().collect();
+    let b: Vec<char> = b.chars().collect();
+    if a.len() < min || b.len() < min {
+        return false;
+    }
+    a.windows(min).any(|w| b.windows(min).any(|v| v == w))
+}
+
 /// Marks the Hangul tokens whose whole Hangul (two syllables or more) occurs
-/// inside a token the first stage is sure of, elsewhere in the document.
+/// inside a token the first stage is sure of, elsewhere in the document
+/// ([`ECHOES`]), or holds a sure token's whole Hangul and more
+/// ([`CONTAINS_SURE`]).
 ///
 /// A new site name first shows itself glued to a known suffix or beside a
 /// domain (`섯다가입머니`); the same page then repeats it bare (`섯다`),
-/// where no lexicon could know it. The page teaches its own spam words.
+/// where no lexicon could know it. The page teaches its own spam words. And
+/// a name it shows bare comes back glued to an unknown one
+/// (`하이로우` and `하이로우고스톱`).
 pub fn echoes(
     doc: &str,
     tok: &[Token],
     info: &[TokenInfo],
     p1: &[f32],
     ex: &mut EchoScratch,
-    out: &mut Vec<bool>,
+    out: &mut Vec<u8>,
 ) {
     out.clear();
-    out.resize(tok.len(), false);
+    out.resize(tok.len(), 0);
     let mut sure = std::mem::take(&mut ex.sure);
     sure.clear();
     for (i, t) in tok.iter().enumerate() {
@@ -560,7 +599,16 @@ pub fn echoes(
                 continue;
             }
             if let Some(core) = hangul_core(&doc[t.start..t.end], &info[i], ex) {
-                out[i] = sure.iter().any(|(j, s)| *j != i && s.contains(core));
+                let others = || sure.iter().filter(|(j, _)| *j != i);
+                let echoes = others().any(|(_, s)| s.contains(core));
+                let contains =
+                    others().any(|(_, s)| core.len() > s.len() && core.contains(s.as_str()));
+                let shares = !echoes
+                    && !contains
+                    && others().any(|(_, s)| shares_run(core, s, SHARED_RUN_MIN));
+                out[i] = if echoes { ECHOES } else { 0 }
+                    | if contains { CONTAINS_SURE } else { 0 }
+                    | if shares { SHARES_RUN } else { 0 };
             }
         }
     }
@@ -691,6 +739,9 @@ fn token_facts(
             &scratch.reading
         };
         info.deobfuscated = encoding::deobfuscate(reading, deob);
+        if info.deobfuscated {
+            info.islands = encoding::obfuscation_islands(reading).min(255) as u8;
+        }
         let reading: &str = if info.deobfuscated { deob } else { reading };
         info.ends_sentence = reading.ends_with(['.', '!', '?']);
         reading
@@ -726,7 +777,7 @@ fn token_facts(
 
 /// Longest token (in bytes) the [`TokenCache`] keeps: one slot is one
 /// 64-byte cache line.
-const CACHE_KEY_MAX: usize = 25;
+const CACHE_KEY_MAX: usize = 24;
 /// log2 of the number of slots (16 MB of them).
 const CACHE_BITS: u32 = 18;
 /// Slots per set: a key may sit in either slot of its set, so two frequent
@@ -768,6 +819,7 @@ struct CacheSlot {
     /// [`View`] as 0..=3.
     view: u8,
     class: u8,
+    islands: u8,
     /// raw_hangul, deobfuscated, cp949_no_hangul, domain_like, has_latin1,
     /// ends_sentence, lead_punct, trail_punct.
     flags: u8,
@@ -796,7 +848,7 @@ fn huge_pages<T>(v: &mut Vec<T>) {
 
 // A slot is one cache line, which a key of [`CACHE_KEY_MAX`] bytes fills.
 const _: () = assert!(
-    std::mem::size_of::<CacheSlot>() == 64 && 4 * (1 + 3 + REGIMES) + 1 + CACHE_KEY_MAX + 10 == 64
+    std::mem::size_of::<CacheSlot>() == 64 && 4 * (1 + 3 + REGIMES) + 1 + CACHE_KEY_MAX + 11 == 64
 );
 
 const EMPTY_SLOT: CacheSlot = CacheSlot {
@@ -808,6 +860,7 @@ const EMPTY_SLOT: CacheSlot = CacheSlot {
     profile: [0; 7],
     view: 0,
     class: 0,
+    islands: 0,
     flags: 0,
 };
 
@@ -953,6 +1006,7 @@ impl TokenCache {
             has_latin1: f(4),
             ends_sentence: f(5),
             class: e.class,
+            islands: e.islands,
             lead_punct: f(6),
             trail_punct: f(7),
             word_counts: e.word_counts,
@@ -1013,6 +1067,7 @@ impl TokenCache {
             .position(|&v| Some(v) == info.view)
             .unwrap_or(0) as u8;
         e.class = info.class;
+        e.islands = info.islands;
         e.flags = flags;
     }
 }

@@ -396,8 +396,8 @@ pub struct Scratch {
     pub z1: Vec<f32>,
     pub p1: Vec<f32>,
     pub groups: Vec<u8>,
-    /// Per token: echoes a sure spam token of its document.
-    pub echo: Vec<bool>,
+    /// Per token: [`features::echoes`] bits.
+    pub echo: Vec<u8>,
     pub echo_scratch: features::EchoScratch,
     /// Per token: [`features::fluency`].
     pub fluency: Vec<[f32; 3]>,
@@ -591,7 +591,7 @@ impl Model {
             if inf.candidate {
                 let second = &self.tokens[groups[i] as usize].second;
                 if p1[i] < features::FLUENCY_MIN_P1 && floor > f32::NEG_INFINITY {
-                    let echoes = echo.get(i).copied().unwrap_or(false);
+                    let echoes = echo.get(i).copied().unwrap_or(0);
                     if features::stage2_upper(
                         &second.w, second.b, inf, i, z1[i], &doc_stage, echoes,
                     ) < dismiss_below

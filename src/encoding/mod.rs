@@ -423,6 +423,33 @@ pub fn deobfuscate(reading: &str, out: &mut String) -> bool {
     needs_deobfuscation(reading) && deobfuscate_into(reading, out)
 }
 
+/// How many single syllables stand between two symbol gaps that
+/// [`deobfuscate`] drops (`리` and `비` in `캐*리*비`): spelling a name out
+/// syllable by syllable is how an ad hides it from keyword filters, while
+/// news separates whole words (`서울·부산·대구` has none).
+pub fn obfuscation_islands(reading: &str) -> u32 {
+    let cs: Vec<char> = reading.chars().collect();
+    // The syllable before a gap of one or two symbols ending just before
+    // `at` (exclusive), if any.
+    let gap_before = |at: usize| {
+        (1..=2).any(|n| {
+            at > n
+                && cs[at - n..at].iter().all(|&c| is_symbol(c))
+                && is_hangul_syllable(cs[at - n - 1])
+        })
+    };
+    let gap_after = |at: usize| {
+        (1..=2).any(|n| {
+            at + n + 1 < cs.len()
+                && cs[at + 1..at + 1 + n].iter().all(|&c| is_symbol(c))
+                && is_hangul_syllable(cs[at + n + 1])
+        })
+    };
+    (0..cs.len())
+        .filter(|&j| is_hangul_syllable(cs[j]) && gap_before(j) && gap_after(j))
+        .count() as u32
+}
+
 /// [`deobfuscate`] without the scan first: `out` takes the folded reading
 /// whether or not anything changed.
 fn deobfuscate_into(reading: &str, out: &mut String) -> bool {
@@ -534,6 +561,17 @@ mod tests {
     use super::*;
 
     #[test]
+    fn islands_count_syllables_spelled_out_between_symbols() {
+        assert_eq!(obfuscation_islands("캐*리*비*안*스*터*드"), 5);
+        assert_eq!(obfuscation_islands("바@카@라"), 1);
+        assert_eq!(obfuscation_islands("야★★마★토"), 1);
+        assert_eq!(obfuscation_islands("서울·부산·대구"), 0);
+        assert_eq!(obfuscation_islands("바@카라"), 0);
+        assert_eq!(obfuscation_islands("바@@@카@라"), 0);
+        assert_eq!(obfuscation_islands(""), 0);
+    }
+
+    #[test]
     fn the_scan_before_deobfuscating_agrees_with_folding() {
         use rand::{Rng, SeedableRng};
         let alphabet = ['가', '나', '@', '★', '.', '”', 'a', 'Ａ', ' ', '1'];
@@ -541,7 +579,9 @@ mod tests {
         let (mut out, mut changed) = (String::new(), 0);
         for _ in 0..20_000 {
             let n = rng.gen_range(0..9);
-            let s: String = (0..n).map(|_| alphabet[rng.gen_range(0..alphabet.len())]).collect();
+            let s: String = (0..n)
+                .map(|_| alphabet[rng.gen_range(0..alphabet.len())])
+                .collect();
             out.clear();
             let folds = deobfuscate_into(&s, &mut out);
             assert_eq!(needs_deobfuscation(&s), folds, "{s:?}");
