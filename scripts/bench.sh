@@ -2,7 +2,7 @@
 # Times `spamsplice filter --format jsonl` over a large JSONL beside `cat`, a
 # plain Rust JSONL read-parse-write loop (examples/jsonl_copy.rs) and the
 # pipeline with a model-free cleaner (examples/filter_mock.rs), all in one run,
-# printing MB/s, ratios and peak RSS (best of REPS runs, default 3, taken in turns).
+# printing MB/s, ratios and peak RSS (best of REPS runs, default 5, taken in turns).
 #
 #   scripts/bench.sh [SIZE_MB]      (default 200; data under generated/bench/)
 #
@@ -15,7 +15,7 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 SIZE_MB=${1:-200}
-REPS=${REPS:-3}
+REPS=${REPS:-5}
 SHARED=${SHARED:-../shared}
 OUT=generated/bench
 mkdir -p "$OUT"

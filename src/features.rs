@@ -778,8 +778,20 @@ fn token_facts(
 /// Longest token (in bytes) the [`TokenCache`] keeps: one slot is one
 /// 64-byte cache line.
 const CACHE_KEY_MAX: usize = 24;
-/// log2 of the number of slots (16 MB of them).
-const CACHE_BITS: u32 = 18;
+/// log2 of the number of slots all threads' memos hold together: 64 MB.
+const CACHE_BUDGET_BITS: u32 = 20;
+/// log2 of the slots of one thread's memo, at least and at most: 8 MB to
+/// 32 MB. Korean news has about 170,000 distinct words in 7 MB, so a
+/// larger memo keeps more of them (32 MB ran about 7% faster than 16 MB on
+/// the bench's Korean news, one thread); more threads share the budget.
+const CACHE_BITS_MIN: u32 = 17;
+const CACHE_BITS_MAX: u32 = 19;
+
+/// log2 of the slots of the memo of a thread of a pool of `threads`.
+fn cache_bits(threads: usize) -> u32 {
+    let per_thread = (1usize << CACHE_BUDGET_BITS) / threads.max(1);
+    per_thread.ilog2().clamp(CACHE_BITS_MIN, CACHE_BITS_MAX)
+}
 /// Slots per set: a key may sit in either slot of its set, so two frequent
 /// words whose hashes meet both stay (with one slot per key, such pairs
 /// evicted each other on every use: most misses on repeated news).
@@ -799,6 +811,8 @@ const CACHE_WAYS: usize = 2;
 pub struct TokenCache {
     /// The model the entries were computed with; 0: caching off.
     owner: u64,
+    /// log2 of the number of slots, once allocated ([`cache_bits`]).
+    bits: u32,
     slots: Vec<CacheSlot>,
 }
 
@@ -826,7 +840,7 @@ struct CacheSlot {
 }
 
 /// Asks the kernel to back `v`'s reserved, untouched buffer with 2 MB pages
-/// where it may: the memo is read at random over 16 MB, and with 4 KB pages
+/// where it may: the memo is read at random over many MB, and with 4 KB pages
 /// nearly every look-up would miss the TLB too. Only a hint; nothing else
 /// changes when it is refused.
 fn huge_pages<T>(v: &mut Vec<T>) {
@@ -925,7 +939,7 @@ impl TokenCache {
         if self.owner == 0 || key.len() > CACHE_KEY_MAX {
             return Self::NO_SET;
         }
-        Self::set(key) as u32
+        self.set(key) as u32
     }
 
     /// Starts loading `set`'s cache lines (a hint: a look-up a little later
@@ -950,7 +964,7 @@ impl TokenCache {
 
     /// The index of the first slot of `key`'s set.
     #[inline]
-    fn set(key: &[u8]) -> usize {
+    fn set(&self, key: &[u8]) -> usize {
         // FxHash-style mixing over 8-byte words, then the top bits.
         let mut h = (key.len() as u64).wrapping_mul(0x9E37_79B9_7F4A_7C15);
         let mut chunks = key.chunks_exact(8);
@@ -963,7 +977,7 @@ impl TokenCache {
             w |= (b as u64) << (8 * k);
         }
         h = (h.rotate_left(5) ^ w).wrapping_mul(0x51_7cc1_b727_220a_95);
-        (h >> (64 - CACHE_BITS)) as usize & !(CACHE_WAYS - 1)
+        (h >> (64 - self.bits)) as usize & !(CACHE_WAYS - 1)
     }
 
     /// The memoized facts of `key` (in `set`) written into `info`, which
@@ -1120,10 +1134,12 @@ impl Analysis {
         self.cache.slots.clear();
         if owner != 0 {
             if self.cache.slots.capacity() == 0 {
-                self.cache.slots.reserve_exact(1 << CACHE_BITS);
+                // Sized once, by the pool this thread works in.
+                self.cache.bits = cache_bits(rayon::current_num_threads());
+                self.cache.slots.reserve_exact(1 << self.cache.bits);
                 huge_pages(&mut self.cache.slots);
             }
-            self.cache.slots.resize(1 << CACHE_BITS, EMPTY_SLOT);
+            self.cache.slots.resize(1 << self.cache.bits, EMPTY_SLOT);
         }
     }
 
@@ -1487,16 +1503,22 @@ mod tests {
     }
 
     #[test]
+    fn threads_share_the_memo_budget() {
+        let mb = |threads: usize| (64usize << cache_bits(threads)) >> 20;
+        assert_eq!([1, 2, 3, 4, 5, 8, 64].map(mb), [32, 32, 16, 16, 8, 8, 8]);
+    }
+
+    #[test]
     fn a_memo_set_keeps_its_two_newest_keys() {
         let mut a = Analysis::default();
         a.cache_for(7);
         let cache = &mut a.cache;
         // Three keys of one set.
         let mut keys: Vec<String> = Vec::new();
-        let set = TokenCache::set(b"w0");
+        let set = cache.set(b"w0");
         for k in 0.. {
             let key = format!("w{k}");
-            if TokenCache::set(key.as_bytes()) == set {
+            if cache.set(key.as_bytes()) == set {
                 keys.push(key);
                 if keys.len() == 3 {
                     break;
