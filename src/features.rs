@@ -286,8 +286,9 @@ pub const STAGE2_NAMES: &[&str] = &[
     "ln_bigram_skip",
     "contains_confident",
     "shares_run_confident",
+    "p1_both_neighbours",
 ];
-pub const STAGE2_DIM: usize = 18;
+pub const STAGE2_DIM: usize = 19;
 
 /// What the first stage found in the whole document: injections come
 /// several to a page, so one sure fragment makes a doubtful token likelier
@@ -399,6 +400,9 @@ pub fn stage2(
         fluency.get(i).map_or(0.0, |f| f[2]),
         flag(echo_bits & CONTAINS_SURE != 0),
         flag(echo_bits & SHARES_RUN != 0),
+        // Between two sure tokens, a weak word is most likely the fragment's
+        // own (a sum of the two cannot say "both").
+        pl.min(pr),
     ]
 }
 
@@ -429,7 +433,7 @@ pub fn stage2_upper(
     };
     let pos = |j: usize| w[j].max(0.0);
     let z = z1.max(-30.0);
-    let mut ub = b + w[0] * z + pos(1) + pos(2) + pos(3) + pos(4);
+    let mut ub = b + w[0] * z + pos(1) + pos(2) + pos(3) + pos(4) + pos(18);
     if info.ascii {
         ub += w[5] * z + pos(6);
     }
