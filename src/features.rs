@@ -558,14 +558,16 @@ pub const SHARES_RUN: u8 = 4;
 /// runs are common words (`게임`, `사이`).
 const SHARED_RUN_MIN: usize = 3;
 
-/// Whether `a` and `b` have a common run of at least `min` chars.
+/// Whether `a` and `b` have a common run of at least `min` (1 or more)
+/// chars: some `min`-char window of `a` occurs in `b`.
 fn shares_run(a: &str, b: &str, min: usize) -> bool {
-    let a: Vec<char> = a.chars().collect();
-    let b: Vec<char> = b.chars().collect();
-    if a.len() < min || b.len() < min {
-        return false;
-    }
-    a.windows(min).any(|w| b.windows(min).any(|v| v == w))
+    let ends = a
+        .char_indices()
+        .map(|(k, c)| k + c.len_utf8())
+        .skip(min.max(1) - 1);
+    a.char_indices()
+        .zip(ends)
+        .any(|((start, _), end)| b.contains(&a[start..end]))
 }
 
 /// Marks the Hangul tokens whose whole Hangul (two syllables or more) occurs
@@ -1504,6 +1506,15 @@ mod tests {
         // Another model empties the memo.
         memo.cache_for(8);
         assert!(memo.cache.slots.iter().all(|s| s.len == u8::MAX));
+    }
+
+    #[test]
+    fn shared_runs_are_counted_in_chars() {
+        assert!(shares_run("푸시게이밍고스톱", "푸시게이밍먹튀없는", 3));
+        assert!(shares_run("가나다", "xx가나다", 3));
+        assert!(!shares_run("가나다라", "나다마가나", 3));
+        assert!(!shares_run("가나", "가나", 3));
+        assert!(!shares_run("", "가나다", 3));
     }
 
     #[test]

@@ -751,14 +751,7 @@ impl FirstStage {
         own_terms: f32,
         context: &[f32; features::CONTEXT_WIDTH],
     ) -> f32 {
-        // Whole 8-lane blocks, no tail: this compiles to vector instructions.
-        let mut acc = [0f32; 8];
-        for c in 0..features::CONTEXT_WIDTH / 8 {
-            for k in 0..8 {
-                acc[k] += self.context[8 * c + k] * context[8 * c + k];
-            }
-        }
-        doc_bias + own_terms + acc.iter().sum::<f32>()
+        doc_bias + own_terms + dot(&self.context, context)
     }
 }
 
