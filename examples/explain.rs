@@ -8,6 +8,7 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
     let data = spamsplice::labeled::read_csv(std::path::Path::new(&a[2]))?;
     let max: usize = a.get(4).and_then(|s| s.parse().ok()).unwrap_or(5);
     let only_err = a.iter().any(|s| s == "--only-errors");
+    let all = a.iter().any(|s| s == "--all");
     let m = det.model();
     let mut s = spamsplice::model::Scratch::default();
     let mut shown = 0;
@@ -42,15 +43,17 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
         for i in 0..an.info.len() {
             let inf = &an.info[i];
             let gold = ex.inside(an.tok.tokens[i].start);
-            if !inf.candidate || (!gold && probs[i] < 0.05 && !errs.contains(&i)) {
+            if !inf.candidate || (!all && !gold && probs[i] < 0.05 && !errs.contains(&i)) {
                 continue;
             }
             let tk = an.tok.tokens[i];
             let s = &ex.text[tk.start..tk.end];
             let mark = if errs.contains(&i) { "  <-- ERROR" } else { "" };
+            let mut sc = spamsplice::encoding::Scratch::default();
+            let view = spamsplice::encoding::best_reading(s, &mut sc);
             println!(
-                "  {:>3} {:<28} g {} class {} lex {:>6.2} z1 {:>6.2} p {:.3} gold {}{mark}",
-                i, s, groups[i], inf.class, inf.lex, z1[i], probs[i], gold as u8
+                "  {:>3} {:<28} g {} class {} lex {:>6.2} z1 {:>6.2} p {:.3} gold {}{mark} | {view:?} {}",
+                i, s, groups[i], inf.class, inf.lex, z1[i], probs[i], gold as u8, sc.reading
             );
         }
     }

@@ -12,7 +12,9 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
         models.push((format!("group {g} first"), &st.first));
         models.push((format!("group {g} second"), &st.second));
     }
-    models.push(("joiner".into(), &m.joiner.model));
+    for (k, j) in m.joiner.scripts.iter().enumerate() {
+        models.push((format!("joiner, script {k}"), &j.model));
+    }
     for (name, lin) in models {
         println!("{name}: intercept {:.3}", lin.intercept());
         for (feature, coef, mean, scale) in lin.terms() {

@@ -117,8 +117,10 @@ pub const DENSE_NAMES: &[&str] = &[
     "right_lead_punct",
     "left_trail_punct",
     "ln_obfuscation_islands",
+    "ln_completes_cut",
+    "completes_cut_cp949",
 ];
-pub const DENSE_DIM: usize = 55;
+pub const DENSE_DIM: usize = 57;
 
 /// The dense features of a token's text alone (its readings, lexical score
 /// and clean-text counts), by index. Their first-stage terms are summed once
@@ -134,9 +136,9 @@ pub const DOCUMENT: [usize; 4] = [14, 15, 16, 17];
 /// its own facts against the document's.
 pub const CONTEXT: [usize; N_CONTEXT] = [
     1, 2, 18, 19, 20, 21, 22, 23, 24, 25, 26, 27, 28, 29, 30, 32, 33, 37, 38, 39, 40, 46, 47, 48,
-    49, 50, 51, 52, 53,
+    49, 50, 51, 52, 53, 55, 56,
 ];
-pub const N_CONTEXT: usize = 29;
+pub const N_CONTEXT: usize = 31;
 /// The length of a context feature buffer: [`N_CONTEXT`] rounded up to
 /// whole 8-lane blocks (zeros after), so its dot product has no tail.
 pub const CONTEXT_WIDTH: usize = 32;
@@ -209,6 +211,15 @@ pub struct TokenInfo {
     /// token and a token after this one on the same line make when joined
     /// (`restorin` + `g`): this token may sit inside a cut word's gap.
     pub cut_join: f32,
+    /// ln(1 + clean-text count) of the word this token makes joined to the
+    /// previous line's last token, when that line ends mid-word and this
+    /// token is not first on its line: the rest of the cut word, after the
+    /// fragment (`show` + `n`).
+    pub completes: f32,
+    /// As [`TokenInfo::completes`], for a CP949 character the cut split:
+    /// the previous line ends in its lead byte and this token starts with
+    /// its trail (`Kelly¡` + `¯s`, the article's own quote).
+    pub completes_cp949: bool,
     /// Lexical logit; 0 for tokens the lexical scorer was not run on.
     pub lex: f32,
     /// Per group: the first stage's terms of the token's [`INTRINSIC`]
@@ -1260,9 +1271,13 @@ impl Analysis {
             let last_char = toks
                 .last()
                 .and_then(|t| doc[t.start..t.end].chars().next_back());
+            // Mid-word, or mid-character: a Latin-1 char that may be a CP949
+            // lead byte (`¡` of the quote `¡¯`, `¸` of a syllable).
             let (present, open) = (
                 last_char.is_some(),
-                last_char.is_some_and(crate::encoding::is_alnum),
+                last_char.is_some_and(|c| {
+                    crate::encoding::is_alnum(c) || ('\u{A1}'..='\u{FE}').contains(&c)
+                }),
             );
             self.lines.push(LineFacts {
                 prev_present,
@@ -1286,15 +1301,20 @@ impl Analysis {
             };
             let prev = self.tok.tokens[(self.tok.lines[li - 1].first_token + prev) as usize];
             let first = line.first_token as usize;
+            let tail = &doc[prev.start..prev.end];
             for k in 1..(line.n_tokens as usize).min(5) {
                 let t = self.tok.tokens[first + k];
+                let head = &doc[t.start..t.end];
                 self.joined.clear();
-                self.joined.push_str(&doc[prev.start..prev.end]);
-                self.joined.push_str(&doc[t.start..t.end]);
+                self.joined.push_str(tail);
+                self.joined.push_str(head);
                 let known = ln_1p_count(w.word_count(&self.joined));
                 for inf in &mut self.info[first..first + k] {
                     inf.cut_join = inf.cut_join.max(known);
                 }
+                let inf = &mut self.info[first + k];
+                inf.completes = known;
+                inf.completes_cp949 = crate::restore::cp949_cut_rejoins(tail, head);
             }
         }
     }
@@ -1421,6 +1441,8 @@ impl Analysis {
                                  // A gloss beside it (`바카라 (baccarat)`): a word being discussed.
         out[27] = b(right.lead_punct); // 52
         out[28] = b(left.trail_punct); // 53
+        out[29] = info.completes; // 55
+        out[30] = b(info.completes_cp949); // 56
     }
 }
 
@@ -1583,6 +1605,35 @@ mod tests {
         assert_eq!(x[at("after_sentence_end")], 0.0);
         a.dense(8, &mut x); // "Korea-China": after the gap, not in it
         assert_eq!(x[at("cut_join_known")], 0.0);
+    }
+
+    #[test]
+    fn the_rest_of_a_cut_word_is_marked_after_the_fragment() {
+        let mut stats = crate::restore::JoinStats::default();
+        stats.add("it was shown at the festival");
+        // A word cut mid-word, and the article's own CP949 quote cut between
+        // its two bytes; each fragment has two tokens before the rest.
+        let doc = "will be show\n블랙잭 jackpot.xyz n at the festival\n\
+                   moments was Kelly¡\n½Äº¸ 5929seven.net ¯s success";
+        let mut a = Analysis::default();
+        a.run(doc, Some(&|_: &[u32]| 0.0), Some(&stats), None, |_, _| {});
+        let mut x = [0f32; DENSE_DIM];
+        let at = |name: &str| DENSE_NAMES.iter().position(|n| *n == name).unwrap();
+        let word = |i: usize| a.tok.text(doc, &a.tok.tokens[i]).to_string();
+        let n = (0..a.tok.tokens.len()).find(|&i| word(i) == "n").unwrap();
+        a.dense(n, &mut x);
+        assert!(x[at("ln_completes_cut")] > 0.0);
+        assert_eq!(x[at("completes_cut_cp949")], 0.0);
+        a.dense(n - 1, &mut x); // the domain: inside the gap, completes nothing
+        assert_eq!(x[at("ln_completes_cut")], 0.0);
+        let quote = (0..a.tok.tokens.len()).find(|&i| word(i) == "¯s").unwrap();
+        a.dense(quote, &mut x);
+        assert_eq!(x[at("completes_cut_cp949")], 1.0);
+        // `Kelly¡` ends in a lead byte: its line counts as ending mid-word.
+        a.dense(quote - 2, &mut x);
+        assert_eq!(x[at("prev_line_open")], 1.0);
+        a.dense(quote - 1, &mut x);
+        assert_eq!(x[at("completes_cut_cp949")], 0.0);
     }
 
     #[test]

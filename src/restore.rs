@@ -610,26 +610,113 @@ impl LocalCounts {
 /// points learned from the training rows), so the regression can bend: a
 /// joined word seen twice and one seen two thousand times are not one step
 /// apart on a line.
+///
+/// Cuts in Hangul have their own regression ([`JoinScript`]): Korean spaces
+/// between eojeol, words with their particles, and a compound noun may be
+/// written either way, so the same counts weigh differently there than in
+/// English, whose cuts outnumber them.
 #[derive(Debug, Clone, Serialize, Deserialize)]
 pub struct Joiner {
     pub stats: JoinStats,
+    /// Per [`JoinScript`], in its order.
+    pub scripts: Vec<JoinModel>,
+}
+
+/// One regression of the [`Joiner`] and the bins of its features.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub struct JoinModel {
     /// Per feature: ascending cut points of its bins.
     pub bins: Vec<Vec<f32>>,
     pub model: Linear,
+}
+
+/// The script at a cut, which picks the [`Joiner`]'s regression.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum JoinScript {
+    /// Neither side's char at the cut is Hangul (English, mojibake, ...).
+    Other = 0,
+    /// The char before or after the cut is Hangul.
+    Hangul = 1,
+}
+
+impl JoinScript {
+    pub const COUNT: usize = 2;
+
+    /// The script of the cut between `left` and `right` (spaces at the cut
+    /// skipped).
+    pub fn of(left: &str, right: &str) -> JoinScript {
+        let sp = |c: char| c.is_ascii() && is_space(c as u8);
+        let l = left.chars().rev().find(|&c| !sp(c));
+        let r = right.chars().find(|&c| !sp(c));
+        if l.into_iter().chain(r).any(crate::encoding::is_hangul) {
+            JoinScript::Hangul
+        } else {
+            JoinScript::Other
+        }
+    }
 }
 
 /// Bins per joiner feature (at most; ties merge bins).
 const JOIN_BINS: usize = 8;
 
 impl Joiner {
-    /// Fits the joiner on feature rows ([`Joiner::features`]) and labels.
+    /// Fits the joiner on feature rows ([`Joiner::features`]), labels and
+    /// each row's [`JoinScript`]. A script whose rows do not hold both
+    /// answers is given the regression of all rows.
     pub fn fit(
         stats: JoinStats,
         rows: &[Vec<f32>],
         labels: &[bool],
+        scripts: &[JoinScript],
         l2: f64,
         max_iter: u64,
     ) -> crate::error::Result<Joiner> {
+        let mut fitted = Vec::with_capacity(JoinScript::COUNT);
+        for k in 0..JoinScript::COUNT {
+            let (r, y): (Vec<Vec<f32>>, Vec<bool>) = rows
+                .iter()
+                .zip(labels)
+                .zip(scripts)
+                .filter(|(_, &s)| s as usize == k)
+                .map(|((r, &y), _)| (r.clone(), y))
+                .unzip();
+            let both = y.iter().any(|&b| b) && y.iter().any(|&b| !b);
+            fitted.push(if both {
+                JoinModel::fit(&r, &y, l2, max_iter)?
+            } else {
+                JoinModel::fit(rows, labels, l2, max_iter)?
+            });
+        }
+        Ok(Joiner {
+            stats,
+            scripts: fitted,
+        })
+    }
+
+    pub fn check(&self) -> std::result::Result<(), String> {
+        if self.scripts.len() != JoinScript::COUNT
+            || self
+                .scripts
+                .iter()
+                .any(|m| m.bins.len() != JOIN_DIM || m.model.names() != JoinModel::names(&m.bins))
+        {
+            return Err("its joiner features differ from this build's (retrain the model)".into());
+        }
+        if self.stats.edges.iter().any(|v| v.len() != 1 << EDGE_BITS) {
+            return Err("joiner tables have the wrong size".into());
+        }
+        Ok(())
+    }
+}
+
+impl JoinModel {
+    /// Fits one regression, its bins cut at the quantiles of `rows`.
+    fn fit(
+        rows: &[Vec<f32>],
+        labels: &[bool],
+        l2: f64,
+        max_iter: u64,
+    ) -> crate::error::Result<JoinModel> {
         let mut bins = Vec::with_capacity(JOIN_DIM);
         let mut col: Vec<f32> = Vec::with_capacity(rows.len());
         for j in 0..JOIN_DIM {
@@ -642,11 +729,11 @@ impl Joiner {
             cuts.dedup();
             bins.push(cuts);
         }
-        let names = Joiner::names(&bins);
+        let names = JoinModel::names(&bins);
         let names: Vec<&str> = names.iter().map(String::as_str).collect();
-        let wide: Vec<Vec<f32>> = rows.iter().map(|r| Joiner::widen(&bins, r)).collect();
+        let wide: Vec<Vec<f32>> = rows.iter().map(|r| JoinModel::widen(&bins, r)).collect();
         let model = Linear::fit(&names, &wide, labels, l2, max_iter)?;
-        Ok(Joiner { stats, bins, model })
+        Ok(JoinModel { bins, model })
     }
 
     /// Feature names: [`JOIN_NAMES`], then one per bin (`name#k`).
@@ -668,16 +755,13 @@ impl Joiner {
         out
     }
 
-    pub fn check(&self) -> std::result::Result<(), String> {
-        if self.bins.len() != JOIN_DIM || self.model.names() != Joiner::names(&self.bins) {
-            return Err("its joiner features differ from this build's (retrain the model)".into());
-        }
-        if self.stats.edges.iter().any(|v| v.len() != 1 << EDGE_BITS) {
-            return Err("joiner tables have the wrong size".into());
-        }
-        Ok(())
+    /// The probability that the cut closes up, from the features `x`.
+    fn prob(&self, x: &[f32; JOIN_DIM]) -> f32 {
+        self.model.prob(&JoinModel::widen(&self.bins, x))
     }
+}
 
+impl Joiner {
     /// The joiner's features for text `left` (ending at the cut) and `right`
     /// (starting after it).
     pub fn features(
@@ -801,8 +885,25 @@ impl Joiner {
             return true;
         }
         let x = Joiner::features(&self.stats, left, right, local);
-        self.model.prob(&Joiner::widen(&self.bins, &x)) >= 0.5
+        self.scripts[JoinScript::of(left, right) as usize].prob(&x) >= 0.5
     }
+}
+
+/// [`cp949_rejoins`] of the last and first 8 chars of two words.
+pub(crate) fn cp949_cut_rejoins(left: &str, right: &str) -> bool {
+    let mut l = ['\0'; 8];
+    let mut n = 0;
+    for c in left.chars().rev().take(8) {
+        l[7 - n] = c;
+        n += 1;
+    }
+    let mut r = ['\0'; 8];
+    let mut m = 0;
+    for c in right.chars().take(8) {
+        r[m] = c;
+        m += 1;
+    }
+    cp949_rejoins(&l[8 - n..], &r[..m])
 }
 
 /// True when a two-byte CP949 character was cut at the boundary: the tail of
@@ -907,6 +1008,24 @@ pub fn join_examples(
 
 #[cfg(test)]
 mod tests {
+    #[test]
+    fn cuts_in_hangul_have_their_own_join_model() {
+        use super::JoinScript;
+        assert_eq!(JoinScript::of("눈물날", "정도로"), JoinScript::Hangul);
+        assert_eq!(JoinScript::of("Korea-China ", "관계"), JoinScript::Hangul);
+        assert_eq!(JoinScript::of("restorin", "g"), JoinScript::Other);
+        // Mojibake Korean is Latin-1 text until read.
+        assert_eq!(JoinScript::of("¹Ù´Ù", "À̾߱â"), JoinScript::Other);
+    }
+
+    #[test]
+    fn a_cut_quote_rejoins_across_words() {
+        assert!(super::cp949_cut_rejoins("Kelly¡", "¯s"));
+        assert!(super::cp949_cut_rejoins("Labour. ¡", "°I"));
+        assert!(!super::cp949_cut_rejoins("Kelly¡¯s", "success"));
+        assert!(!super::cp949_cut_rejoins("restorin", "g"));
+    }
+
     #[test]
     fn cp949_cut_character_rejoins() {
         let l: Vec<char> = "°".chars().collect();

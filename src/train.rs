@@ -16,7 +16,7 @@ use crate::features::{
 };
 use crate::labeled::Example;
 use crate::model::{Lexical, Linear, Meta, Model, TokenStages};
-use crate::restore::{self, DocCounts, JoinStats, Joiner, Span};
+use crate::restore::{self, DocCounts, JoinScript, JoinStats, Joiner, Span};
 use crate::tokens::Token;
 
 /// Training settings; defaults are the recipe of the default model.
@@ -264,7 +264,7 @@ pub fn fit(
     // Examples come from the train documents themselves, each seen with its
     // own counts left out of the tables, as an unseen article would be.
     let step = (train.len() / cfg.join_docs.max(1)).max(1);
-    let (jrows, jlabels): (Vec<Vec<f32>>, Vec<bool>) = train
+    let jrows: Vec<(Vec<f32>, bool, JoinScript)> = train
         .par_iter()
         .enumerate()
         .filter(|(i, _)| i % step == 0)
@@ -285,16 +285,20 @@ pub fn fit(
                     (
                         Joiner::features_with(&get, &e.left, &e.right, e.local).to_vec(),
                         e.closes_up,
+                        JoinScript::of(&e.left, &e.right),
                     )
                 })
                 .collect::<Vec<_>>()
         })
         .flatten()
-        .unzip();
+        .collect();
+    let (jscripts, jlabels): (Vec<JoinScript>, Vec<bool>) =
+        jrows.iter().map(|r| (r.2, r.1)).unzip();
+    let jrows: Vec<Vec<f32>> = jrows.into_iter().map(|r| r.0).collect();
     let mut rng = rand_chacha::ChaCha8Rng::seed_from_u64(cfg.seed ^ 0x1);
     report.join_rows = jrows.len();
     stage("joiner fit (linfa)");
-    let joiner = Joiner::fit(stats, &jrows, &jlabels, cfg.l2, cfg.max_iter)?;
+    let joiner = Joiner::fit(stats, &jrows, &jlabels, &jscripts, cfg.l2, cfg.max_iter)?;
 
     let mut model = Model {
         thresholds: vec![0.5; REGIMES],
