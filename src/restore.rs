@@ -819,7 +819,7 @@ impl Joiner {
         let b = |x: bool| if x { 1.0 } else { 0.0 };
         let lastc = lw.chars().last();
         let firstc = rw.chars().next();
-        let cp949 = cp949_rejoins(&lc, &rc);
+        let cp949 = cp949_cut_rejoins(lw, rw);
         let mut side = [0f32; 6];
         for k in 1..=3 {
             if lc.len() >= k {
@@ -889,12 +889,15 @@ impl Joiner {
     }
 }
 
-/// [`cp949_rejoins`] of the last and first 8 chars of two words.
+/// [`cp949_rejoins`] of two words: all of `left` from its start (at most
+/// its last 64 chars), where CP949 characters begin, and the first 8 chars
+/// of `right`.
 pub(crate) fn cp949_cut_rejoins(left: &str, right: &str) -> bool {
-    let mut l = ['\0'; 8];
+    const LEFT_MAX: usize = 64;
+    let mut l = ['\0'; LEFT_MAX];
     let mut n = 0;
-    for c in left.chars().rev().take(8) {
-        l[7 - n] = c;
+    for c in left.chars().rev().take(LEFT_MAX) {
+        l[LEFT_MAX - 1 - n] = c;
         n += 1;
     }
     let mut r = ['\0'; 8];
@@ -903,33 +906,52 @@ pub(crate) fn cp949_cut_rejoins(left: &str, right: &str) -> bool {
         r[m] = c;
         m += 1;
     }
-    cp949_rejoins(&l[8 - n..], &r[..m])
+    cp949_rejoins(&l[LEFT_MAX - n..], &r[..m])
 }
 
 /// True when a two-byte CP949 character was cut at the boundary: the tail of
 /// `left` does not decode alone but decodes together with `right`'s head.
+/// The text is CP949 read as Latin-1, where ftfy may have re-decoded a run
+/// of bytes into one char beyond Latin-1 (`梔`): such a char stands for its
+/// UTF-8 bytes. The char before the cut must be a Latin-1 one (a lead byte
+/// left alone), so a cut between two raw Hangul words never reads this way.
 fn cp949_rejoins(left: &[char], right: &[char]) -> bool {
-    if left.is_empty() || right.is_empty() || !left.iter().chain(right).all(|&c| (c as u32) <= 0xFF)
-    {
+    let latin1_high = |c: char| ('\u{80}'..='\u{FF}').contains(&c);
+    if right.is_empty() || !left.last().is_some_and(|&c| latin1_high(c)) {
         return false;
     }
-    let lat = |cs: &[char]| cs.iter().map(|&c| c as u32 as u8).collect::<Vec<u8>>();
-    let l = lat(left);
-    let mut both = l.clone();
-    both.extend(lat(right));
-    let ok = |b: &[u8]| {
-        encoding_rs::EUC_KR
-            .decode_without_bom_handling_and_without_replacement(b)
-            .is_some()
+    let bytes = |cs: &[char], out: &mut Vec<u8>| {
+        for &c in cs {
+            if (c as u32) <= 0xFF {
+                out.push(c as u32 as u8);
+            } else {
+                let mut buf = [0u8; 4];
+                out.extend_from_slice(c.encode_utf8(&mut buf).as_bytes());
+            }
+        }
     };
     // Decode from the last ASCII char on, so unrelated text cannot interfere.
-    let cut = l.iter().rposition(|&c| c < 0x80).map_or(0, |p| p + 1);
-    let end = l.len()
-        + right
-            .iter()
-            .position(|&c| (c as u32) < 0x80)
-            .unwrap_or(right.len());
-    cut < l.len() && !ok(&l[cut..]) && ok(&both[cut..end])
+    let from = left.iter().rposition(|c| c.is_ascii()).map_or(0, |p| p + 1);
+    let to = right
+        .iter()
+        .position(|c| c.is_ascii())
+        .unwrap_or(right.len());
+    if to == 0 {
+        return false;
+    }
+    let mut both = Vec::with_capacity(4 * (left.len() - from + to));
+    bytes(&left[from..], &mut both);
+    let split = both.len();
+    bytes(&right[..to], &mut both);
+    // Whether `b` decodes cleanly, or (not `last`) is the start of text that
+    // does: the right side is cut at 8 chars, maybe inside a character.
+    let ok = |b: &[u8], last: bool| {
+        let mut dec = encoding_rs::EUC_KR.new_decoder_without_bom_handling();
+        let mut out = String::with_capacity(b.len() * 2 + 4);
+        let (res, _) = dec.decode_to_string_without_replacement(b, &mut out, last);
+        matches!(res, encoding_rs::DecoderResult::InputEmpty)
+    };
+    !ok(&both[..split], true) && ok(&both, false)
 }
 
 /// One joiner training example.
@@ -1024,6 +1046,16 @@ mod tests {
         assert!(super::cp949_cut_rejoins("Labour. ¡", "°I"));
         assert!(!super::cp949_cut_rejoins("Kelly¡¯s", "success"));
         assert!(!super::cp949_cut_rejoins("restorin", "g"));
+        // `바다이야기` through ftfy is `¹Ù´ÙÀ̾߱â`: `̾` (CC BE) and `߱` (DF B1)
+        // are byte pairs ftfy re-decoded. Cut after `À` (C0), the lead byte
+        // of `이` (C0 CC) stands alone, and its trail is inside `̾`.
+        assert!(super::cp949_cut_rejoins("¹Ù´ÙÀ", "\u{33e}\u{7f1}â°ÔÀÓÀå"));
+        assert!(!super::cp949_cut_rejoins("¹Ù´Ù", "À\u{33e}\u{7f1}â"));
+        assert!(!super::cp949_cut_rejoins("눈물날", "정도로"));
+        // Cut after `°` (B0) of `게` (B0 D4), far into a long word: read from
+        // the word's start, where characters align.
+        assert!(super::cp949_cut_rejoins("¹Ù´ÙÀ\u{33e}\u{7f1}â°", "ÔÀÓÀå"));
+        assert!(!super::cp949_cut_rejoins("¹Ù´ÙÀ\u{33e}\u{7f1}â", "°ÔÀÓÀå"));
     }
 
     #[test]
