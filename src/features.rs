@@ -1312,8 +1312,21 @@ impl Analysis {
                 for inf in &mut self.info[first..first + k] {
                     inf.cut_join = inf.cut_join.max(known);
                 }
+                // The article's own mojibake quote may close the rest of the
+                // word (`Stea` + `m¡¯s`): count the word up to it, if that
+                // reaches past the cut.
+                let word_end = self
+                    .joined
+                    .char_indices()
+                    .find(|&(_, c)| !crate::encoding::is_alnum(c))
+                    .map_or(self.joined.len(), |(p, _)| p);
+                let completes = if word_end > tail.len() && word_end < self.joined.len() {
+                    known.max(ln_1p_count(w.word_count(&self.joined[..word_end])))
+                } else {
+                    known
+                };
                 let inf = &mut self.info[first + k];
-                inf.completes = known;
+                inf.completes = completes;
                 inf.completes_cp949 = crate::restore::cp949_cut_rejoins(tail, head);
             }
         }
@@ -1610,11 +1623,12 @@ mod tests {
     #[test]
     fn the_rest_of_a_cut_word_is_marked_after_the_fragment() {
         let mut stats = crate::restore::JoinStats::default();
-        stats.add("it was shown at the festival");
+        stats.add("it was shown at the festival on Steam");
         // A word cut mid-word, and the article's own CP949 quote cut between
         // its two bytes; each fragment has two tokens before the rest.
         let doc = "will be show\n블랙잭 jackpot.xyz n at the festival\n\
-                   moments was Kelly¡\n½Äº¸ 5929seven.net ¯s success";
+                   moments was Kelly¡\n½Äº¸ 5929seven.net ¯s success\n\
+                   effect of Stea\n¿¹½Ã 24.com m¡¯s popularity";
         let mut a = Analysis::default();
         a.run(doc, Some(&|_: &[u32]| 0.0), Some(&stats), None, |_, _| {});
         let mut x = [0f32; DENSE_DIM];
@@ -1634,6 +1648,12 @@ mod tests {
         assert_eq!(x[at("prev_line_open")], 1.0);
         a.dense(quote - 1, &mut x);
         assert_eq!(x[at("completes_cut_cp949")], 0.0);
+        // `Steam`, before the article's quote, is a word.
+        let possessive = (0..a.tok.tokens.len())
+            .find(|&i| word(i) == "m¡¯s")
+            .unwrap();
+        a.dense(possessive, &mut x);
+        assert!(x[at("ln_completes_cut")] > 0.0);
     }
 
     #[test]

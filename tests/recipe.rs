@@ -95,13 +95,13 @@ fn recipe_on_a_small_set_reaches_its_figures() {
         en_chars >= 99.5,
         "English injected characters removed {en_chars}%"
     );
-    assert!(ko_exact >= 64.0, "Korean exact restoration {ko_exact}%");
+    assert!(ko_exact >= 68.0, "Korean exact restoration {ko_exact}%");
     assert!(
         ko_chars >= 96.0,
         "Korean injected characters removed {ko_chars}%"
     );
     assert!(clean_pass >= 98.0, "clean pass-through {clean_pass}%");
-    assert!(all_exact >= 79.0, "overall exact restoration {all_exact}%");
+    assert!(all_exact >= 81.0, "overall exact restoration {all_exact}%");
     // The small model removes all five of the seed's fragments (the exact
     // byte-for-byte check is the default model's, in tests/seed.rs).
     let seed = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../shared/seed");
