@@ -214,7 +214,9 @@ pub struct TokenInfo {
     /// ln(1 + clean-text count) of the word this token makes joined to the
     /// previous line's last token, when that line ends mid-word and this
     /// token is not first on its line: the rest of the cut word, after the
-    /// fragment (`show` + `n`).
+    /// fragment (`show` + `n`). Where the rest holds a char that is neither
+    /// letter nor digit, the word up to it counts too (`Stea` + `m¡¯s`:
+    /// `Steam`, before the article's own quote).
     pub completes: f32,
     /// As [`TokenInfo::completes`], for a CP949 character the cut split:
     /// the previous line ends in its lead byte and this token starts with
@@ -746,7 +748,7 @@ fn token_facts(
         let view = encoding::best_reading(s, scratch);
         info.view = Some(view);
         info.raw_hangul = view == View::Raw && s.chars().any(encoding::is_hangul);
-        info.has_latin1 = s.chars().any(|c| ('\u{80}'..='\u{ff}').contains(&c));
+        info.has_latin1 = s.chars().any(encoding::is_latin1_high);
         // best_reading leaves the raw token when no Hangul came out.
         info.cp949_no_hangul =
             view == View::Raw && info.has_latin1 && encoding::read_cp949(s, scratch).is_some();
@@ -1276,7 +1278,7 @@ impl Analysis {
             let (present, open) = (
                 last_char.is_some(),
                 last_char.is_some_and(|c| {
-                    crate::encoding::is_alnum(c) || ('\u{A1}'..='\u{FE}').contains(&c)
+                    crate::encoding::is_alnum(c) || crate::encoding::is_ks_byte_char(c)
                 }),
             );
             self.lines.push(LineFacts {
@@ -1302,6 +1304,10 @@ impl Analysis {
             let prev = self.tok.tokens[(self.tok.lines[li - 1].first_token + prev) as usize];
             let first = line.first_token as usize;
             let tail = &doc[prev.start..prev.end];
+            // Once per line: whether the cut left a character open, and
+            // whether the tail is all letters (so a word may run past the cut).
+            let cut_char = encoding::CutCharacter::of(tail);
+            let tail_is_word = tail.chars().all(encoding::is_alnum);
             for k in 1..(line.n_tokens as usize).min(5) {
                 let t = self.tok.tokens[first + k];
                 let head = &doc[t.start..t.end];
@@ -1313,21 +1319,16 @@ impl Analysis {
                     inf.cut_join = inf.cut_join.max(known);
                 }
                 // The article's own mojibake quote may close the rest of the
-                // word (`Stea` + `m¡¯s`): count the word up to it, if that
-                // reaches past the cut.
-                let word_end = self
-                    .joined
-                    .char_indices()
-                    .find(|&(_, c)| !crate::encoding::is_alnum(c))
-                    .map_or(self.joined.len(), |(p, _)| p);
-                let completes = if word_end > tail.len() && word_end < self.joined.len() {
-                    known.max(ln_1p_count(w.word_count(&self.joined[..word_end])))
-                } else {
-                    known
-                };
+                // word (`Stea` + `m¡¯s`): count the word up to it.
+                let inside = head
+                    .find(|c: char| !encoding::is_alnum(c))
+                    .filter(|&p| p > 0 && tail_is_word);
+                let completes = inside.map_or(known, |p| {
+                    known.max(ln_1p_count(w.word_count(&self.joined[..tail.len() + p])))
+                });
                 let inf = &mut self.info[first + k];
                 inf.completes = completes;
-                inf.completes_cp949 = crate::restore::cp949_cut_rejoins(tail, head);
+                inf.completes_cp949 = cut_char.as_ref().is_some_and(|c| c.completed_by(head));
             }
         }
     }

@@ -707,61 +707,7 @@ impl Joiner {
         }
         Ok(())
     }
-}
 
-impl JoinModel {
-    /// Fits one regression, its bins cut at the quantiles of `rows`.
-    fn fit(
-        rows: &[Vec<f32>],
-        labels: &[bool],
-        l2: f64,
-        max_iter: u64,
-    ) -> crate::error::Result<JoinModel> {
-        let mut bins = Vec::with_capacity(JOIN_DIM);
-        let mut col: Vec<f32> = Vec::with_capacity(rows.len());
-        for j in 0..JOIN_DIM {
-            col.clear();
-            col.extend(rows.iter().map(|r| r[j]).filter(|x| x.is_finite()));
-            col.sort_by(f32::total_cmp);
-            let mut cuts: Vec<f32> = (1..JOIN_BINS)
-                .filter_map(|k| col.get(k * col.len() / JOIN_BINS).copied())
-                .collect();
-            cuts.dedup();
-            bins.push(cuts);
-        }
-        let names = JoinModel::names(&bins);
-        let names: Vec<&str> = names.iter().map(String::as_str).collect();
-        let wide: Vec<Vec<f32>> = rows.iter().map(|r| JoinModel::widen(&bins, r)).collect();
-        let model = Linear::fit(&names, &wide, labels, l2, max_iter)?;
-        Ok(JoinModel { bins, model })
-    }
-
-    /// Feature names: [`JOIN_NAMES`], then one per bin (`name#k`).
-    fn names(bins: &[Vec<f32>]) -> Vec<String> {
-        let mut names: Vec<String> = JOIN_NAMES.iter().map(|s| s.to_string()).collect();
-        for (name, cuts) in JOIN_NAMES.iter().zip(bins) {
-            names.extend((0..=cuts.len()).map(|k| format!("{name}#{k}")));
-        }
-        names
-    }
-
-    /// The features followed by their bin indicators.
-    fn widen(bins: &[Vec<f32>], x: &[f32]) -> Vec<f32> {
-        let mut out = x.to_vec();
-        for (&v, cuts) in x.iter().zip(bins) {
-            let k = cuts.partition_point(|&c| c < v);
-            out.extend((0..=cuts.len()).map(|b| if b == k { 1.0 } else { 0.0 }));
-        }
-        out
-    }
-
-    /// The probability that the cut closes up, from the features `x`.
-    fn prob(&self, x: &[f32; JOIN_DIM]) -> f32 {
-        self.model.prob(&JoinModel::widen(&self.bins, x))
-    }
-}
-
-impl Joiner {
     /// The joiner's features for text `left` (ending at the cut) and `right`
     /// (starting after it).
     pub fn features(
@@ -819,7 +765,7 @@ impl Joiner {
         let b = |x: bool| if x { 1.0 } else { 0.0 };
         let lastc = lw.chars().last();
         let firstc = rw.chars().next();
-        let cp949 = cp949_cut_rejoins(lw, rw);
+        let cp949 = crate::encoding::cut_character_rejoins(lw, rw);
         let mut side = [0f32; 6];
         for k in 1..=3 {
             if lc.len() >= k {
@@ -889,69 +835,56 @@ impl Joiner {
     }
 }
 
-/// [`cp949_rejoins`] of two words: all of `left` from its start (at most
-/// its last 64 chars), where CP949 characters begin, and the first 8 chars
-/// of `right`.
-pub(crate) fn cp949_cut_rejoins(left: &str, right: &str) -> bool {
-    const LEFT_MAX: usize = 64;
-    let mut l = ['\0'; LEFT_MAX];
-    let mut n = 0;
-    for c in left.chars().rev().take(LEFT_MAX) {
-        l[LEFT_MAX - 1 - n] = c;
-        n += 1;
-    }
-    let mut r = ['\0'; 8];
-    let mut m = 0;
-    for c in right.chars().take(8) {
-        r[m] = c;
-        m += 1;
-    }
-    cp949_rejoins(&l[LEFT_MAX - n..], &r[..m])
-}
-
-/// True when a two-byte CP949 character was cut at the boundary: the tail of
-/// `left` does not decode alone but decodes together with `right`'s head.
-/// The text is CP949 read as Latin-1, where ftfy may have re-decoded a run
-/// of bytes into one char beyond Latin-1 (`梔`): such a char stands for its
-/// UTF-8 bytes. The char before the cut must be a Latin-1 one (a lead byte
-/// left alone), so a cut between two raw Hangul words never reads this way.
-fn cp949_rejoins(left: &[char], right: &[char]) -> bool {
-    let latin1_high = |c: char| ('\u{80}'..='\u{FF}').contains(&c);
-    if right.is_empty() || !left.last().is_some_and(|&c| latin1_high(c)) {
-        return false;
-    }
-    let bytes = |cs: &[char], out: &mut Vec<u8>| {
-        for &c in cs {
-            if (c as u32) <= 0xFF {
-                out.push(c as u32 as u8);
-            } else {
-                let mut buf = [0u8; 4];
-                out.extend_from_slice(c.encode_utf8(&mut buf).as_bytes());
-            }
+impl JoinModel {
+    /// Fits one regression, its bins cut at the quantiles of `rows`.
+    fn fit(
+        rows: &[Vec<f32>],
+        labels: &[bool],
+        l2: f64,
+        max_iter: u64,
+    ) -> crate::error::Result<JoinModel> {
+        let mut bins = Vec::with_capacity(JOIN_DIM);
+        let mut col: Vec<f32> = Vec::with_capacity(rows.len());
+        for j in 0..JOIN_DIM {
+            col.clear();
+            col.extend(rows.iter().map(|r| r[j]).filter(|x| x.is_finite()));
+            col.sort_by(f32::total_cmp);
+            let mut cuts: Vec<f32> = (1..JOIN_BINS)
+                .filter_map(|k| col.get(k * col.len() / JOIN_BINS).copied())
+                .collect();
+            cuts.dedup();
+            bins.push(cuts);
         }
-    };
-    // Decode from the last ASCII char on, so unrelated text cannot interfere.
-    let from = left.iter().rposition(|c| c.is_ascii()).map_or(0, |p| p + 1);
-    let to = right
-        .iter()
-        .position(|c| c.is_ascii())
-        .unwrap_or(right.len());
-    if to == 0 {
-        return false;
+        let names = JoinModel::names(&bins);
+        let names: Vec<&str> = names.iter().map(String::as_str).collect();
+        let wide: Vec<Vec<f32>> = rows.iter().map(|r| JoinModel::widen(&bins, r)).collect();
+        let model = Linear::fit(&names, &wide, labels, l2, max_iter)?;
+        Ok(JoinModel { bins, model })
     }
-    let mut both = Vec::with_capacity(4 * (left.len() - from + to));
-    bytes(&left[from..], &mut both);
-    let split = both.len();
-    bytes(&right[..to], &mut both);
-    // Whether `b` decodes cleanly, or (not `last`) is the start of text that
-    // does: the right side is cut at 8 chars, maybe inside a character.
-    let ok = |b: &[u8], last: bool| {
-        let mut dec = encoding_rs::EUC_KR.new_decoder_without_bom_handling();
-        let mut out = String::with_capacity(b.len() * 2 + 4);
-        let (res, _) = dec.decode_to_string_without_replacement(b, &mut out, last);
-        matches!(res, encoding_rs::DecoderResult::InputEmpty)
-    };
-    !ok(&both[..split], true) && ok(&both, false)
+
+    /// Feature names: [`JOIN_NAMES`], then one per bin (`name#k`).
+    fn names(bins: &[Vec<f32>]) -> Vec<String> {
+        let mut names: Vec<String> = JOIN_NAMES.iter().map(|s| s.to_string()).collect();
+        for (name, cuts) in JOIN_NAMES.iter().zip(bins) {
+            names.extend((0..=cuts.len()).map(|k| format!("{name}#{k}")));
+        }
+        names
+    }
+
+    /// The features followed by their bin indicators.
+    fn widen(bins: &[Vec<f32>], x: &[f32]) -> Vec<f32> {
+        let mut out = x.to_vec();
+        for (&v, cuts) in x.iter().zip(bins) {
+            let k = cuts.partition_point(|&c| c < v);
+            out.extend((0..=cuts.len()).map(|b| if b == k { 1.0 } else { 0.0 }));
+        }
+        out
+    }
+
+    /// The probability that the cut closes up, from the features `x`.
+    fn prob(&self, x: &[f32; JOIN_DIM]) -> f32 {
+        self.model.prob(&JoinModel::widen(&self.bins, x))
+    }
 }
 
 /// One joiner training example.
@@ -1038,34 +971,6 @@ mod tests {
         assert_eq!(JoinScript::of("restorin", "g"), JoinScript::Other);
         // Mojibake Korean is Latin-1 text until read.
         assert_eq!(JoinScript::of("¹Ù´Ù", "À̾߱â"), JoinScript::Other);
-    }
-
-    #[test]
-    fn a_cut_quote_rejoins_across_words() {
-        assert!(super::cp949_cut_rejoins("Kelly¡", "¯s"));
-        assert!(super::cp949_cut_rejoins("Labour. ¡", "°I"));
-        assert!(!super::cp949_cut_rejoins("Kelly¡¯s", "success"));
-        assert!(!super::cp949_cut_rejoins("restorin", "g"));
-        // `바다이야기` through ftfy is `¹Ù´ÙÀ̾߱â`: `̾` (CC BE) and `߱` (DF B1)
-        // are byte pairs ftfy re-decoded. Cut after `À` (C0), the lead byte
-        // of `이` (C0 CC) stands alone, and its trail is inside `̾`.
-        assert!(super::cp949_cut_rejoins("¹Ù´ÙÀ", "\u{33e}\u{7f1}â°ÔÀÓÀå"));
-        assert!(!super::cp949_cut_rejoins("¹Ù´Ù", "À\u{33e}\u{7f1}â"));
-        assert!(!super::cp949_cut_rejoins("눈물날", "정도로"));
-        // Cut after `°` (B0) of `게` (B0 D4), far into a long word: read from
-        // the word's start, where characters align.
-        assert!(super::cp949_cut_rejoins("¹Ù´ÙÀ\u{33e}\u{7f1}â°", "ÔÀÓÀå"));
-        assert!(!super::cp949_cut_rejoins("¹Ù´ÙÀ\u{33e}\u{7f1}â", "°ÔÀÓÀå"));
-    }
-
-    #[test]
-    fn cp949_cut_character_rejoins() {
-        let l: Vec<char> = "°".chars().collect();
-        let r: Vec<char> = "ÔÀÓ".chars().collect();
-        assert!(cp949_rejoins(&l, &r));
-        let l: Vec<char> = "°Ô".chars().collect();
-        let r: Vec<char> = "ÀÓ".chars().collect();
-        assert!(!cp949_rejoins(&l, &r));
     }
 
     #[test]

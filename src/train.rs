@@ -81,6 +81,35 @@ struct DocRows<'e> {
     cand: Vec<(usize, [f32; DENSE_DIM], bool, usize)>,
 }
 
+/// Grid steps each side that [`plateau_best`] scores a value with.
+const SMOOTH: usize = 2;
+
+/// The index of the grid value (in `values`, ascending, [`EXTEND_OFF`] aside)
+/// whose score averaged with its neighbours' ([`SMOOTH`] steps each side) is
+/// highest, the first on ties; `None` for an empty grid. Dev's curve is flat
+/// near its top and ragged by a document or two, and the middle of a plateau
+/// holds on unseen text where one lucky point does not. [`EXTEND_OFF`] is
+/// scored alone.
+fn plateau_best(values: &[f32], scores: &[f64]) -> Option<usize> {
+    let off = |i: usize| values[i] == EXTEND_OFF;
+    let smoothed = |i: usize| {
+        let window = i.saturating_sub(SMOOTH)..(i + SMOOTH + 1).min(values.len());
+        let (sum, n) = window
+            .filter(|&j| off(j) == off(i))
+            .fold((0.0, 0.0), |(s, n), j| (s + scores[j], n + 1.0));
+        sum / n
+    };
+    (0..values.len())
+        .fold(None, |top: Option<(usize, f64)>, i| {
+            let s = smoothed(i);
+            match top {
+                Some((_, t)) if t >= s => top,
+                _ => Some((i, s)),
+            }
+        })
+        .map(|t| t.0)
+}
+
 /// Keeps every positive row and a seeded sample of negatives, `cap` rows at most.
 fn subsample(rows: Vec<(Vec<f32>, bool)>, cap: usize, seed: u64) -> (Vec<Vec<f32>>, Vec<bool>) {
     use rand::SeedableRng;
@@ -264,7 +293,7 @@ pub fn fit(
     // Examples come from the train documents themselves, each seen with its
     // own counts left out of the tables, as an unseen article would be.
     let step = (train.len() / cfg.join_docs.max(1)).max(1);
-    let jrows: Vec<(Vec<f32>, bool, JoinScript)> = train
+    let joined: Vec<(Vec<f32>, bool, JoinScript)> = train
         .par_iter()
         .enumerate()
         .filter(|(i, _)| i % step == 0)
@@ -292,9 +321,12 @@ pub fn fit(
         })
         .flatten()
         .collect();
-    let (jscripts, jlabels): (Vec<JoinScript>, Vec<bool>) =
-        jrows.iter().map(|r| (r.2, r.1)).unzip();
-    let jrows: Vec<Vec<f32>> = jrows.into_iter().map(|r| r.0).collect();
+    let (mut jrows, mut jlabels, mut jscripts) = (Vec::new(), Vec::new(), Vec::new());
+    for (row, label, script) in joined {
+        jrows.push(row);
+        jlabels.push(label);
+        jscripts.push(script);
+    }
     let mut rng = rand_chacha::ChaCha8Rng::seed_from_u64(cfg.seed ^ 0x1);
     report.join_rows = jrows.len();
     stage("joiner fit (linfa)");
@@ -382,13 +414,8 @@ pub fn fit(
     let mut th = vec![0.5f32; REGIMES];
     let mut ext = vec![EXTEND_OFF; REGIMES];
     report.grid = vec![Vec::new(); REGIMES];
-    // The grid value of coordinate `g` of `at` that scores best (the first
-    // on ties), with each value's rates. A value is scored with its
-    // neighbours, [`SMOOTH`] grid steps each side: dev's curve is flat near
-    // its top and ragged by a document or two, and the middle of a plateau
-    // holds on unseen text where one lucky point does not. `EXTEND_OFF` is
-    // scored alone.
-    const SMOOTH: usize = 2;
+    // The grid value of coordinate `g` of `at` that scores best on a
+    // plateau ([`plateau_best`]), with each value's rates.
     let best = |at: &[f32],
                 g: usize,
                 grid: &mut dyn Iterator<Item = f32>,
@@ -400,23 +427,10 @@ pub fn fit(
             let r = rates(&trial);
             rows.push((v, r.0, r.1));
         }
-        let on = |i: usize| rows[i].0 != EXTEND_OFF;
-        let mut top = (f64::MIN, at[g]);
-        for i in 0..rows.len() {
-            let window: Vec<f64> = if on(i) {
-                (i.saturating_sub(SMOOTH)..(i + SMOOTH + 1).min(rows.len()))
-                    .filter(|&j| on(j))
-                    .map(|j| score((rows[j].1, rows[j].2)))
-                    .collect()
-            } else {
-                vec![score((rows[i].1, rows[i].2))]
-            };
-            let s = window.iter().sum::<f64>() / window.len() as f64;
-            if s > top.0 {
-                top = (s, rows[i].0);
-            }
-        }
-        (top.1, rows)
+        let values: Vec<f32> = rows.iter().map(|r| r.0).collect();
+        let scores: Vec<f64> = rows.iter().map(|r| score((r.1, r.2))).collect();
+        let pick = plateau_best(&values, &scores).map_or(at[g], |k| values[k]);
+        (pick, rows)
     };
     for _round in 0..2 {
         for g in 0..REGIMES {
@@ -438,4 +452,22 @@ pub fn fit(
     report.thresholds = model.thresholds.clone();
     report.extend = model.extend.clone();
     Ok((model, report))
+}
+
+#[cfg(test)]
+mod tests {
+    #[test]
+    fn thresholds_are_picked_on_a_plateau() {
+        use super::{plateau_best, EXTEND_OFF};
+        let v: Vec<f32> = (1..=9).map(|i| i as f32 / 10.0).collect();
+        // One lucky point at 0.2; a plateau from 0.5 to 0.8.
+        let s = [0.0, 0.9, 0.0, 0.0, 0.8, 0.8, 0.8, 0.8, 0.0];
+        assert_eq!(plateau_best(&v, &s), Some(5));
+        // A flat curve: the first value.
+        assert_eq!(plateau_best(&v, &[0.5; 9]), Some(0));
+        // "Off" is not averaged with the thresholds beside it.
+        let v = [EXTEND_OFF, 0.05, 0.10, 0.15];
+        assert_eq!(plateau_best(&v, &[0.7, 0.6, 0.0, 0.0]), Some(0));
+        assert_eq!(plateau_best(&[], &[]), None);
+    }
 }

@@ -251,6 +251,119 @@ fn ftfy_bytes(c: char, out: &mut [u8; 4]) -> usize {
     n
 }
 
+/// A Latin-1 char whose byte lies in the KS X 1001 range (A1..=FE): in CP949
+/// read as Latin-1, either byte of a two-byte character, so a line that ends
+/// in one may end inside a word even where the char is not a letter (`¡` of
+/// the quote `¡¯`, `¸` of `멋`).
+#[inline]
+pub fn is_ks_byte_char(c: char) -> bool {
+    ('\u{A1}'..='\u{FE}').contains(&c)
+}
+
+/// A char of U+0080..=U+00FF: a high byte, read as Latin-1.
+#[inline]
+pub fn is_latin1_high(c: char) -> bool {
+    ('\u{80}'..='\u{FF}').contains(&c)
+}
+
+/// The CP949 bytes behind `c` in text read as Latin-1 and passed through
+/// ftfy: its own byte, or the bytes ftfy re-decoded into it ([`ftfy_bytes`]).
+fn cp949_char_bytes(c: char, out: &mut [u8; 4]) -> usize {
+    if (c as u32) <= 0xFF {
+        out[0] = c as u32 as u8;
+        1
+    } else {
+        ftfy_bytes(c, out)
+    }
+}
+
+/// Feeds `src` to a CP949 decoder, the decoded text dropped; false when it is
+/// malformed (with `last`, also when it ends inside a character).
+fn feed_949(dec: &mut encoding_rs::Decoder, mut src: &[u8], last: bool) -> bool {
+    let mut sink = [0u8; 64];
+    loop {
+        let (res, read, _) = dec.decode_to_utf8_without_replacement(src, &mut sink, last);
+        match res {
+            encoding_rs::DecoderResult::InputEmpty => return true,
+            encoding_rs::DecoderResult::OutputFull => src = &src[read..],
+            encoding_rs::DecoderResult::Malformed(..) => return false,
+        }
+    }
+}
+
+/// A word of CP949-as-Latin-1 text (ftfy's re-decoded chars undone) that
+/// ends inside a two-byte character: what an injected line break leaves
+/// when it cuts a character in two (`Kelly¡` of `Kelly¡¯s`). Found once for
+/// the word before a cut, then tried against each candidate rest
+/// ([`CutCharacter::completed_by`]).
+pub struct CutCharacter {
+    /// The word's bytes from its last ASCII char on, where characters align.
+    bytes: [u8; CutCharacter::MAX_BYTES],
+    len: usize,
+}
+
+impl CutCharacter {
+    /// Longest non-ASCII run read; a longer word is not taken as cut.
+    const MAX_BYTES: usize = 256;
+    /// Chars of the rest that are read: enough to complete the character and
+    /// see that the text goes on decoding.
+    const REST_CHARS: usize = 8;
+
+    /// `word` when it ends in a Latin-1 char and its bytes do not decode on
+    /// their own; a raw Hangul word never does.
+    pub fn of(word: &str) -> Option<CutCharacter> {
+        if !word.chars().next_back().is_some_and(is_latin1_high) {
+            return None;
+        }
+        let from = word.rfind(|c: char| c.is_ascii()).map_or(0, |p| p + 1);
+        let mut cut = CutCharacter {
+            bytes: [0; Self::MAX_BYTES],
+            len: 0,
+        };
+        let mut buf = [0u8; 4];
+        for c in word[from..].chars() {
+            let n = cp949_char_bytes(c, &mut buf);
+            cut.bytes
+                .get_mut(cut.len..cut.len + n)?
+                .copy_from_slice(&buf[..n]);
+            cut.len += n;
+        }
+        let mut dec = EUC_KR.new_decoder_without_bom_handling();
+        (!feed_949(&mut dec, &cut.bytes[..cut.len], true)).then_some(cut)
+    }
+
+    /// Whether `rest` (the text after the cut) completes the character and
+    /// reads on cleanly: its leading non-ASCII chars, [`Self::REST_CHARS`]
+    /// at most, decode after the word's bytes (a character left open at the
+    /// end of what is read is fine: the rest was cut short).
+    pub fn completed_by(&self, rest: &str) -> bool {
+        let mut dec = EUC_KR.new_decoder_without_bom_handling();
+        if !feed_949(&mut dec, &self.bytes[..self.len], false) {
+            return false;
+        }
+        let mut buf = [0u8; 4];
+        let mut any = false;
+        for c in rest
+            .chars()
+            .take(Self::REST_CHARS)
+            .take_while(|c| !c.is_ascii())
+        {
+            let n = cp949_char_bytes(c, &mut buf);
+            if !feed_949(&mut dec, &buf[..n], false) {
+                return false;
+            }
+            any = true;
+        }
+        any
+    }
+}
+
+/// True when `left` ends inside a CP949 character that `right` completes
+/// ([`CutCharacter`]).
+pub fn cut_character_rejoins(left: &str, right: &str) -> bool {
+    CutCharacter::of(left).is_some_and(|cut| cut.completed_by(right))
+}
+
 /// Like [`cp949_bytes_of`], for a token where ftfy also re-decoded a byte
 /// pair into a char of the Latin-1 range: `추천` is CP949 `C3 DF C3 B5`, read
 /// as Latin-1 `ÃßÃµ`, and ftfy turns the valid UTF-8 pair `Ã` `µ` into `õ`,
@@ -288,7 +401,7 @@ fn cp949_bytes_redecoded(token: &str, out: &mut Vec<u8>) -> bool {
         len += 1;
     }
     let chars = &buf[..len];
-    if !chars.iter().any(|&c| ('\u{80}'..='\u{ff}').contains(&c)) {
+    if !chars.iter().any(|&c| is_latin1_high(c)) {
         return false;
     }
     // best[i][m]: fewest pairs to read chars[..i] ending in state m (1: mid
@@ -341,7 +454,7 @@ fn cp949_bytes_redecoded(token: &str, out: &mut Vec<u8>) -> bool {
     let plain_high = chars
         .iter()
         .zip(&pairs)
-        .filter(|&(&c, &pair)| !pair && ('\u{80}'..='\u{ff}').contains(&c))
+        .filter(|&(&c, &pair)| !pair && is_latin1_high(c))
         .count();
     if plain_high < 2 {
         return false;
@@ -559,6 +672,28 @@ pub fn decode_hangul(fragment: &str) -> Option<String> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn a_character_cut_in_two_rejoins_across_words() {
+        assert!(cut_character_rejoins("°", "ÔÀÓ"));
+        assert!(!cut_character_rejoins("°Ô", "ÀÓ"));
+        // The article's own quote `¡¯`, cut after its lead byte.
+        assert!(cut_character_rejoins("Kelly¡", "¯s"));
+        assert!(cut_character_rejoins("Labour. ¡", "°I"));
+        assert!(!cut_character_rejoins("Kelly¡¯s", "success"));
+        assert!(!cut_character_rejoins("Kelly¡", "5929seven.net"));
+        assert!(!cut_character_rejoins("restorin", "g"));
+        assert!(!cut_character_rejoins("눈물날", "정도로"));
+        // `바다이야기` through ftfy is `¹Ù´ÙÀ̾߱â`: `̾` (CC BE) and `߱` (DF B1)
+        // are byte pairs ftfy re-decoded. Cut after `À` (C0), the lead byte
+        // of `이` (C0 CC) stands alone, and its trail is inside `̾`.
+        assert!(cut_character_rejoins("¹Ù´ÙÀ", "\u{33e}\u{7f1}â°ÔÀÓÀå"));
+        assert!(!cut_character_rejoins("¹Ù´Ù", "À\u{33e}\u{7f1}â"));
+        // Cut after `°` (B0) of `게` (B0 D4), far into a long word: read from
+        // the word's start, where characters align.
+        assert!(cut_character_rejoins("¹Ù´ÙÀ\u{33e}\u{7f1}â°", "ÔÀÓÀå"));
+        assert!(!cut_character_rejoins("¹Ù´ÙÀ\u{33e}\u{7f1}â", "°ÔÀÓÀå"));
+    }
 
     #[test]
     fn islands_count_syllables_spelled_out_between_symbols() {
