@@ -334,8 +334,12 @@ pub fn read_corpus(path: &Path) -> Result<Vec<SourceDoc>> {
 
 /// The hand-written gambling-news paragraphs of `data/negatives/`, each
 /// an "article" with its own split: per language, ordered by a stable hash,
-/// the first 70% go to train, the next 15% to dev, the rest to test (at
-/// least one each), so dev and test measure paragraphs training never saw.
+/// the first 40% go to train, the next 45% to dev, the last 15% to test (at
+/// least one each), so test measures paragraphs training never saw. Dev
+/// gets the most: what these paragraphs teach is that a gambling word can
+/// be news in its place (glossed, quoted, in a sentence about it), which
+/// the token models fitted on dev learn; the lexical scorer fitted on train
+/// sees the same words as spam elsewhere and learns little from them.
 pub fn negatives() -> Vec<SourceDoc> {
     let mut out = Vec::new();
     for (lang, text) in NEGATIVES {
@@ -347,10 +351,11 @@ pub fn negatives() -> Vec<SourceDoc> {
         paras.sort_by_key(|p| stable_hash(p.as_bytes()));
         let n = paras.len();
         let held = (n * 15 / 100).max(1);
+        let dev = (n * 45 / 100).max(1);
         for (r, p) in paras.into_iter().enumerate() {
             let split = if r + held >= n {
                 Split::Test
-            } else if r + 2 * held >= n {
+            } else if r + held + dev >= n {
                 Split::Dev
             } else {
                 Split::Train
@@ -1149,12 +1154,15 @@ mod tests {
     fn negatives_are_split_by_paragraph() {
         let n = negatives();
         for lang in ["ko", "en"] {
-            for split in Split::ALL {
-                assert!(
-                    n.iter().any(|d| d.lang == lang && d.split == split),
-                    "{lang} {split:?}"
-                );
-            }
+            let count = |split| {
+                n.iter()
+                    .filter(|d| d.lang == lang && d.split == split)
+                    .count()
+            };
+            let all = Split::ALL.iter().map(|&s| count(s)).sum::<usize>();
+            assert!(all >= 40, "{lang}: {all}");
+            assert_eq!(count(Split::Test), all * 15 / 100, "{lang}");
+            assert_eq!(count(Split::Dev), all * 45 / 100, "{lang}");
         }
     }
 

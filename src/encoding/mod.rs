@@ -237,11 +237,12 @@ pub fn read_cp949(token: &str, scratch: &mut Scratch) -> Option<View> {
 
 /// The bytes ftfy re-decoded into `c`, written to `out`; returns their
 /// number. ftfy reads a space after a lead byte as the no-break space (0xA0)
-/// a page lost, so `기 빠` (`±â º`) came out as `⠺` (`E2 A0 BA`): the 0xA0
-/// of a multi-byte char goes back to the space.
+/// a page lost, so `기 빠` (`±â º`) came out as `⠺` (`E2 A0 BA`) and `거 카`
+/// (`°Å Ä«`) as `°Šī` (`C5 A0`): the 0xA0 of a multi-byte char goes back to
+/// the space.
 fn ftfy_bytes(c: char, out: &mut [u8; 4]) -> usize {
     let n = c.encode_utf8(out).len();
-    if n > 2 {
+    if n >= 2 {
         for b in &mut out[1..n] {
             if *b == 0xA0 {
                 *b = b' ';
@@ -763,6 +764,12 @@ mod tests {
         assert_eq!(seen, "Èı⠺üÂôÄÚ");
         assert_eq!(read_cp949(&seen, &mut s), Some(View::Cp949));
         assert_eq!(s.reading, "후기 빠찡코");
+        // The same repair in a two-byte char: `거 카` (`°Å Ä«`) came out as
+        // `°Šī` (`Å ` read as `C5 A0`, `Š`).
+        let seen = crate::encoding::forward::cp949_ftfy("레드타이거 카톡문의").unwrap();
+        assert!(seen.contains('Š') && !seen.contains(' '), "{seen}");
+        assert_eq!(read_cp949(&seen, &mut s), Some(View::Cp949));
+        assert_eq!(s.reading, "레드타이거 카톡문의");
         assert_eq!(read("¡°This"), (View::Raw, "¡°This".to_string()));
     }
 
