@@ -549,8 +549,11 @@ pub const JOIN_NAMES: &[&str] = &[
     "doc_joined_minus_spaced",
     "ln_bigram",
     "joined_minus_bigram",
+    "ln_right_stem1",
+    "ln_right_stem2",
+    "ln_joined_stem1",
 ];
-pub const JOIN_DIM: usize = 37;
+pub const JOIN_DIM: usize = 40;
 
 /// How often the document itself writes the two sides joined (`eBay`) and
 /// apart (`한 번`): articles repeat their names and their spacing.
@@ -783,6 +786,16 @@ impl Joiner {
         let (wl, wr, wj) = (w(lw).max(wlp), w(rw).max(w(rpart)), w(&joined));
         let (dj, ds) = (ln(local.joined), ln(local.spaced));
         let bg = ln(get(T_BIGRAM, bigram_key(lw, rw)));
+        // A word less its last one or two chars (two at least left): clean
+        // text too small to hold `floats` or `slums` holds `float` and
+        // `slum`, and `정도로` is `정도` with its particle.
+        let stem = |s: &str, n: usize| {
+            let s = trim_word(s);
+            match s.char_indices().rev().nth(n - 1) {
+                Some((i, _)) if s[..i].chars().nth(1).is_some() => w(&s[..i]),
+                _ => 0.0,
+            }
+        };
         [
             wl,
             wr,
@@ -822,6 +835,9 @@ impl Joiner {
             dj - ds,
             bg,
             wj - bg,
+            stem(rw, 1),
+            stem(rw, 2),
+            stem(&joined, 1),
         ]
     }
 
@@ -1015,6 +1031,30 @@ mod tests {
             st.bigram_count_keys(word_key("도박"), word_key("사이트")),
             7
         );
+    }
+
+    #[test]
+    fn a_word_unseen_whole_is_looked_up_by_its_stems() {
+        let mut st = JoinStats::default();
+        st.add("the slum float drifted. 정도 높이");
+        st.finish();
+        let at = |name: &str| JOIN_NAMES.iter().position(|n| *n == name).unwrap();
+        let (r1, r2, j1) = (
+            at("ln_right_stem1"),
+            at("ln_right_stem2"),
+            at("ln_joined_stem1"),
+        );
+        let f = |l: &str, r: &str| Joiner::features(&st, l, r, LocalCounts::default());
+        let one = 2f32.ln();
+        // `floats` is unseen, `float` seen; `floats,` is trimmed first.
+        assert_eq!(f("guru", "floats, sub")[r1], one);
+        assert_eq!(f("guru", "floats sub")[r2], 0.0);
+        // `slums` is `slum` and a char.
+        assert_eq!(f("slum", "s in")[j1], one);
+        assert_eq!(f("slum", "s in")[r1], 0.0);
+        // `정도로` is `정도` with its particle; two chars must be left.
+        assert_eq!(f("눈물날", "정도로")[r1], one);
+        assert_eq!(f("눈물날", "정도")[r1], 0.0);
     }
 
     #[test]
