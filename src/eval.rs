@@ -134,12 +134,16 @@ fn one(det: &Detector, ex: &Example) -> (Counts, Option<Failure>) {
     (c, fail)
 }
 
+/// A summary row of the report: its name, which documents it counts, and
+/// their counts.
+type Group = (String, Box<dyn Fn(&Example) -> bool>, Counts);
+
 /// Evaluates `det` on `examples` in parallel.
 pub fn evaluate(det: &Detector, examples: &[Example]) -> Report {
     let results: Vec<(Counts, Option<Failure>)> =
         examples.par_iter().map(|ex| one(det, ex)).collect();
     let mut rep = Report::default();
-    let mut groups: Vec<(String, Box<dyn Fn(&Example) -> bool>, Counts)> = vec![
+    let mut groups: Vec<Group> = vec![
         (
             "injected, seed style (en s1 ftfy)".into(),
             Box::new(|e: &Example| e.injected() && e.lang == "en" && e.slice.ends_with(".s1.ftfy")),

@@ -717,15 +717,20 @@ struct FactBufs {
 /// them (in `set`, from [`TokenCache::locate`]), else computed, memoized, and
 /// the token's lexical buckets shown to `on_buckets`. An ASCII token's
 /// reading is itself.
+/// The lexical scorer: a token reading's hashed n-gram buckets to its score.
+pub type LexScore<'a> = &'a dyn Fn(&[u32]) -> f32;
+/// A token's intrinsic first-stage terms, one per regime, from its facts.
+pub type IntrinsicParts<'a> = &'a dyn Fn(&TokenInfo) -> [f32; REGIMES];
+
 #[allow(clippy::too_many_arguments)]
 fn token_facts(
     cache: &mut TokenCache,
     bufs: &mut FactBufs,
     s: &str,
     set: u32,
-    lex: Option<&dyn Fn(&[u32]) -> f32>,
+    lex: Option<LexScore<'_>>,
     words: Option<&crate::restore::JoinStats>,
-    parts: Option<&dyn Fn(&TokenInfo) -> [f32; REGIMES]>,
+    parts: Option<IntrinsicParts<'_>>,
     on_buckets: impl FnOnce(&[u32]),
 ) -> TokenInfo {
     let mut info = TokenInfo {
@@ -989,13 +994,13 @@ impl TokenCache {
         let mut chunks = key.chunks_exact(8);
         for c in &mut chunks {
             let w = u64::from_le_bytes([c[0], c[1], c[2], c[3], c[4], c[5], c[6], c[7]]);
-            h = (h.rotate_left(5) ^ w).wrapping_mul(0x51_7cc1_b727_220a_95);
+            h = (h.rotate_left(5) ^ w).wrapping_mul(0x517c_c1b7_2722_0a95);
         }
         let mut w = 0u64;
         for (k, &b) in chunks.remainder().iter().enumerate() {
             w |= (b as u64) << (8 * k);
         }
-        h = (h.rotate_left(5) ^ w).wrapping_mul(0x51_7cc1_b727_220a_95);
+        h = (h.rotate_left(5) ^ w).wrapping_mul(0x517c_c1b7_2722_0a95);
         (h >> (64 - self.bits)) as usize & !(CACHE_WAYS - 1)
     }
 
@@ -1169,9 +1174,9 @@ impl Analysis {
     pub fn run(
         &mut self,
         doc: &str,
-        lex: Option<&dyn Fn(&[u32]) -> f32>,
+        lex: Option<LexScore<'_>>,
         words: Option<&crate::restore::JoinStats>,
-        parts: Option<&dyn Fn(&TokenInfo) -> [f32; REGIMES]>,
+        parts: Option<IntrinsicParts<'_>>,
         mut on_buckets: impl FnMut(usize, &[u32]),
     ) {
         self.tok.split(doc);
@@ -1590,8 +1595,8 @@ mod tests {
         }
         let at = set as u32;
         assert!(!cache.get(at, keys[0].as_bytes(), &mut got));
-        for k in 1..3 {
-            assert!(cache.get(at, keys[k].as_bytes(), &mut got));
+        for (k, key) in keys.iter().enumerate().skip(1) {
+            assert!(cache.get(at, key.as_bytes(), &mut got));
             assert_eq!(got.lex, k as f32);
         }
         // Too long to keep: never located.

@@ -820,7 +820,7 @@ pub fn generate(
                 }
             }
             let n = done.fetch_add(1, Ordering::Relaxed) + 1;
-            if n % 256 == 0 || n == cfg.docs {
+            if n.is_multiple_of(256) || n == cfg.docs {
                 progress(n);
             }
             row.map(|mut r| {

@@ -34,6 +34,12 @@ pub fn is_space(b: u8) -> bool {
     matches!(b, b' ' | b'\t' | b'\r' | b'\x0b' | b'\x0c')
 }
 
+/// [`is_space`] for chars (for `trim_matches`).
+#[inline]
+pub fn is_space_char(c: char) -> bool {
+    c.is_ascii() && is_space(c as u8)
+}
+
 /// A document cut into lines and tokens; the vectors are reused across calls.
 #[derive(Debug, Default, Clone)]
 pub struct Tokenized {
@@ -224,10 +230,4 @@ mod tests {
         assert_eq!(t.lines.len(), 1);
         assert!(t.tokens.is_empty());
     }
-}
-
-/// [`is_space`] for chars (for `trim_matches`).
-#[inline]
-pub fn is_space_char(c: char) -> bool {
-    c.is_ascii() && is_space(c as u8)
 }

@@ -415,10 +415,7 @@ fn uncurl_quotes(text: &str) -> String {
 
 fn fix_line_breaks(text: &str) -> String {
     text.replace("\r\n", "\n")
-        .replace('\r', "\n")
-        .replace('\u{2028}', "\n")
-        .replace('\u{2029}', "\n")
-        .replace('\u{85}', "\n")
+        .replace(['\r', '\u{2028}', '\u{2029}', '\u{85}'], "\n")
 }
 
 fn remove_terminal_escapes(text: &str) -> String {
