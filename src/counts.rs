@@ -36,7 +36,7 @@ pub struct KeyCounts {
 }
 
 /// A 64-bit hash finished into a table key: mixed so its top bits index
-/// well, and never [`EMPTY`].
+/// well, and never `EMPTY`.
 #[inline]
 pub fn key(h: u64) -> u64 {
     // The splitmix64 finalizer.

@@ -564,7 +564,7 @@ pub const ECHOES: u8 = 1;
 /// which holds more.
 pub const CONTAINS_SURE: u8 = 2;
 /// [`echoes`] bit: the token's Hangul and a sure token's share a run of
-/// [`SHARED_RUN_MIN`] syllables or more (`푸시게이밍고스톱` beside a sure
+/// `SHARED_RUN_MIN` syllables or more (`푸시게이밍고스톱` beside a sure
 /// `푸시게이밍먹튀없는`), neither holding the other.
 pub const SHARES_RUN: u8 = 4;
 /// Syllables in a run two tokens share for [`SHARES_RUN`]: two-syllable
@@ -712,16 +712,16 @@ struct FactBufs {
     buckets: Vec<u32>,
 }
 
-/// The facts of candidate token `s` that depend on its text alone (its
-/// readings, lexical score, clean-text counts): from the memo when it holds
-/// them (in `set`, from [`TokenCache::locate`]), else computed, memoized, and
-/// the token's lexical buckets shown to `on_buckets`. An ASCII token's
-/// reading is itself.
 /// The lexical scorer: a token reading's hashed n-gram buckets to its score.
 pub type LexScore<'a> = &'a dyn Fn(&[u32]) -> f32;
 /// A token's intrinsic first-stage terms, one per regime, from its facts.
 pub type IntrinsicParts<'a> = &'a dyn Fn(&TokenInfo) -> [f32; REGIMES];
 
+/// The facts of candidate token `s` that depend on its text alone (its
+/// readings, lexical score, clean-text counts): from the memo when it holds
+/// them (in `set`, from [`TokenCache::locate`]), else computed, memoized, and
+/// the token's lexical buckets shown to `on_buckets`. An ASCII token's
+/// reading is itself.
 #[allow(clippy::too_many_arguments)]
 fn token_facts(
     cache: &mut TokenCache,
@@ -821,14 +821,14 @@ fn cache_bits(threads: usize) -> u32 {
 /// evicted each other on every use: most misses on repeated news).
 const CACHE_WAYS: usize = 2;
 
-/// A per-thread memo of [`token_facts`], keyed by the token's exact bytes.
+/// A per-thread memo of `token_facts`, keyed by the token's exact bytes.
 ///
 /// News repeats its words, and a hit skips the decoding views, the lexical
 /// n-grams and the clean-text look-ups (each a miss in a multi-megabyte
 /// table) for one read of one cache line. The facts depend on the model's
 /// lexical scorer and word table, so the memo belongs to one model (`owner`)
 /// and is emptied when another model uses the thread. Keys are compared in
-/// full: a hit is exact. Sets of [`CACHE_WAYS`] slots fill one 128-byte
+/// full: a hit is exact. Sets of `CACHE_WAYS` slots fill one 128-byte
 /// aligned pair of cache lines; a new key takes the set's first slot and
 /// moves the one there to the second (the older of the two goes).
 #[derive(Debug, Default, Clone)]

@@ -731,7 +731,7 @@ impl FirstStage {
         }
     }
 
-    /// The terms of a token's own features ([`TokenInfo::parts`]).
+    /// The terms of a token's own features ([`crate::features::TokenInfo::parts`]).
     #[inline]
     pub fn own_terms(&self, own: &[f32; features::N_INTRINSIC]) -> f32 {
         dot(&self.own, own)

@@ -50,8 +50,8 @@
 //! # Splits
 //! By article: `stable_hash(corpus, id)` puts 80% of the source articles in
 //! train, 10% in dev, 10% in test, and every document made from an article
-//! goes to that article's split (the hand-written negatives are dealt the
-//! same way, paragraph by paragraph). By term: the lexicon's head terms
+//! goes to that article's split (the hand-written negatives are dealt by
+//! paragraph, 40/45/15: see [`negatives`]). By term: the lexicon's head terms
 //! (names, genres) are partitioned ~70/15/15 ([`Lexicon::head_split`]) and a
 //! split's fragments draw their head terms from that split's set only, so
 //! test spam uses names and genres training never saw. Suffixes and domain
@@ -438,7 +438,7 @@ const PSEUDO_NAME_SHARE: f64 = 0.3;
 ///
 /// `campaign` holds the head terms the page's earlier fragments used: a
 /// spam page pushes one site, so a head is drawn again from it
-/// ([`CAMPAIGN_REUSE`] of the time) and the page repeats its names.
+/// (`CAMPAIGN_REUSE` of the time) and the page repeats its names.
 pub fn compose<R: Rng>(lex: &Lexicon, split: Split, campaign: &[String], rng: &mut R) -> Composed {
     let names = lex.heads(Role::Name, split);
     let genres = lex.heads(Role::Genre, split);

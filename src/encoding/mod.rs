@@ -334,7 +334,7 @@ impl CutCharacter {
     }
 
     /// Whether `rest` (the text after the cut) completes the character and
-    /// reads on cleanly: its leading non-ASCII chars, [`Self::REST_CHARS`]
+    /// reads on cleanly: its leading non-ASCII chars, `Self::REST_CHARS`
     /// at most, decode after the word's bytes (a character left open at the
     /// end of what is read is fine: the rest was cut short).
     pub fn completed_by(&self, rest: &str) -> bool {

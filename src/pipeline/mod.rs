@@ -1,7 +1,7 @@
 //! Streaming I/O: the `spamsplice filter` stage as a library.
 //!
 //! [`run`] cleans plain-text documents or JSONL records with any [`Cleaner`]
-//! (a [`Detector`](crate::Detector), or a mock in tests and benchmarks),
+//! (a [`Detector`], or a mock in tests and benchmarks),
 //! streaming with bounded memory, in parallel across documents with the input
 //! order kept, and returns a [`Summary`]. It never prints: a caller shows
 //! progress by polling the shared [`Counters`].
