@@ -11,6 +11,7 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
     let all = a.iter().any(|s| s == "--all");
     let m = det.model();
     let mut s = spamsplice::model::Scratch::default();
+    let mut sc = spamsplice::encoding::Scratch::default();
     let mut shown = 0;
     for ex in data.iter().filter(|e| e.slice.starts_with(&a[3])) {
         m.score_tokens(&ex.text, &mut s);
@@ -49,11 +50,14 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
             let tk = an.tok.tokens[i];
             let s = &ex.text[tk.start..tk.end];
             let mark = if errs.contains(&i) { "  <-- ERROR" } else { "" };
-            let mut sc = spamsplice::encoding::Scratch::default();
             let view = spamsplice::encoding::best_reading(s, &mut sc);
+            let reading = match view {
+                spamsplice::encoding::View::Raw => s,
+                _ => sc.reading.as_str(),
+            };
             println!(
                 "  {:>3} {:<28} g {} class {} lex {:>6.2} z1 {:>6.2} p {:.3} gold {}{mark} | {view:?} {}",
-                i, s, groups[i], inf.class, inf.lex, z1[i], probs[i], gold as u8, sc.reading
+                i, s, groups[i], inf.class, inf.lex, z1[i], probs[i], gold as u8, reading
             );
         }
     }

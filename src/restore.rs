@@ -14,7 +14,7 @@ use serde::{Deserialize, Serialize};
 use crate::counts::{self, KeyCounts};
 use crate::encoding;
 use crate::model::Linear;
-use crate::tokens::{is_space, Tokenized};
+use crate::tokens::{is_space, is_space_char, Tokenized};
 
 /// A deleted range of the input, in byte offsets, with the model's score.
 #[derive(Debug, Clone, Copy, PartialEq, serde::Serialize, serde::Deserialize)]
@@ -444,7 +444,7 @@ fn visit(doc: &str, mut f: impl FnMut(usize, u64)) {
         let mut prev_tok: &str = "";
         prev.clear();
         let mut pos = 0;
-        for tok in line.split(|c: char| c.is_ascii() && is_space(c as u8)) {
+        for tok in line.split(is_space_char) {
             let start = pos;
             pos += tok.len() + 1;
             if tok.is_empty() {
@@ -568,15 +568,11 @@ fn trim_word(w: &str) -> &str {
 }
 
 fn last_word(s: &str) -> &str {
-    s.rsplit(|c: char| c.is_ascii() && is_space(c as u8))
-        .next()
-        .unwrap_or("")
+    s.rsplit(is_space_char).next().unwrap_or("")
 }
 
 fn first_word(s: &str) -> &str {
-    s.split(|c: char| c.is_ascii() && is_space(c as u8))
-        .next()
-        .unwrap_or("")
+    s.split(is_space_char).next().unwrap_or("")
 }
 
 impl LocalCounts {
@@ -648,9 +644,8 @@ impl JoinScript {
     /// The script of the cut between `left` and `right` (spaces at the cut
     /// skipped).
     pub fn of(left: &str, right: &str) -> JoinScript {
-        let sp = |c: char| c.is_ascii() && is_space(c as u8);
-        let l = left.chars().rev().find(|&c| !sp(c));
-        let r = right.chars().find(|&c| !sp(c));
+        let l = left.chars().rev().find(|&c| !is_space_char(c));
+        let r = right.chars().find(|&c| !is_space_char(c));
         if l.into_iter().chain(r).any(crate::encoding::is_hangul) {
             JoinScript::Hangul
         } else {
@@ -676,12 +671,12 @@ impl Joiner {
     ) -> crate::error::Result<Joiner> {
         let mut fitted = Vec::with_capacity(JoinScript::COUNT);
         for k in 0..JoinScript::COUNT {
-            let (r, y): (Vec<Vec<f32>>, Vec<bool>) = rows
+            let (r, y): (Vec<&[f32]>, Vec<bool>) = rows
                 .iter()
                 .zip(labels)
                 .zip(scripts)
                 .filter(|(_, &s)| s as usize == k)
-                .map(|((r, &y), _)| (r.clone(), y))
+                .map(|((r, &y), _)| (r.as_slice(), y))
                 .unzip();
             let both = y.iter().any(|&b| b) && y.iter().any(|&b| !b);
             fitted.push(if both {
@@ -729,15 +724,8 @@ impl Joiner {
         right: &str,
         local: LocalCounts,
     ) -> [f32; JOIN_DIM] {
-        let left_ends_space = left.ends_with(|c: char| c.is_ascii() && is_space(c as u8));
-        let lw = left
-            .rsplit(|c: char| c.is_ascii() && is_space(c as u8))
-            .next()
-            .unwrap_or("");
-        let rw = right
-            .split(|c: char| c.is_ascii() && is_space(c as u8))
-            .next()
-            .unwrap_or("");
+        let left_ends_space = left.ends_with(is_space_char);
+        let (lw, rw) = (last_word(left), first_word(right));
         let lc: Vec<char> = lw
             .chars()
             .rev()
@@ -853,8 +841,8 @@ impl Joiner {
 
 impl JoinModel {
     /// Fits one regression, its bins cut at the quantiles of `rows`.
-    fn fit(
-        rows: &[Vec<f32>],
+    fn fit<R: AsRef<[f32]>>(
+        rows: &[R],
         labels: &[bool],
         l2: f64,
         max_iter: u64,
@@ -863,7 +851,7 @@ impl JoinModel {
         let mut col: Vec<f32> = Vec::with_capacity(rows.len());
         for j in 0..JOIN_DIM {
             col.clear();
-            col.extend(rows.iter().map(|r| r[j]).filter(|x| x.is_finite()));
+            col.extend(rows.iter().map(|r| r.as_ref()[j]).filter(|x| x.is_finite()));
             col.sort_by(f32::total_cmp);
             let mut cuts: Vec<f32> = (1..JOIN_BINS)
                 .filter_map(|k| col.get(k * col.len() / JOIN_BINS).copied())
@@ -873,7 +861,10 @@ impl JoinModel {
         }
         let names = JoinModel::names(&bins);
         let names: Vec<&str> = names.iter().map(String::as_str).collect();
-        let wide: Vec<Vec<f32>> = rows.iter().map(|r| JoinModel::widen(&bins, r)).collect();
+        let wide: Vec<Vec<f32>> = rows
+            .iter()
+            .map(|r| JoinModel::widen(&bins, r.as_ref()))
+            .collect();
         let model = Linear::fit(&names, &wide, labels, l2, max_iter)?;
         Ok(JoinModel { bins, model })
     }
@@ -927,7 +918,7 @@ pub fn join_examples(
     per_doc: usize,
     out: &mut Vec<JoinExample>,
 ) {
-    let sp = |c: char| c.is_ascii() && is_space(c as u8);
+    let sp = is_space_char;
     let lines: Vec<&str> = doc.split('\n').filter(|l| l.chars().count() > 8).collect();
     if lines.is_empty() {
         return;

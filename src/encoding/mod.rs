@@ -296,50 +296,46 @@ fn feed_949(dec: &mut encoding_rs::Decoder, mut src: &[u8], last: bool) -> bool 
 /// ends inside a two-byte character: what an injected line break leaves
 /// when it cuts a character in two (`Kelly¡` of `Kelly¡¯s`). Found once for
 /// the word before a cut, then tried against each candidate rest
-/// ([`CutCharacter::completed_by`]).
+/// ([`CutCharacter::completed_by`]). CP949 characters are one or two bytes,
+/// so all the word leaves open is its last byte, a lead byte: that is all
+/// that is kept.
 pub struct CutCharacter {
-    /// The word's bytes from its last ASCII char on, where characters align.
-    bytes: [u8; CutCharacter::MAX_BYTES],
-    len: usize,
+    lead: u8,
 }
 
 impl CutCharacter {
-    /// Longest non-ASCII run read; a longer word is not taken as cut.
-    const MAX_BYTES: usize = 256;
     /// Chars of the rest that are read: enough to complete the character and
     /// see that the text goes on decoding.
     const REST_CHARS: usize = 8;
 
-    /// `word` when it ends in a Latin-1 char and its bytes do not decode on
-    /// their own; a raw Hangul word never does.
+    /// `word` when it ends in a Latin-1 char and its bytes, read from its
+    /// last ASCII char on (where characters align), decode up to a last lead
+    /// byte waiting for its trail; a raw Hangul word never does.
     pub fn of(word: &str) -> Option<CutCharacter> {
         if !word.chars().next_back().is_some_and(is_latin1_high) {
             return None;
         }
         let from = word.rfind(|c: char| c.is_ascii()).map_or(0, |p| p + 1);
-        let mut cut = CutCharacter {
-            bytes: [0; Self::MAX_BYTES],
-            len: 0,
-        };
-        let mut buf = [0u8; 4];
+        let mut dec = EUC_KR.new_decoder_without_bom_handling();
+        let (mut buf, mut lead) = ([0u8; 4], 0);
         for c in word[from..].chars() {
             let n = cp949_char_bytes(c, &mut buf);
-            cut.bytes
-                .get_mut(cut.len..cut.len + n)?
-                .copy_from_slice(&buf[..n]);
-            cut.len += n;
+            if !feed_949(&mut dec, &buf[..n], false) {
+                return None;
+            }
+            lead = buf[n - 1];
         }
-        let mut dec = EUC_KR.new_decoder_without_bom_handling();
-        (!feed_949(&mut dec, &cut.bytes[..cut.len], true)).then_some(cut)
+        // Ending the input fails only with a character left open.
+        (!feed_949(&mut dec, &[], true)).then_some(CutCharacter { lead })
     }
 
     /// Whether `rest` (the text after the cut) completes the character and
     /// reads on cleanly: its leading non-ASCII chars, `Self::REST_CHARS`
-    /// at most, decode after the word's bytes (a character left open at the
-    /// end of what is read is fine: the rest was cut short).
+    /// at most, decode after the open lead byte (a character left open at
+    /// the end of what is read is fine: the rest was cut short).
     pub fn completed_by(&self, rest: &str) -> bool {
         let mut dec = EUC_KR.new_decoder_without_bom_handling();
-        if !feed_949(&mut dec, &self.bytes[..self.len], false) {
+        if !feed_949(&mut dec, &[self.lead], false) {
             return false;
         }
         let mut buf = [0u8; 4];
