@@ -1338,7 +1338,10 @@ impl Analysis {
         }
     }
 
-    /// Marks runs of 4+ one-char tokens on a line that touch a non-ASCII token.
+    /// Marks runs of one-char tokens on a line that touch a non-ASCII token
+    /// and spell something out: four or more letters or digits, a letter
+    /// among them (`S K Y 7 9 . C O M`). A date (`1 - 4 – 2004`) or a count
+    /// (`3 5 7 6`) between words is spaced the same way but spells nothing.
     fn mark_spaced_runs(&mut self, doc: &str) {
         let toks = &self.tok.tokens;
         let n = toks.len();
@@ -1358,7 +1361,14 @@ impl Analysis {
             let e = i;
             let touches = (!toks[s].first && !self.info[s - 1].ascii)
                 || (!toks[e].last && e + 1 < n && !self.info[e + 1].ascii);
-            if e - s + 1 >= 4 && touches {
+            let (mut alnum, mut letter) = (0, false);
+            for t in &toks[s..=e] {
+                if let Some(c) = doc[t.start..t.end].chars().next() {
+                    alnum += usize::from(encoding::is_alnum(c));
+                    letter |= c.is_alphabetic();
+                }
+            }
+            if alnum >= 4 && letter && touches {
                 for k in s..=e {
                     self.info[k].spaced = true;
                 }
@@ -1675,5 +1685,20 @@ mod tests {
         assert_eq!(words, ["¹Ù´ÙÀ̾߱â°ÔÀÓÀå", "g"]);
         assert!(a.info[3].profile.hangul == 8 && a.info[3].view == Some(View::Cp949));
         assert!(a.stats.mojibake > 0.0 && a.stats.raw_hangul == 0.0);
+    }
+    #[test]
+    fn spaced_runs_spell_something_out() {
+        let spaced = |doc: &str| {
+            let mut a = Analysis::default();
+            a.run(doc, None, None, None, |_, _| {});
+            (0..a.info.len())
+                .filter(|&i| a.info[i].spaced)
+                .map(|i| a.tok.text(doc, &a.tok.tokens[i]).to_string())
+                .collect::<String>()
+        };
+        assert_eq!(spaced("오늘 S K Y 7 9 . C O M 소식"), "SKY79.COM");
+        // A date and a count between words are spaced alike but spell nothing.
+        assert_eq!(spaced("áp dụng vào 1 - 4 – 2004."), "");
+        assert_eq!(spaced("인턴기자 3 5 7 6"), "");
     }
 }

@@ -9,8 +9,11 @@
 //! | UTF-8 behind 1252 | UTF-8 bytes read as windows-1252 (`ë°”ë‹¤`) | windows-1252 bytes → UTF-8 |
 //! | de-obfuscated | symbols between syllables (`바@카@라`), full-width letters | drop the symbols, fold full-width to ASCII |
 //!
-//! `encoding_rs::EUC_KR` is windows-949 (UHC): trail bytes can be ASCII
-//! letters, so a CP949 mojibake token may contain plain ASCII.
+//! `encoding_rs::EUC_KR` is windows-949 (UHC), whose extension syllables
+//! take ASCII letters as trail bytes. The CP949 views read only the KS X 1001
+//! plane (both bytes A1..=FE): the extension's syllables are about one in
+//! 10,000 of real Korean text, and they would read Latin text such as `2°C`
+//! or `¿Qué` as Hangul.
 
 pub mod forward;
 
@@ -145,13 +148,38 @@ fn cp949_bytes_of(token: &str, alt_1252: bool, out: &mut Vec<u8>) -> bool {
     true
 }
 
-/// Decodes `bytes` as windows-949 into `out`, strictly. True when clean.
+/// Decodes `bytes` as windows-949 into `out`, strictly, and only where
+/// every two-byte character lies in KS X 1001 (both bytes A1..=FE): the
+/// UHC extension's 8,822 rarer syllables take ASCII letters and 0x81..=0xA0
+/// as trail bytes, so they turn Latin text into Hangul by accident (`°C` of
+/// `2°C`, `Är` of `Ärger`, `¿Qu` of `¿Qué`), while Korean text uses them
+/// about once in 10,000 syllables (typos such as `됬`). True when clean.
 fn decode_949_strict(bytes: &[u8], out: &mut String) -> bool {
     out.clear();
+    if !ks_x_1001_only(bytes) {
+        return false;
+    }
     let mut dec = EUC_KR.new_decoder_without_bom_handling();
     out.reserve(bytes.len() * 3 / 2 + 4);
     let (res, _read) = dec.decode_to_string_without_replacement(bytes, out, true);
     matches!(res, encoding_rs::DecoderResult::InputEmpty)
+}
+
+/// True when each byte ≥ 0x80 of `bytes` pairs with the next into a
+/// character of the KS X 1001 plane (lead and trail both A1..=FE).
+fn ks_x_1001_only(bytes: &[u8]) -> bool {
+    let ks = |b: u8| (0xA1..=0xFE).contains(&b);
+    let mut i = 0;
+    while let Some(&b) = bytes.get(i) {
+        if b < 0x80 {
+            i += 1;
+        } else if ks(b) && bytes.get(i + 1).is_some_and(|&t| ks(t)) {
+            i += 2;
+        } else {
+            return false;
+        }
+    }
+    true
 }
 
 /// Counts of character classes in a reading.
@@ -767,6 +795,10 @@ mod tests {
         assert_eq!(read_cp949(&seen, &mut s), Some(View::Cp949));
         assert_eq!(s.reading, "레드타이거 카톡문의");
         assert_eq!(read("¡°This"), (View::Raw, "¡°This".to_string()));
+        // Latin text that only the UHC extension would read as Hangul.
+        for latin in ["2°C", "Ärger", "¿Qué", "¡Hola"] {
+            assert_eq!(read(latin), (View::Raw, latin.to_string()), "{latin}");
+        }
     }
 
     #[test]
