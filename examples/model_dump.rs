@@ -12,6 +12,11 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
         models.push((format!("group {g} first"), &st.first));
         models.push((format!("group {g} second"), &st.second));
     }
+    for (g, c) in m.campaign.iter().enumerate() {
+        if let Some(c) = c {
+            models.push((format!("group {g} campaign"), c));
+        }
+    }
     for (k, j) in m.joiner.scripts.iter().enumerate() {
         models.push((format!("joiner, script {k}"), &j.model));
     }

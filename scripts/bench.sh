@@ -161,9 +161,13 @@ if [ $MODEL = 1 ] && [ ${#KD[@]} -gt 0 ]; then
   echo "== ko-distinct: $F ($(($(stat -c %s "$F") / 1000000)) MB, every document once)"
   add "ko-distinct jsonl_copy (serde_json)" "$F" $EX/jsonl_copy "$F"
   add "ko-distinct spamsplice filter -t1" "$F" $BIN filter --format jsonl --threads 1 --quiet -o /dev/null "$F"
+  # Two passes with the corpus's memory: the first scores every document,
+  # the second scores it again without the second stage's shortcut.
+  add "ko-distinct filter --campaign -t1" "$F" $BIN filter --campaign --format jsonl --threads 1 --quiet -o /dev/null "$F"
   measure
   echo "ratios (time of the second / time of the first):"
   ratio "ko-distinct spamsplice filter -t1" "ko-distinct jsonl_copy (serde_json)"
+  ratio "ko-distinct filter --campaign -t1" "ko-distinct spamsplice filter -t1"
 fi
 
 echo

@@ -3,6 +3,7 @@
 use std::path::Path;
 use std::sync::OnceLock;
 
+use crate::campaign::{Campaign, DocWords};
 use crate::error::{Error, Result};
 use crate::model::Model;
 use crate::restore::Cleaned;
@@ -55,7 +56,8 @@ impl Detector {
     }
 
     /// The token probabilities above which tokens are removed, one per
-    /// document regime (foreign host, Korean, Korean mojibake).
+    /// document regime (foreign host, Korean, Korean mojibake), for
+    /// documents judged alone.
     pub fn thresholds(&self) -> &[f32] {
         &self.model.thresholds
     }
@@ -63,13 +65,30 @@ impl Detector {
     /// Overrides the thresholds chosen on the dev set at training time with
     /// one value for every regime.
     pub fn set_threshold(&mut self, t: f32) {
-        self.model.thresholds.iter_mut().for_each(|x| *x = t);
+        let m = &mut self.model;
+        m.thresholds.iter_mut().for_each(|x| *x = t);
+        m.campaign_thresholds.iter_mut().for_each(|x| *x = t);
     }
 
     /// Cleans one document. Never panics; a document with nothing flagged
     /// comes back borrowed and byte-identical.
     pub fn clean<'a>(&self, text: &'a str) -> Cleaned<'a> {
         let spans = self.model.find_spans(text);
+        Cleaned::from_spans(text, spans)
+    }
+
+    /// The words of one document for a corpus's [`Campaign`] memory (a
+    /// first pass over the corpus: `memory.add(&detector.campaign_words(doc))`).
+    pub fn campaign_words(&self, text: &str) -> DocWords {
+        self.model.doc_words(text)
+    }
+
+    /// Cleans one document of a corpus whose first pass built `memory`: a
+    /// word other documents were found to carry is judged with that
+    /// knowledge ([`crate::campaign`]). The same as [`Detector::clean`] for
+    /// a model without a campaign stage.
+    pub fn clean_with<'a>(&self, text: &'a str, memory: &Campaign) -> Cleaned<'a> {
+        let spans = self.model.find_spans_with(text, Some(memory));
         Cleaned::from_spans(text, spans)
     }
 }

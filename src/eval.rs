@@ -6,6 +6,7 @@ use std::fmt;
 
 use rayon::prelude::*;
 
+use crate::campaign::Campaign;
 use crate::detector::Detector;
 use crate::labeled::Example;
 
@@ -87,8 +88,11 @@ pub struct Report {
     pub failures: Vec<Failure>,
 }
 
-fn one(det: &Detector, ex: &Example) -> (Counts, Option<Failure>) {
-    let out = det.clean(&ex.text);
+fn one(det: &Detector, ex: &Example, memory: Option<&Campaign>) -> (Counts, Option<Failure>) {
+    let out = match memory {
+        Some(m) => det.clean_with(&ex.text, m),
+        None => det.clean(&ex.text),
+    };
     let mut c = Counts {
         docs: 1,
         gold_spans: ex.spans.len(),
@@ -138,10 +142,29 @@ fn one(det: &Detector, ex: &Example) -> (Counts, Option<Failure>) {
 /// their counts.
 type Group = (String, Box<dyn Fn(&Example) -> bool>, Counts);
 
-/// Evaluates `det` on `examples` in parallel.
+/// Evaluates `det` on `examples` in parallel, each document on its own.
 pub fn evaluate(det: &Detector, examples: &[Example]) -> Report {
+    evaluate_with(det, examples, None)
+}
+
+/// The memory of `examples` as one corpus (their labels unread).
+pub fn campaign_of(det: &Detector, examples: &[Example]) -> Campaign {
+    let words: Vec<_> = examples
+        .par_iter()
+        .map(|ex| det.campaign_words(&ex.text))
+        .collect();
+    let mut memory = Campaign::default();
+    for w in &words {
+        memory.add(w);
+    }
+    memory
+}
+
+/// Evaluates `det` on `examples` in parallel, with what `memory` (see
+/// [`campaign_of`]) knows of each document's words.
+pub fn evaluate_with(det: &Detector, examples: &[Example], memory: Option<&Campaign>) -> Report {
     let results: Vec<(Counts, Option<Failure>)> =
-        examples.par_iter().map(|ex| one(det, ex)).collect();
+        examples.par_iter().map(|ex| one(det, ex, memory)).collect();
     let mut rep = Report::default();
     let mut groups: Vec<Group> = vec![
         (

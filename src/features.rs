@@ -533,7 +533,7 @@ pub struct EchoScratch {
 /// The Hangul of `token`'s reading (decoded, de-obfuscated) into `ex.core`,
 /// decoding again only when the reading is not the token itself; None when
 /// it has fewer than two syllables (known from `info` without decoding).
-fn hangul_core<'e>(token: &str, info: &TokenInfo, ex: &'e mut EchoScratch) -> Option<&'e str> {
+pub fn hangul_core<'e>(token: &str, info: &TokenInfo, ex: &'e mut EchoScratch) -> Option<&'e str> {
     if info.profile.hangul < 2 {
         return None;
     }

@@ -17,10 +17,12 @@
 //! Modules, one idea each: [`encoding`] (readings of a token), [`tokens`]
 //! (lines and ASCII-whitespace tokens), [`features`] (what the model sees),
 //! [`model`] (learned scorers and the joiner), [`restore`] (splice and rejoin),
-//! [`counts`] (exact word counts from clean text),
+//! [`counts`] (exact word counts from clean text), [`campaign`] (what a
+//! corpus teaches about its own spam),
 //! [`synth`] (labeled training data), [`pipeline`] (streaming I/O).
 
 mod blob;
+pub mod campaign;
 pub mod counts;
 pub mod detector;
 pub mod encoding;

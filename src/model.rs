@@ -15,13 +15,14 @@ use std::cell::RefCell;
 
 use serde::{Deserialize, Serialize};
 
+use crate::campaign::{Campaign, DocWords, CAMPAIGN_DIM, CAMPAIGN_NAMES};
 use crate::error::{Error, Result};
 use crate::features::{self, Analysis, Regime, DENSE_DIM, LEX_SIZE, REGIMES, STAGE2_DIM};
 use crate::restore::{self, Joiner, Span};
 use crate::tokens::Token;
 
 pub const MAGIC: &[u8; 16] = b"SPAMSPLICE-MODEL";
-pub const FORMAT_VERSION: u32 = 6;
+pub const FORMAT_VERSION: u32 = 7;
 
 /// A linear model over hashed sparse features.
 ///
@@ -367,6 +368,16 @@ pub struct Model {
     /// stage over neighbours' first-stage scores.
     pub tokens: Vec<TokenStages>,
     pub joiner: Joiner,
+    /// Per [`Regime`]: the campaign stage, which rescores a token whose word
+    /// other documents of the corpus were found to carry
+    /// ([`crate::campaign`]); None where dev held too few such tokens.
+    pub campaign: Vec<Option<Linear>>,
+    /// Per [`Regime`]: the thresholds and growth thresholds used with a
+    /// corpus's memory ([`Model::find_spans_with`]), chosen on dev with the
+    /// campaign stage applied (`thresholds` and `extend` are chosen for
+    /// documents judged alone).
+    pub campaign_thresholds: Vec<f32>,
+    pub campaign_extend: Vec<f32>,
     pub meta: Meta,
     /// Identifies this model to the per-thread token memo
     /// ([`features::Analysis::cache_for`]); fresh for each model built or
@@ -490,13 +501,28 @@ impl Model {
             ));
         }
         self.joiner.check()?;
-        if self.thresholds.len() != REGIMES
-            || self.extend.len() != REGIMES
-            || !self
-                .thresholds
-                .iter()
-                .chain(&self.extend)
-                .all(|t| t.is_finite())
+        if self.campaign.len() != REGIMES
+            || self.campaign.iter().flatten().any(|c| {
+                c.names
+                    .iter()
+                    .map(String::as_str)
+                    .ne(CAMPAIGN_NAMES.iter().copied())
+                    || c.coef.len() != CAMPAIGN_DIM
+                    || c.mean.len() != CAMPAIGN_DIM
+                    || c.scale.len() != CAMPAIGN_DIM
+            })
+        {
+            return Err("its campaign stage differs from this build's (retrain the model)".into());
+        }
+        let sets = [
+            &self.thresholds,
+            &self.extend,
+            &self.campaign_thresholds,
+            &self.campaign_extend,
+        ];
+        if sets
+            .iter()
+            .any(|t| t.len() != REGIMES || !t.iter().all(|x| x.is_finite()))
         {
             return Err("thresholds are missing or not numbers".into());
         }
@@ -661,8 +687,71 @@ impl Model {
         }
     }
 
+    /// The words of `doc` a [`Campaign`] remembers: those this model is
+    /// sure of, and all that stand in it. Empty for plain ASCII.
+    pub fn doc_words(&self, doc: &str) -> DocWords {
+        if doc.is_ascii() {
+            return DocWords::default();
+        }
+        ANALYSIS.with(|cell| {
+            let mut guard = cell.borrow_mut();
+            let s = &mut *guard;
+            self.score_tokens(doc, s);
+            self.scored_words(doc, s)
+        })
+    }
+
+    /// [`Model::doc_words`] of a document already scored into `s`.
+    pub fn scored_words(&self, doc: &str, s: &mut Scratch) -> DocWords {
+        DocWords::of(
+            doc,
+            &s.analysis.tok.tokens,
+            &s.analysis.info,
+            &s.probs,
+            &mut s.echo_scratch,
+        )
+    }
+
+    /// Rescores, in a document scored into `s` whose own words are `own`,
+    /// each token whose word other documents of `memory` were found to
+    /// carry, by its group's campaign stage.
+    pub fn apply_campaign(&self, doc: &str, s: &mut Scratch, memory: &Campaign, own: &DocWords) {
+        let Scratch {
+            analysis: a,
+            probs,
+            groups,
+            echo_scratch,
+            ..
+        } = s;
+        for (i, t) in a.tok.tokens.iter().enumerate() {
+            let inf = &a.info[i];
+            if !inf.candidate || !inf.hangulish() {
+                continue;
+            }
+            let Some(stage) = self
+                .campaign
+                .get(groups[i] as usize)
+                .and_then(Option::as_ref)
+            else {
+                continue;
+            };
+            let Some(core) = features::hangul_core(&doc[t.start..t.end], inf, echo_scratch) else {
+                continue;
+            };
+            if let Some(x) = memory.features(core, own, crate::campaign::logit(probs[i])) {
+                probs[i] = stage.prob(&x);
+            }
+        }
+    }
+
     /// The spans to delete from `doc`: sorted, disjoint, on char boundaries.
     pub fn find_spans(&self, doc: &str) -> Vec<Span> {
+        self.find_spans_with(doc, None)
+    }
+
+    /// [`Model::find_spans`], each token's word first given what `memory`
+    /// (built from the corpus with [`Model::doc_words`]) knows of it.
+    pub fn find_spans_with(&self, doc: &str, memory: Option<&Campaign>) -> Vec<Span> {
         if doc.is_ascii() {
             // Every fragment holds Korean in some encoding: none here.
             return Vec::new();
@@ -670,13 +759,25 @@ impl Model {
         ANALYSIS.with(|cell| {
             let mut guard = cell.borrow_mut();
             let s = &mut *guard;
-            self.score_tokens_above(doc, s, self.stage2_floor());
+            let (thresholds, extend) = match memory {
+                // The campaign stage reads every token's second-stage score.
+                Some(memory) if self.campaign.iter().any(Option::is_some) => {
+                    self.score_tokens(doc, s);
+                    let own = self.scored_words(doc, s);
+                    self.apply_campaign(doc, s, memory, &own);
+                    (&self.campaign_thresholds, &self.campaign_extend)
+                }
+                _ => {
+                    self.score_tokens_above(doc, s, self.stage2_floor());
+                    (&self.thresholds, &self.extend)
+                }
+            };
             Model::decide(
                 &mut s.probs,
                 &s.groups,
                 &s.analysis.tok.tokens,
-                &self.thresholds,
-                &self.extend,
+                thresholds,
+                extend,
             );
             restore::spans(doc, &s.analysis.tok, &s.probs, 0.5, &self.joiner)
         })

@@ -10,6 +10,7 @@
 
 use rayon::prelude::*;
 
+use crate::campaign::{self, Campaign, DocWords, CAMPAIGN_DIM, CAMPAIGN_NAMES};
 use crate::error::{Error, Result};
 use crate::features::{
     self, Analysis, Regime, TokenInfo, DENSE_DIM, DENSE_NAMES, REGIMES, STAGE2_NAMES,
@@ -69,8 +70,19 @@ pub struct Report {
     /// Per-group extension thresholds chosen on dev ([`EXTEND_OFF`]: none).
     pub extend: Vec<f32>,
     /// Per regime: (threshold, exact rate on injected, pass rate on clean).
-    pub grid: Vec<Vec<(f32, f64, f64)>>,
+    pub grid: Vec<Grid>,
+    /// Per regime: dev tokens whose word other dev documents were found to
+    /// carry (the campaign stage's rows).
+    pub campaign_rows: Vec<usize>,
+    /// The thresholds and growth thresholds chosen with the campaign stage,
+    /// and their grids.
+    pub campaign_thresholds: Vec<f32>,
+    pub campaign_extend: Vec<f32>,
+    pub campaign_grid: Vec<Grid>,
 }
+
+/// Fewest rows of each label for a regime's campaign stage to be fitted.
+const CAMPAIGN_MIN_ROWS: usize = 20;
 
 /// One dev document's candidate tokens, kept for the second stage.
 struct DocRows<'e> {
@@ -151,6 +163,103 @@ fn fit_or_constant(names: &[&str], x: &[Vec<f32>], y: &[bool], cfg: &Config) -> 
     } else {
         Ok(Linear::constant(names, -20.0))
     }
+}
+
+/// One group's threshold search: (threshold, exact rate on injected, pass
+/// rate on clean) at each value tried.
+pub type Grid = Vec<(f32, f64, f64)>;
+
+/// A dev document scored once, for the threshold search.
+struct Scored<'e> {
+    ex: &'e Example,
+    tok: crate::tokens::Tokenized,
+    probs: Vec<f32>,
+    groups: Vec<u8>,
+    /// Per candidate with a Hangul word: its token and word.
+    cores: Vec<(usize, String)>,
+    /// Per token: the campaign stage's features, where other documents
+    /// of dev were found to carry its word.
+    campaign: Vec<(usize, [f32; CAMPAIGN_DIM])>,
+}
+
+/// Per-group thresholds and growth thresholds: each group's threshold in
+/// turn (two rounds of coordinate search), then its growth threshold below
+/// it, for the most exact restorations of `scored` while clean documents
+/// pass through; and each group's threshold grid (threshold, exact rate,
+/// pass rate) of the last round.
+fn choose_thresholds(
+    scored: &[Scored],
+    joiner: &Joiner,
+    cfg: &Config,
+) -> (Vec<f32>, Vec<f32>, Vec<Grid>) {
+    let rates = |th: &[f32], ext: &[f32]| -> (f64, f64) {
+        let ok: Vec<(bool, bool)> = scored
+            .par_iter()
+            .map(|d| {
+                let mut p = d.probs.clone();
+                Model::decide(&mut p, &d.groups, &d.tok.tokens, th, ext);
+                let spans: Vec<Span> = restore::spans(&d.ex.text, &d.tok, &p, 0.5, joiner);
+                (
+                    crate::restore::Cleaned::from_spans(&d.ex.text, spans).text == d.ex.clean,
+                    d.ex.injected(),
+                )
+            })
+            .collect();
+        let n_inj = ok.iter().filter(|c| c.1).count().max(1) as f64;
+        let n_clean = ok.iter().filter(|c| !c.1).count().max(1) as f64;
+        (
+            ok.iter().filter(|c| c.1 && c.0).count() as f64 / n_inj,
+            ok.iter().filter(|c| !c.1 && c.0).count() as f64 / n_clean,
+        )
+    };
+    let score = |(inj, cln): (f64, f64)| {
+        inj + if cln >= cfg.min_clean_pass {
+            10.0
+        } else {
+            10.0 * cln
+        }
+    };
+    let grid: Vec<f32> = (1..=49).map(|i| i as f32 / 50.0).collect();
+    let ext_grid: Vec<f32> = std::iter::once(EXTEND_OFF)
+        .chain((1..20).map(|i| i as f32 / 20.0))
+        .collect();
+    let mut th = vec![0.5f32; REGIMES];
+    let mut ext = vec![EXTEND_OFF; REGIMES];
+    let mut grids = vec![Vec::new(); REGIMES];
+    // The grid value of coordinate `g` of `at` that scores best on a
+    // plateau ([`plateau_best`]), with each value's rates.
+    let best = |at: &[f32],
+                g: usize,
+                grid: &mut dyn Iterator<Item = f32>,
+                rates: &dyn Fn(&[f32]) -> (f64, f64)| {
+        let mut trial = at.to_vec();
+        let mut rows = Vec::new();
+        for v in grid {
+            trial[g] = v;
+            let r = rates(&trial);
+            rows.push((v, r.0, r.1));
+        }
+        let values: Vec<f32> = rows.iter().map(|r| r.0).collect();
+        let scores: Vec<f64> = rows.iter().map(|r| score((r.1, r.2))).collect();
+        let pick = plateau_best(&values, &scores).map_or(at[g], |k| values[k]);
+        (pick, rows)
+    };
+    for _round in 0..2 {
+        for g in 0..REGIMES {
+            let (t, rows) = best(&th, g, &mut grid.iter().copied(), &|trial| {
+                rates(trial, &ext)
+            });
+            th[g] = t;
+            grids[g] = rows;
+            // Then the group's extension threshold, below its threshold.
+            let mut below = ext_grid
+                .iter()
+                .copied()
+                .filter(|&e| e == EXTEND_OFF || e < t);
+            ext[g] = best(&ext, g, &mut below, &|trial| rates(&th, trial)).0;
+        }
+    }
+    (th, ext, grids)
 }
 
 /// Fits the whole model. `stage` is told what is being done (for a progress
@@ -338,6 +447,9 @@ pub fn fit(
         lexical,
         tokens: stages,
         joiner,
+        campaign: vec![None; REGIMES],
+        campaign_thresholds: vec![0.5; REGIMES],
+        campaign_extend: vec![EXTEND_OFF; REGIMES],
         meta: Meta {
             trained_on: format!("{} train, {} dev documents", train.len(), dev.len()),
             seed: cfg.seed,
@@ -359,98 +471,93 @@ pub fn fit(
     report.join_accuracy = right as f64 / held.len().max(1) as f64;
 
     stage("thresholds");
-    // Score dev once, then pick each group's threshold in turn (two rounds of
-    // coordinate search) for the most exact restorations while clean
-    // documents pass through.
-    struct Scored<'e> {
-        ex: &'e Example,
-        tok: crate::tokens::Tokenized,
-        probs: Vec<f32>,
-        groups: Vec<u8>,
-    }
-    let scored: Vec<Scored> = dev
-        .par_iter()
+    // Score dev once; pick the thresholds for documents judged alone, then
+    // fit the campaign stage and pick its own.
+    let (mut scored, mut words): (Vec<Scored>, Vec<DocWords>) = (Vec::new(), Vec::new());
+    dev.par_iter()
         .map_init(crate::model::Scratch::default, |s, ex| {
             model.score_tokens(&ex.text, s);
-            Scored {
-                ex,
-                tok: s.analysis.tok.clone(),
-                probs: s.probs.clone(),
-                groups: s.groups.clone(),
+            let words = model.scored_words(&ex.text, s);
+            let mut campaign = Vec::new();
+            // Each candidate with a Hangul word, for the campaign stage.
+            let a = &s.analysis;
+            for (i, t) in a.tok.tokens.iter().enumerate() {
+                let inf = &a.info[i];
+                if inf.candidate && inf.hangulish() {
+                    let text = &ex.text[t.start..t.end];
+                    if let Some(core) = features::hangul_core(text, inf, &mut s.echo_scratch) {
+                        campaign.push((i, core.to_string()));
+                    }
+                }
             }
+            (
+                Scored {
+                    ex,
+                    tok: s.analysis.tok.clone(),
+                    probs: s.probs.clone(),
+                    groups: s.groups.clone(),
+                    cores: campaign,
+                    campaign: Vec::new(),
+                },
+                words,
+            )
         })
-        .collect();
-    let rates = |th: &[f32], ext: &[f32]| -> (f64, f64) {
-        let ok: Vec<(bool, bool)> = scored
-            .par_iter()
-            .map(|d| {
-                let mut p = d.probs.clone();
-                Model::decide(&mut p, &d.groups, &d.tok.tokens, th, ext);
-                let spans: Vec<Span> = restore::spans(&d.ex.text, &d.tok, &p, 0.5, &model.joiner);
-                (
-                    crate::restore::Cleaned::from_spans(&d.ex.text, spans).text == d.ex.clean,
-                    d.ex.injected(),
-                )
-            })
-            .collect();
-        let n_inj = ok.iter().filter(|c| c.1).count().max(1) as f64;
-        let n_clean = ok.iter().filter(|c| !c.1).count().max(1) as f64;
-        (
-            ok.iter().filter(|c| c.1 && c.0).count() as f64 / n_inj,
-            ok.iter().filter(|c| !c.1 && c.0).count() as f64 / n_clean,
-        )
-    };
-    let score = |(inj, cln): (f64, f64)| {
-        inj + if cln >= cfg.min_clean_pass {
-            10.0
-        } else {
-            10.0 * cln
-        }
-    };
-    let grid: Vec<f32> = (1..=49).map(|i| i as f32 / 50.0).collect();
-    let ext_grid: Vec<f32> = std::iter::once(EXTEND_OFF)
-        .chain((1..20).map(|i| i as f32 / 20.0))
-        .collect();
-    let mut th = vec![0.5f32; REGIMES];
-    let mut ext = vec![EXTEND_OFF; REGIMES];
-    report.grid = vec![Vec::new(); REGIMES];
-    // The grid value of coordinate `g` of `at` that scores best on a
-    // plateau ([`plateau_best`]), with each value's rates.
-    let best = |at: &[f32],
-                g: usize,
-                grid: &mut dyn Iterator<Item = f32>,
-                rates: &dyn Fn(&[f32]) -> (f64, f64)| {
-        let mut trial = at.to_vec();
-        let mut rows = Vec::new();
-        for v in grid {
-            trial[g] = v;
-            let r = rates(&trial);
-            rows.push((v, r.0, r.1));
-        }
-        let values: Vec<f32> = rows.iter().map(|r| r.0).collect();
-        let scores: Vec<f64> = rows.iter().map(|r| score((r.1, r.2))).collect();
-        let pick = plateau_best(&values, &scores).map_or(at[g], |k| values[k]);
-        (pick, rows)
-    };
-    for _round in 0..2 {
-        for g in 0..REGIMES {
-            let (t, rows) = best(&th, g, &mut grid.iter().copied(), &|trial| {
-                rates(trial, &ext)
-            });
-            th[g] = t;
-            report.grid[g] = rows;
-            // Then the group's extension threshold, below its threshold.
-            let mut below = ext_grid
-                .iter()
-                .copied()
-                .filter(|&e| e == EXTEND_OFF || e < t);
-            ext[g] = best(&ext, g, &mut below, &|trial| rates(&th, trial)).0;
-        }
-    }
+        .unzip_into_vecs(&mut scored, &mut words);
+    let (th, ext, grid) = choose_thresholds(&scored, &model.joiner, cfg);
     model.thresholds = th;
     model.extend = ext;
     report.thresholds = model.thresholds.clone();
     report.extend = model.extend.clone();
+    report.grid = grid;
+
+    // The campaign stage: dev is a corpus whose names training never saw,
+    // as the corpus a user filters will be. Its memory comes from the model
+    // as it stands; each document is judged without its own words.
+    stage("campaign stage (linfa)");
+    let mut memory = Campaign::default();
+    for w in &words {
+        memory.add(w);
+    }
+    scored.par_iter_mut().zip(&words).for_each(|(d, own)| {
+        let cores = std::mem::take(&mut d.cores);
+        for (i, core) in cores {
+            if let Some(x) = memory.features(&core, own, campaign::logit(d.probs[i])) {
+                d.campaign.push((i, x));
+            }
+        }
+    });
+    drop(memory);
+    for g in 0..REGIMES {
+        let (mut x, mut y) = (Vec::new(), Vec::new());
+        for d in &scored {
+            for (i, row) in &d.campaign {
+                if d.groups[*i] as usize == g {
+                    x.push(row.to_vec());
+                    y.push(d.ex.inside(d.tok.tokens[*i].start));
+                }
+            }
+        }
+        report.campaign_rows.push(x.len());
+        // Too few of either kind to learn from: the group keeps its scores.
+        let pos = y.iter().filter(|&&b| b).count();
+        if pos >= CAMPAIGN_MIN_ROWS && y.len() - pos >= CAMPAIGN_MIN_ROWS {
+            model.campaign[g] = Some(Linear::fit(CAMPAIGN_NAMES, &x, &y, cfg.l2, cfg.max_iter)?);
+        }
+    }
+    for d in &mut scored {
+        for (i, x) in &d.campaign {
+            if let Some(stage) = &model.campaign[d.groups[*i] as usize] {
+                d.probs[*i] = stage.prob(x);
+            }
+        }
+    }
+    stage("thresholds with the campaign stage");
+    let (th, ext, grid) = choose_thresholds(&scored, &model.joiner, cfg);
+    model.campaign_thresholds = th;
+    model.campaign_extend = ext;
+    report.campaign_thresholds = model.campaign_thresholds.clone();
+    report.campaign_extend = model.campaign_extend.clone();
+    report.campaign_grid = grid;
     Ok((model, report))
 }
 

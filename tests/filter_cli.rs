@@ -272,3 +272,72 @@ fn clean_documents_pass_through_unchanged() {
     assert!(o.status.success());
     assert!(o.stdout.is_empty());
 }
+
+#[test]
+fn campaign_mode_refuses_standard_input() {
+    let o = run(&["filter", "--campaign"], b"text\n");
+    assert_eq!(o.status.code(), Some(1), "{}", stderr(&o));
+    assert!(
+        stderr(&o).contains("give files, not standard input"),
+        "{}",
+        stderr(&o)
+    );
+    assert!(o.stdout.is_empty());
+}
+
+#[test]
+fn campaign_mode_stops_at_a_bad_line_before_writing_anything() {
+    if !model_ready() {
+        return;
+    }
+    let d = tmp("campaign_bad");
+    let input = d.join("in.jsonl");
+    std::fs::write(&input, b"{\"id\": 1, \"text\": \"fine\"}\nnot json\n").unwrap();
+    let out = d.join("out.jsonl");
+    let o = run(
+        &[
+            "filter",
+            "--campaign",
+            input.to_str().unwrap(),
+            "-o",
+            out.to_str().unwrap(),
+        ],
+        b"",
+    );
+    assert_eq!(o.status.code(), Some(2), "{}", stderr(&o));
+    assert!(
+        stderr(&o).contains("in.jsonl:2: not JSON"),
+        "{}",
+        stderr(&o)
+    );
+    assert!(stderr(&o).contains("nothing was written"), "{}", stderr(&o));
+    assert!(!out.exists());
+}
+
+/// `data/samples/campaign.jsonl`: news briefs we wrote, 24 of them carrying
+/// a new site name signed (a domain beside it, a suffix glued on), two with
+/// the name bare in a sentence, one clean. Alone, each bare name reads as
+/// a word; the corpus shows it is the campaign's.
+#[test]
+fn campaign_mode_finds_a_name_the_corpus_shows_signed_elsewhere() {
+    if !model_ready() {
+        return;
+    }
+    let samples = Path::new(env!("CARGO_MANIFEST_DIR")).join("data/samples");
+    let input = samples.join("campaign.jsonl");
+    let want = std::fs::read_to_string(samples.join("campaign.clean.jsonl")).unwrap();
+    let o = run(
+        &["filter", "--quiet", "--campaign", input.to_str().unwrap()],
+        b"",
+    );
+    assert_eq!(o.status.code(), Some(0), "{}", stderr(&o));
+    assert_eq!(String::from_utf8(o.stdout).unwrap(), want);
+    // One document at a time, the bare names stay.
+    let o = run(&["filter", "--quiet", input.to_str().unwrap()], b"");
+    assert_eq!(o.status.code(), Some(0), "{}", stderr(&o));
+    let got = String::from_utf8(o.stdout).unwrap();
+    let bare: Vec<&str> = got.lines().filter(|l| l.contains("드래곤포커")).collect();
+    assert_eq!(bare.len(), 2, "{got}");
+    assert!(bare[0].contains("협회 회원들은 드래곤포커 매주 봉사에 나선다."));
+    assert!(bare[1].contains("두 달 빨리 드래곤포커 끝났다."));
+}

@@ -95,13 +95,35 @@ fn recipe_on_a_small_set_reaches_its_figures() {
         en_chars >= 99.5,
         "English injected characters removed {en_chars}%"
     );
-    assert!(ko_exact >= 68.0, "Korean exact restoration {ko_exact}%");
+    assert!(ko_exact >= 78.0, "Korean exact restoration {ko_exact}%");
     assert!(
-        ko_chars >= 96.0,
+        ko_chars >= 97.5,
         "Korean injected characters removed {ko_chars}%"
     );
     assert!(clean_pass >= 98.0, "clean pass-through {clean_pass}%");
-    assert!(all_exact >= 81.0, "overall exact restoration {all_exact}%");
+    assert!(all_exact >= 86.0, "overall exact restoration {all_exact}%");
+    // `eval` judges with the test file's memory of its own words (the
+    // campaign stage); each document alone, Korean restores fewer, while
+    // clean documents still pass.
+    let alone = run(&[
+        "eval",
+        "--no-campaign",
+        "--data",
+        dir.join("test.csv").to_str().unwrap(),
+        "--model",
+        model.to_str().unwrap(),
+    ]);
+    eprintln!("{alone}");
+    let (ko_alone, _, _) = row(&alone, "injected, Korean");
+    let (_, clean_alone, _) = row(&alone, "clean, all");
+    assert!(
+        ko_exact >= ko_alone + 3.0,
+        "Korean exact restoration {ko_exact}% with the campaign stage, {ko_alone}% without"
+    );
+    assert!(
+        clean_alone >= 98.0,
+        "clean pass-through alone {clean_alone}%"
+    );
     // The small model removes all five of the seed's fragments (the exact
     // byte-for-byte check is the default model's, in tests/seed.rs).
     let seed = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../shared/seed");

@@ -25,6 +25,7 @@ use std::path::{Path, PathBuf};
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::time::{Duration, Instant};
 
+use crate::campaign::Campaign;
 use crate::error::{Error, Result};
 use crate::restore::Cleaned;
 use crate::Detector;
@@ -51,6 +52,77 @@ impl Cleaner for Detector {
     fn clean<'a>(&self, text: &'a str) -> Cleaned<'a> {
         Detector::clean(self, text)
     }
+}
+
+/// Cleans with a corpus's memory ([`Detector::clean_with`]), built by a
+/// first pass ([`learn_campaign`]) over the same inputs.
+pub struct Remembering<'d> {
+    pub detector: &'d Detector,
+    pub memory: Campaign,
+}
+
+impl Cleaner for Remembering<'_> {
+    fn clean<'a>(&self, text: &'a str) -> Cleaned<'a> {
+        self.detector.clean_with(text, &self.memory)
+    }
+}
+
+/// The first pass's cleaner: remembers each document's words and changes
+/// nothing.
+struct Learner<'d> {
+    detector: &'d Detector,
+    memory: std::sync::Mutex<Campaign>,
+}
+
+impl Cleaner for Learner<'_> {
+    fn clean<'a>(&self, text: &'a str) -> Cleaned<'a> {
+        let words = self.detector.campaign_words(text);
+        // A panic elsewhere cannot leave a half-added document: `add` is
+        // the only writer, so a poisoned memory is still whole.
+        let mut memory = self.memory.lock().unwrap_or_else(|e| e.into_inner());
+        memory.add(&words);
+        Cleaned::unchanged(text)
+    }
+}
+
+/// The first of two passes: reads the inputs as [`run`] does, document by
+/// document (text windows, JSONL fields), and returns the memory of their
+/// words for [`Remembering`]. Writes nothing. Standard input is refused: it
+/// cannot be read twice.
+pub fn learn_campaign(
+    detector: &Detector,
+    inputs: &[PathBuf],
+    opts: &Options,
+    counters: &Counters,
+) -> Result<Campaign> {
+    if inputs.is_empty() || inputs.iter().any(|p| p.as_os_str() == "-") {
+        return Err(Error::Other(
+            "a campaign run reads its inputs twice: give files, not standard input".into(),
+        ));
+    }
+    for p in inputs {
+        std::fs::metadata(p).map_err(|e| Error::io(p, e))?;
+    }
+    let learner = Learner {
+        detector,
+        memory: std::sync::Mutex::new(Campaign::default()),
+    };
+    let sources: Vec<Box<dyn FnOnce() -> Result<Source> + Send>> = inputs
+        .iter()
+        .cloned()
+        .map(|p| Box::new(move || Source::open(&p)) as Box<dyn FnOnce() -> Result<Source> + Send>)
+        .collect();
+    let mut sink = std::io::sink();
+    let sinks = Sinks {
+        output: &mut sink,
+        spans: None,
+        report: None,
+    };
+    run_lazy(&learner, sources, sinks, opts, counters)?;
+    Ok(learner
+        .memory
+        .into_inner()
+        .unwrap_or_else(|e| e.into_inner()))
 }
 
 impl<C: Cleaner + ?Sized> Cleaner for &C {

@@ -17,6 +17,10 @@ pub struct Args {
     /// Where to write the failures (JSONL). Default: failures.jsonl next to --data.
     #[arg(long)]
     failures: Option<PathBuf>,
+    /// Judge each document on its own, without the memory of the whole
+    /// file's words (the campaign stage).
+    #[arg(long)]
+    no_campaign: bool,
 }
 
 pub fn run(args: Args) -> anyhow::Result<i32> {
@@ -30,7 +34,8 @@ pub fn run(args: Args) -> anyhow::Result<i32> {
     };
     let data = labeled::read_csv(&args.data)
         .with_context(|| format!("reading {}", args.data.display()))?;
-    let report = eval::evaluate(det, &data);
+    let memory = (!args.no_campaign).then(|| eval::campaign_of(det, &data));
+    let report = eval::evaluate_with(det, &data, memory.as_ref());
     print!("{report}");
     let path = args
         .failures

@@ -82,6 +82,13 @@ pub struct Args {
     /// or `auto` (detected with chardetng). Without it, invalid UTF-8 is an error.
     #[arg(long, value_name = "LABEL|auto")]
     input_encoding: Option<String>,
+    /// Two passes over the input files: the first remembers the words the
+    /// corpus's spam carries where the model is sure of them, the second
+    /// cleans each document with that memory, so a site name signed on some
+    /// pages (a domain beside it, a suffix) is found bare on others. Not for
+    /// standard input.
+    #[arg(long)]
+    campaign: bool,
     /// No progress bar, no summary.
     #[arg(short, long)]
     quiet: bool,
@@ -179,7 +186,18 @@ pub fn run(args: Args) -> anyhow::Result<i32> {
             let (counters, done) = (&counters, &done);
             s.spawn(move || progress(counters, done, total));
         }
-        let r = pipeline::run(&*detector, &paths, &opts, &counters);
+        let r = if args.campaign {
+            pipeline::learn_campaign(&detector, &paths.inputs, &opts, &Counters::default())
+                .and_then(|memory| {
+                    let cleaner = pipeline::Remembering {
+                        detector: &detector,
+                        memory,
+                    };
+                    pipeline::run(&cleaner, &paths, &opts, &counters)
+                })
+        } else {
+            pipeline::run(&*detector, &paths, &opts, &counters)
+        };
         done.store(true, Ordering::Relaxed);
         r
     });
@@ -193,7 +211,11 @@ pub fn run(args: Args) -> anyhow::Result<i32> {
         }
         Err(spamsplice::Error::Data { path, line, reason }) => {
             eprintln!("spamsplice: error: {}:{line}: {reason}", path.display());
-            if opts.format == Format::Jsonl && opts.on_error == OnError::Fail {
+            if args.campaign {
+                // The first pass reads what the second would: it stopped
+                // before anything was written.
+                eprintln!("spamsplice: found by the first (--campaign) pass; nothing was written");
+            } else if opts.format == Format::Jsonl && opts.on_error == OnError::Fail {
                 eprintln!("spamsplice: every earlier record was written; --on-error pass|skip would go on");
             }
             Ok(2)

@@ -71,6 +71,10 @@ pub fn run(args: Args) -> anyhow::Result<i32> {
             "joiner: {} words and {} word pairs counted; accuracy on held-out dev text: {:.4}",
             report.join_words, report.join_pairs, report.join_accuracy
         );
+        eprintln!(
+            "campaign stage: dev tokens whose word other dev documents carry, per group: {:?}",
+            report.campaign_rows
+        );
         for (r, grid) in report.grid.iter().enumerate() {
             let chosen = report.thresholds[r];
             let name = ["foreign-written tokens", "Korean", "Korean mojibake"]
@@ -87,6 +91,13 @@ pub fn run(args: Args) -> anyhow::Result<i32> {
             match report.extend.get(r) {
                 Some(&e) if e <= 1.0 => eprintln!("  runs grow over neighbours from {e:.2}"),
                 _ => eprintln!("  runs do not grow"),
+            }
+        }
+        eprintln!("with the campaign stage (a corpus's memory of its own spam words):");
+        for (r, grid) in report.campaign_grid.iter().enumerate() {
+            let chosen = report.campaign_thresholds[r];
+            if let Some((t, inj, cln)) = grid.iter().find(|g| g.0 == chosen) {
+                eprintln!("  token group {r}: threshold {t:.2}: dev exact restoration {inj:.4}, clean pass-through {cln:.4}");
             }
         }
         eprintln!(

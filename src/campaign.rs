@@ -1,0 +1,251 @@
+//! Campaign memory: what a corpus teaches about its own spam.
+//!
+//! Spam comes in campaigns: the same new site names are injected into many
+//! pages, signed on some (a domain beside them, a known suffix, an encoding
+//! other than the host's) and bare on others, where only their place in a
+//! sentence marks them (`그 협회는 블랙잭 어린아이들을 돌본다`). No model
+//! trained before the campaign can know its names. But the corpus can: a
+//! first pass remembers, for each Hangul word, in how many documents the
+//! model was sure of it and in how many it stood at all; a second pass gives
+//! each doubtful word that memory, through a small learned stage
+//! ([`Model::campaign`]). No label is read. It is [`features::echoes`]
+//! (a page teaches its own spam words) across documents.
+//!
+//! A document's own words are taken out of the memory before it is judged
+//! ([`DocWords`]), so a word is never confirmed by the document itself, and
+//! a corpus of one document behaves as no memory at all.
+//!
+//! [`Model::campaign`]: crate::model::Model::campaign
+
+use std::collections::HashMap;
+
+use crate::features::{self, EchoScratch, TokenInfo};
+use crate::tokens::Token;
+
+/// Stage-two probability at which a token counts as found: sure enough
+/// that its word teaches other documents.
+pub const FOUND: f32 = 0.9;
+
+/// Buckets of the table of documents a word stands in (a fixed 16 MB, so
+/// memory does not grow with the corpus's vocabulary; collisions only add).
+const SEEN_BITS: u32 = 22;
+
+/// Names of the campaign stage's features.
+pub const CAMPAIGN_NAMES: &[&str] = &[
+    "z2",
+    "ln_found_docs",
+    "ln_unfound_docs",
+    "ln_found_as_head_docs",
+];
+pub const CAMPAIGN_DIM: usize = 4;
+
+/// Fewest syllables of a found word's head ([`DocWords`]).
+const HEAD_MIN: usize = 2;
+
+/// The words of one document: those the model found (sure tokens' Hangul),
+/// their heads (each shorter start of two syllables or more: a name is
+/// often found glued to a suffix, `펄스윙접속주소`, and stands bare
+/// elsewhere), and those that stand in it at all (hashed), each once.
+#[derive(Debug, Default, Clone)]
+pub struct DocWords {
+    found: Vec<String>,
+    heads: Vec<String>,
+    seen: Vec<u32>,
+}
+
+impl DocWords {
+    /// The Hangul words (two syllables or more, read through their views) of
+    /// a scored document: `probs` are its stage-two probabilities.
+    pub fn of(
+        doc: &str,
+        tokens: &[Token],
+        info: &[TokenInfo],
+        probs: &[f32],
+        ex: &mut EchoScratch,
+    ) -> DocWords {
+        let mut w = DocWords::default();
+        for (i, t) in tokens.iter().enumerate() {
+            if !info[i].hangulish() {
+                continue;
+            }
+            let Some(core) = features::hangul_core(&doc[t.start..t.end], &info[i], ex) else {
+                continue;
+            };
+            w.seen.push(bucket(core));
+            if probs.get(i).is_some_and(|&p| p >= FOUND) && !w.found.iter().any(|f| f == core) {
+                w.found.push(core.to_string());
+            }
+        }
+        w.seen.sort_unstable();
+        w.seen.dedup();
+        w.find_heads();
+        w
+    }
+
+    /// Fills `heads` from `found`.
+    fn find_heads(&mut self) {
+        self.heads.clear();
+        for f in &self.found {
+            let ends = f.char_indices().map(|(k, _)| k).skip(HEAD_MIN);
+            for end in ends {
+                let head = &f[..end];
+                if !self.heads.iter().any(|h| h == head) {
+                    self.heads.push(head.to_string());
+                }
+            }
+        }
+    }
+
+    fn found(&self, core: &str) -> bool {
+        self.found.iter().any(|f| f == core)
+    }
+
+    fn head(&self, core: &str) -> bool {
+        self.heads.iter().any(|h| h == core)
+    }
+
+    fn seen(&self, b: u32) -> bool {
+        self.seen.binary_search(&b).is_ok()
+    }
+}
+
+/// FNV-1a of a word, reduced to a bucket of the seen table.
+fn bucket(core: &str) -> u32 {
+    let mut h: u32 = 0x811C_9DC5;
+    for b in core.bytes() {
+        h ^= u32::from(b);
+        h = h.wrapping_mul(0x0100_0193);
+    }
+    (h ^ (h >> 15)) & ((1 << SEEN_BITS) - 1)
+}
+
+/// The memory of a corpus: per word, the documents where the model found
+/// it and the documents where it stands.
+#[derive(Debug, Clone)]
+pub struct Campaign {
+    found: HashMap<String, u32>,
+    heads: HashMap<String, u32>,
+    seen: Vec<u32>,
+    docs: u64,
+}
+
+impl Default for Campaign {
+    fn default() -> Campaign {
+        Campaign {
+            found: HashMap::new(),
+            heads: HashMap::new(),
+            seen: vec![0; 1 << SEEN_BITS],
+            docs: 0,
+        }
+    }
+}
+
+impl Campaign {
+    /// Remembers one document's words.
+    pub fn add(&mut self, words: &DocWords) {
+        for f in &words.found {
+            *self.found.entry(f.clone()).or_insert(0) += 1;
+        }
+        for h in &words.heads {
+            *self.heads.entry(h.clone()).or_insert(0) += 1;
+        }
+        for &b in &words.seen {
+            let c = &mut self.seen[b as usize];
+            *c = c.saturating_add(1);
+        }
+        self.docs += 1;
+    }
+
+    /// Documents remembered.
+    pub fn documents(&self) -> u64 {
+        self.docs
+    }
+
+    /// Distinct words found somewhere.
+    pub fn found_words(&self) -> usize {
+        self.found.len()
+    }
+
+    /// The campaign stage's features for a token whose Hangul is `core`, in
+    /// a document whose own words are `own`, with second-stage logit `z2`;
+    /// None when no other document found the word, alone or as a head.
+    pub fn features(&self, core: &str, own: &DocWords, z2: f32) -> Option<[f32; CAMPAIGN_DIM]> {
+        let found = self.found.get(core).copied().unwrap_or(0);
+        let found = found.saturating_sub(u32::from(own.found(core)));
+        let head = self.heads.get(core).copied().unwrap_or(0);
+        let head = head.saturating_sub(u32::from(own.head(core)));
+        if found == 0 && head == 0 {
+            return None;
+        }
+        let b = bucket(core);
+        let seen = self.seen[b as usize].saturating_sub(u32::from(own.seen(b)));
+        let unfound = seen.saturating_sub(found);
+        Some([
+            z2.clamp(-30.0, 30.0),
+            (found as f32).ln_1p(),
+            (unfound as f32).ln_1p(),
+            (head as f32).ln_1p(),
+        ])
+    }
+}
+
+/// The logit of a probability, finite.
+pub fn logit(p: f32) -> f32 {
+    let p = p.clamp(1e-12, 1.0 - 1e-7);
+    (p / (1.0 - p)).ln()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn words(found: &[&str], seen: &[&str]) -> DocWords {
+        let mut w = DocWords {
+            found: found.iter().map(|s| s.to_string()).collect(),
+            heads: Vec::new(),
+            seen: seen.iter().map(|s| bucket(s)).collect(),
+        };
+        w.seen.sort_unstable();
+        w.seen.dedup();
+        w.find_heads();
+        w
+    }
+
+    #[test]
+    fn a_word_is_never_confirmed_by_its_own_document() {
+        let mut c = Campaign::default();
+        let a = words(&["블랙잭"], &["블랙잭", "협회는"]);
+        let b = words(&[], &["블랙잭", "협회는"]);
+        c.add(&a);
+        c.add(&b);
+        // Document a found it; judged alone against itself, nothing.
+        assert_eq!(c.features("블랙잭", &a, 0.0), None);
+        // Document b did not: a's find counts, and a's own standing too.
+        let f = c.features("블랙잭", &b, -2.0).unwrap();
+        assert_eq!(f, [-2.0, 1f32.ln_1p(), 0f32.ln_1p(), 0.0]);
+        assert_eq!(c.features("협회는", &b, -2.0), None);
+        let d = DocWords::default();
+        let f = c.features("블랙잭", &d, 1.0).unwrap();
+        // Two documents hold it, one found it: one stood unfound.
+        assert_eq!(f, [1.0, 1f32.ln_1p(), 1f32.ln_1p(), 0.0]);
+    }
+
+    #[test]
+    fn a_name_found_glued_to_a_suffix_is_known_bare() {
+        let mut c = Campaign::default();
+        let a = words(&["펄스윙접속주소"], &["펄스윙접속주소"]);
+        assert_eq!(
+            a.heads,
+            ["펄스", "펄스윙", "펄스윙접", "펄스윙접속", "펄스윙접속주"]
+        );
+        c.add(&a);
+        let b = words(&[], &["펄스윙"]);
+        c.add(&b);
+        let f = c.features("펄스윙", &b, 0.0).unwrap();
+        assert_eq!(f, [0.0, 0.0, 0.0, 1f32.ln_1p()]);
+        // Not from its own document.
+        assert_eq!(c.features("펄스윙", &a, 0.0), None);
+        // A single syllable is no head.
+        assert_eq!(c.features("펄", &b, 0.0), None);
+    }
+}
