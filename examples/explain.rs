@@ -1,6 +1,9 @@
 //! Shows how a model scores the tokens of labeled documents: for each
 //! candidate token, its reading class, lexical score, probability and gold
-//! label. Usage: explain MODEL CSV SLICE_PREFIX [MAX_DOCS] [--only-errors]
+//! label. With `--campaign`, the whole CSV is taken as one corpus: each
+//! token's second-stage probability `p2` is shown beside the campaign
+//! stage's features, and the probability is the campaign stage's.
+//! Usage: explain MODEL CSV SLICE_PREFIX [MAX_DOCS] [--only-errors] [--all] [--campaign]
 use spamsplice::features::Regime;
 fn main() -> Result<(), Box<dyn std::error::Error>> {
     let a: Vec<String> = std::env::args().collect();
@@ -9,12 +12,35 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
     let max: usize = a.get(4).and_then(|s| s.parse().ok()).unwrap_or(5);
     let only_err = a.iter().any(|s| s == "--only-errors");
     let all = a.iter().any(|s| s == "--all");
+    let memory = a
+        .iter()
+        .any(|s| s == "--campaign")
+        .then(|| spamsplice::eval::campaign_of(&det, &data));
     let m = det.model();
     let mut s = spamsplice::model::Scratch::default();
     let mut sc = spamsplice::encoding::Scratch::default();
     let mut shown = 0;
     for ex in data.iter().filter(|e| e.slice.starts_with(&a[3])) {
         m.score_tokens(&ex.text, &mut s);
+        let p2 = s.probs.clone();
+        let mut features = vec![None; p2.len()];
+        let (th, ext) = match &memory {
+            Some(memory) => {
+                let own = m.scored_words(&ex.text, &mut s);
+                m.apply_campaign(&ex.text, &mut s, memory, &own);
+                for (i, f) in features.iter_mut().enumerate() {
+                    let (inf, t) = (&s.analysis.info[i], s.analysis.tok.tokens[i]);
+                    let text = &ex.text[t.start..t.end];
+                    if let Some(core) =
+                        spamsplice::features::hangul_core(text, inf, &mut s.echo_scratch)
+                    {
+                        *f = memory.features(core, &own, spamsplice::campaign::logit(p2[i]));
+                    }
+                }
+                (&m.campaign_thresholds, &m.campaign_extend)
+            }
+            None => (&m.thresholds, &m.extend),
+        };
         let spamsplice::model::Scratch {
             analysis: an,
             probs,
@@ -24,7 +50,7 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
         } = &mut s;
         let r = Regime::of(&an.stats) as usize;
         let t = 0.5;
-        spamsplice::model::Model::decide(probs, groups, &an.tok.tokens, &m.thresholds, &m.extend);
+        spamsplice::model::Model::decide(probs, groups, &an.tok.tokens, th, ext);
         let errs: Vec<usize> = (0..an.info.len())
             .filter(|&i| {
                 an.info[i].candidate && ((probs[i] >= t) != ex.inside(an.tok.tokens[i].start))
@@ -55,8 +81,12 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
                 spamsplice::encoding::View::Raw => s,
                 _ => sc.reading.as_str(),
             };
+            let campaign = match features[i] {
+                Some(f) => format!(" | p2 {:.3} campaign {f:.2?}", p2[i]),
+                None => String::new(),
+            };
             println!(
-                "  {:>3} {:<28} g {} class {} lex {:>6.2} z1 {:>6.2} p {:.3} gold {}{mark} | {view:?} {}",
+                "  {:>3} {:<28} g {} class {} lex {:>6.2} z1 {:>6.2} p {:.3} gold {}{mark} | {view:?} {}{campaign}",
                 i, s, groups[i], inf.class, inf.lex, z1[i], probs[i], gold as u8, reading
             );
         }
