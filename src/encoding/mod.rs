@@ -517,6 +517,19 @@ pub fn read_utf8_from_1252(token: &str, scratch: &mut Scratch) -> Option<View> {
     }
 }
 
+/// Whether two Hangul syllables stand side by side in `token`.
+fn two_syllables_in_a_row(token: &str) -> bool {
+    let mut prev = false;
+    for c in token.chars() {
+        let now = is_hangul_syllable(c);
+        if now && prev {
+            return true;
+        }
+        prev = now;
+    }
+    false
+}
+
 /// The best reading of a token: raw when it already holds Hangul, else the
 /// first view that decodes cleanly to text with Hangul, else raw.
 /// The reading is left in `scratch.reading`.
@@ -525,10 +538,15 @@ pub fn best_reading(token: &str, scratch: &mut Scratch) -> View {
     {
         // Raw Hangul, CJK, full-width and other text beyond the 1252 range:
         // no byte-level mis-decoding could have produced it except ftfy's
-        // partial re-decode, which leaves Latin-1 chars around it.
+        // partial re-decode, which leaves Latin-1 chars around it. Nor two
+        // syllables in a row: ftfy re-decodes a CP949 trail byte and the
+        // next character into one syllable, whose next byte is a lead byte
+        // of Hangul (B0..=C8), never a UTF-8 lead (E0..=EF), so the middle
+        // dot of `군·경찰` is punctuation, not mojibake.
         if !token
             .chars()
             .any(|c| (c as u32) >= 0x80 && (c as u32) <= 0xFF)
+            || two_syllables_in_a_row(token)
         {
             scratch.reading.clear();
             scratch.reading.push_str(token);
@@ -807,6 +825,10 @@ mod tests {
         assert_eq!(read("바카라"), (View::Raw, "바카라".to_string()));
         assert_eq!(read("Müller"), (View::Raw, "Müller".to_string()));
         assert_eq!(read("café"), (View::Raw, "café".to_string()));
+        // Korean with a Latin-1 middle dot: raw, not mojibake (it would read
+        // as `援갬寃쎌같`).
+        assert_eq!(read("군·경찰"), (View::Raw, "군·경찰".to_string()));
+        assert_eq!(read("한·중"), (View::Raw, "한·중".to_string()));
         // A two-byte character cut by the injection: one stray byte dropped.
         let (v, r) = read("Ù´ÙÀÌ");
         assert_eq!((v, r.as_str()), (View::Cp949Shifted, "다이"));
