@@ -7,6 +7,10 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
         "thresholds {:?}, growth thresholds {:?}",
         m.thresholds, m.extend
     );
+    println!(
+        "with a corpus's memory: thresholds {:?}, growth thresholds {:?}",
+        m.campaign_thresholds, m.campaign_extend
+    );
     let mut models: Vec<(String, &spamsplice::model::Linear)> = Vec::new();
     for (g, st) in m.tokens.iter().enumerate() {
         models.push((format!("group {g} first"), &st.first));

@@ -392,6 +392,10 @@ pub struct Model {
     pub first_split: std::sync::OnceLock<Vec<FirstStage>>,
 }
 
+/// The highest second-stage floor [`Model::doc_words`] may use: a logit
+/// far below that of [`crate::campaign::FOUND`] (0.9, logit 2.2).
+const FOUND_LOGIT_FLOOR: f32 = 0.0;
+
 /// A process-unique, non-zero model id.
 pub fn next_id() -> u64 {
     use std::sync::atomic::{AtomicU64, Ordering};
@@ -696,7 +700,9 @@ impl Model {
         ANALYSIS.with(|cell| {
             let mut guard = cell.borrow_mut();
             let s = &mut *guard;
-            self.score_tokens(doc, s);
+            // The floor only zeroes probabilities far below `FOUND`: the
+            // words come out as from full scores, at the one-pass cost.
+            self.score_tokens_above(doc, s, self.stage2_floor().min(FOUND_LOGIT_FLOOR));
             self.scored_words(doc, s)
         })
     }
@@ -739,7 +745,7 @@ impl Model {
                 continue;
             };
             if let Some(x) = memory.features(core, own, crate::campaign::logit(probs[i])) {
-                probs[i] = stage.prob(&x);
+                probs[i] = probs[i].max(stage.prob(&x));
             }
         }
     }

@@ -547,7 +547,7 @@ pub fn fit(
     for d in &mut scored {
         for (i, x) in &d.campaign {
             if let Some(stage) = &model.campaign[d.groups[*i] as usize] {
-                d.probs[*i] = stage.prob(x);
+                d.probs[*i] = d.probs[*i].max(stage.prob(x));
             }
         }
     }
