@@ -720,7 +720,9 @@ impl Model {
 
     /// Rescores, in a document scored into `s` whose own words are `own`,
     /// each token whose word other documents of `memory` were found to
-    /// carry, by its group's campaign stage.
+    /// carry, by its group's campaign stage. The stage only raises a
+    /// probability: what the page itself shows (a suffix word beside a sure
+    /// name) is not unlearned because other pages left the word bare.
     pub fn apply_campaign(&self, doc: &str, s: &mut Scratch, memory: &Campaign, own: &DocWords) {
         let Scratch {
             analysis: a,
