@@ -27,15 +27,9 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
         let (th, ext) = match &memory {
             Some(memory) => {
                 let own = m.scored_words(&ex.text, &mut s);
-                m.apply_campaign(&ex.text, &mut s, memory, &own);
-                for (i, f) in features.iter_mut().enumerate() {
-                    let (inf, t) = (&s.analysis.info[i], s.analysis.tok.tokens[i]);
-                    let text = &ex.text[t.start..t.end];
-                    if let Some(core) =
-                        spamsplice::features::hangul_core(text, inf, &mut s.echo_scratch)
-                    {
-                        *f = memory.features(core, &own, spamsplice::campaign::logit(p2[i]));
-                    }
+                m.apply_campaign(&mut s, memory, &own);
+                for &(i, f) in &s.campaign_rows {
+                    features[i] = Some(f);
                 }
                 (&m.campaign_thresholds, &m.campaign_extend)
             }

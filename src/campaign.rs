@@ -18,6 +18,7 @@
 //! [`Model::campaign`]: crate::model::Model::campaign
 
 use std::collections::HashMap;
+use std::ops::Range;
 
 use crate::features::{self, EchoScratch, TokenInfo};
 use crate::tokens::Token;
@@ -42,6 +43,41 @@ pub const CAMPAIGN_DIM: usize = 4;
 /// Fewest syllables of a found word's head ([`DocWords`]).
 const HEAD_MIN: usize = 2;
 
+/// The Hangul word of each token of a document that has one (two syllables
+/// or more, read through its views), each read once: for the document's
+/// [`DocWords`] and for the campaign stage's rows ([`Campaign::rows`]).
+/// Reused across documents: one text buffer, no allocation per word.
+#[derive(Debug, Default, Clone)]
+pub struct DocCores {
+    text: String,
+    /// (token index, its word's range in `text`).
+    cores: Vec<(usize, Range<usize>)>,
+}
+
+impl DocCores {
+    /// Reads the words of `doc`'s tokens. Every token with Hangul is a
+    /// candidate (only ASCII tokens are not), so this is each candidate's.
+    pub fn fill(&mut self, doc: &str, tokens: &[Token], info: &[TokenInfo], ex: &mut EchoScratch) {
+        self.text.clear();
+        self.cores.clear();
+        for (i, t) in tokens.iter().enumerate() {
+            if !info[i].hangulish() {
+                continue;
+            }
+            if let Some(core) = features::hangul_core(&doc[t.start..t.end], &info[i], ex) {
+                let at = self.text.len();
+                self.text.push_str(core);
+                self.cores.push((i, at..self.text.len()));
+            }
+        }
+    }
+
+    /// (token index, word), in token order.
+    pub fn iter(&self) -> impl Iterator<Item = (usize, &str)> {
+        self.cores.iter().map(|(i, r)| (*i, &self.text[r.clone()]))
+    }
+}
+
 /// The words of one document: those the model found (sure tokens' Hangul),
 /// their heads (each shorter start of two syllables or more: a name is
 /// often found glued to a suffix, `펄스윙접속주소`, and stands bare
@@ -54,25 +90,13 @@ pub struct DocWords {
 }
 
 impl DocWords {
-    /// The Hangul words (two syllables or more, read through their views) of
-    /// a scored document: `probs` are its stage-two probabilities.
-    pub fn of(
-        doc: &str,
-        tokens: &[Token],
-        info: &[TokenInfo],
-        probs: &[f32],
-        ex: &mut EchoScratch,
-    ) -> DocWords {
+    /// The words of a scored document: `cores` its tokens' words, `probs`
+    /// their stage-two probabilities.
+    pub fn of(cores: &DocCores, probs: &[f32]) -> DocWords {
         let mut w = DocWords::default();
-        for (i, t) in tokens.iter().enumerate() {
-            if !info[i].hangulish() {
-                continue;
-            }
-            let Some(core) = features::hangul_core(&doc[t.start..t.end], &info[i], ex) else {
-                continue;
-            };
+        for (i, core) in cores.iter() {
             w.seen.push(bucket(core));
-            if probs.get(i).is_some_and(|&p| p >= FOUND) && !w.found.iter().any(|f| f == core) {
+            if probs.get(i).is_some_and(|&p| p >= FOUND) && !w.found(core) {
                 w.found.push(core.to_string());
             }
         }
@@ -89,7 +113,7 @@ impl DocWords {
             let ends = f.char_indices().map(|(k, _)| k).skip(HEAD_MIN);
             for end in ends {
                 let head = &f[..end];
-                if !self.heads.iter().any(|h| h == head) {
+                if !self.head(head) {
                     self.heads.push(head.to_string());
                 }
             }
@@ -109,14 +133,11 @@ impl DocWords {
     }
 }
 
-/// FNV-1a of a word, reduced to a bucket of the seen table.
+/// A word's bucket of the seen table, from the word key the joiner's
+/// tables use ([`crate::restore::word_key`]).
 fn bucket(core: &str) -> u32 {
-    let mut h: u32 = 0x811C_9DC5;
-    for b in core.bytes() {
-        h ^= u32::from(b);
-        h = h.wrapping_mul(0x0100_0193);
-    }
-    (h ^ (h >> 15)) & ((1 << SEEN_BITS) - 1)
+    let k = crate::restore::word_key(core);
+    ((k ^ (k >> 32)) as u32) & ((1 << SEEN_BITS) - 1)
 }
 
 /// The memory of a corpus: per word, the documents where the model found
@@ -126,7 +147,6 @@ pub struct Campaign {
     found: HashMap<String, u32>,
     heads: HashMap<String, u32>,
     seen: Vec<u32>,
-    docs: u64,
 }
 
 impl Default for Campaign {
@@ -135,7 +155,6 @@ impl Default for Campaign {
             found: HashMap::new(),
             heads: HashMap::new(),
             seen: vec![0; 1 << SEEN_BITS],
-            docs: 0,
         }
     }
 }
@@ -153,17 +172,6 @@ impl Campaign {
             let c = &mut self.seen[b as usize];
             *c = c.saturating_add(1);
         }
-        self.docs += 1;
-    }
-
-    /// Documents remembered.
-    pub fn documents(&self) -> u64 {
-        self.docs
-    }
-
-    /// Distinct words found somewhere.
-    pub fn found_words(&self) -> usize {
-        self.found.len()
     }
 
     /// The campaign stage's features for a token whose Hangul is `core`, in
@@ -186,6 +194,30 @@ impl Campaign {
             (unfound as f32).ln_1p(),
             (head as f32).ln_1p(),
         ])
+    }
+
+    /// The campaign stage's rows of a scored document, whose tokens' words
+    /// are `cores`, own words `own` and second-stage probabilities `probs`:
+    /// (token index, [`Campaign::features`]) for each token with a row.
+    pub fn rows<'a>(
+        &'a self,
+        cores: &'a DocCores,
+        own: &'a DocWords,
+        probs: &'a [f32],
+    ) -> impl Iterator<Item = (usize, [f32; CAMPAIGN_DIM])> + 'a {
+        cores
+            .iter()
+            .filter_map(move |(i, core)| Some((i, self.features(core, own, logit(probs[i]))?)))
+    }
+}
+
+impl<'a> FromIterator<&'a DocWords> for Campaign {
+    fn from_iter<I: IntoIterator<Item = &'a DocWords>>(words: I) -> Campaign {
+        let mut memory = Campaign::default();
+        for w in words {
+            memory.add(w);
+        }
+        memory
     }
 }
 

@@ -153,11 +153,7 @@ pub fn campaign_of(det: &Detector, examples: &[Example]) -> Campaign {
         .par_iter()
         .map(|ex| det.campaign_words(&ex.text))
         .collect();
-    let mut memory = Campaign::default();
-    for w in &words {
-        memory.add(w);
-    }
-    memory
+    words.iter().collect()
 }
 
 /// Evaluates `det` on `examples` in parallel, with what `memory` (see

@@ -15,7 +15,7 @@ use std::cell::RefCell;
 
 use serde::{Deserialize, Serialize};
 
-use crate::campaign::{Campaign, DocWords, CAMPAIGN_DIM, CAMPAIGN_NAMES};
+use crate::campaign::{Campaign, DocCores, DocWords, CAMPAIGN_DIM, CAMPAIGN_NAMES};
 use crate::error::{Error, Result};
 use crate::features::{self, Analysis, Regime, DENSE_DIM, LEX_SIZE, REGIMES, STAGE2_DIM};
 use crate::restore::{self, Joiner, Span};
@@ -392,10 +392,6 @@ pub struct Model {
     pub first_split: std::sync::OnceLock<Vec<FirstStage>>,
 }
 
-/// The highest second-stage floor [`Model::doc_words`] may use: a logit
-/// far below that of [`crate::campaign::FOUND`] (0.9, logit 2.2).
-const FOUND_LOGIT_FLOOR: f32 = 0.0;
-
 /// A process-unique, non-zero model id.
 pub fn next_id() -> u64 {
     use std::sync::atomic::{AtomicU64, Ordering};
@@ -416,6 +412,10 @@ pub struct Scratch {
     pub echo_scratch: features::EchoScratch,
     /// Per token: [`features::fluency`].
     pub fluency: Vec<[f32; 3]>,
+    /// The tokens' Hangul words ([`Model::scored_words`]).
+    pub cores: DocCores,
+    /// The campaign stage's rows ([`Model::apply_campaign`]).
+    pub campaign_rows: Vec<(usize, [f32; CAMPAIGN_DIM])>,
 }
 
 thread_local! {
@@ -565,6 +565,7 @@ impl Model {
             echo,
             echo_scratch,
             fluency,
+            ..
         } = s;
         let lex = |b: &[u32]| self.lexical.score(b);
         let split = self.first_split.get_or_init(|| {
@@ -700,56 +701,43 @@ impl Model {
         ANALYSIS.with(|cell| {
             let mut guard = cell.borrow_mut();
             let s = &mut *guard;
-            // The floor only zeroes probabilities far below `FOUND`: the
-            // words come out as from full scores, at the one-pass cost.
-            self.score_tokens_above(doc, s, self.stage2_floor().min(FOUND_LOGIT_FLOOR));
+            // The floor zeroes only probabilities below every threshold,
+            // far below `FOUND` (0.9): the words come out as from full
+            // scores, at the one-pass cost.
+            self.score_tokens_above(doc, s, self.stage2_floor());
             self.scored_words(doc, s)
         })
     }
 
-    /// [`Model::doc_words`] of a document already scored into `s`.
+    /// [`Model::doc_words`] of a document already scored into `s`; its
+    /// tokens' words stay in `s.cores` for [`Model::apply_campaign`].
     pub fn scored_words(&self, doc: &str, s: &mut Scratch) -> DocWords {
-        DocWords::of(
-            doc,
-            &s.analysis.tok.tokens,
-            &s.analysis.info,
-            &s.probs,
-            &mut s.echo_scratch,
-        )
+        let a = &s.analysis;
+        s.cores
+            .fill(doc, &a.tok.tokens, &a.info, &mut s.echo_scratch);
+        DocWords::of(&s.cores, &s.probs)
     }
 
-    /// Rescores, in a document scored into `s` whose own words are `own`,
-    /// each token whose word other documents of `memory` were found to
-    /// carry, by its group's campaign stage. The stage only raises a
-    /// probability: what the page itself shows (a suffix word beside a sure
-    /// name) is not unlearned because other pages left the word bare.
-    pub fn apply_campaign(&self, doc: &str, s: &mut Scratch, memory: &Campaign, own: &DocWords) {
-        let Scratch {
-            analysis: a,
-            probs,
-            groups,
-            echo_scratch,
-            ..
-        } = s;
-        for (i, t) in a.tok.tokens.iter().enumerate() {
-            let inf = &a.info[i];
-            if !inf.candidate || !inf.hangulish() {
-                continue;
-            }
-            let Some(stage) = self
-                .campaign
-                .get(groups[i] as usize)
-                .and_then(Option::as_ref)
-            else {
-                continue;
-            };
-            let Some(core) = features::hangul_core(&doc[t.start..t.end], inf, echo_scratch) else {
-                continue;
-            };
-            if let Some(x) = memory.features(core, own, crate::campaign::logit(probs[i])) {
-                probs[i] = probs[i].max(stage.prob(&x));
+    /// Rescores, in a document scored into `s` by [`Model::scored_words`]
+    /// (whose own words are `own`), each token whose word other documents
+    /// of `memory` were found to carry, by its group's campaign stage. The
+    /// stage only raises a probability: what the page itself shows (a
+    /// suffix word beside a sure name) is not unlearned because other pages
+    /// left the word bare.
+    pub fn apply_campaign(&self, s: &mut Scratch, memory: &Campaign, own: &DocWords) {
+        let rows = &mut s.campaign_rows;
+        rows.clear();
+        rows.extend(memory.rows(&s.cores, own, &s.probs));
+        for (i, x) in rows.iter() {
+            if let Some(stage) = self.campaign_stage(s.groups[*i]) {
+                s.probs[*i] = s.probs[*i].max(stage.prob(x));
             }
         }
+    }
+
+    /// The campaign stage of token group `g`, if it has one.
+    pub fn campaign_stage(&self, g: u8) -> Option<&Linear> {
+        self.campaign.get(g as usize).and_then(Option::as_ref)
     }
 
     /// The spans to delete from `doc`: sorted, disjoint, on char boundaries.
@@ -772,7 +760,7 @@ impl Model {
                 Some(memory) if self.campaign.iter().any(Option::is_some) => {
                     self.score_tokens(doc, s);
                     let own = self.scored_words(doc, s);
-                    self.apply_campaign(doc, s, memory, &own);
+                    self.apply_campaign(s, memory, &own);
                     (&self.campaign_thresholds, &self.campaign_extend)
                 }
                 _ => {

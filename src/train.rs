@@ -10,7 +10,7 @@
 
 use rayon::prelude::*;
 
-use crate::campaign::{self, Campaign, DocWords, CAMPAIGN_DIM, CAMPAIGN_NAMES};
+use crate::campaign::{Campaign, DocCores, DocWords, CAMPAIGN_DIM, CAMPAIGN_NAMES};
 use crate::error::{Error, Result};
 use crate::features::{
     self, Analysis, Regime, TokenInfo, DENSE_DIM, DENSE_NAMES, REGIMES, STAGE2_NAMES,
@@ -66,18 +66,14 @@ pub struct Report {
     /// Distinct words and word pairs the joiner's tables keep.
     pub join_words: usize,
     pub join_pairs: usize,
-    pub thresholds: Vec<f32>,
-    /// Per-group extension thresholds chosen on dev ([`EXTEND_OFF`]: none).
-    pub extend: Vec<f32>,
-    /// Per regime: (threshold, exact rate on injected, pass rate on clean).
+    /// Per regime: the threshold search on dev for documents judged alone
+    /// (the chosen values are the model's `thresholds` and `extend`).
     pub grid: Vec<Grid>,
     /// Per regime: dev tokens whose word other dev documents were found to
     /// carry (the campaign stage's rows).
     pub campaign_rows: Vec<usize>,
-    /// The thresholds and growth thresholds chosen with the campaign stage,
-    /// and their grids.
-    pub campaign_thresholds: Vec<f32>,
-    pub campaign_extend: Vec<f32>,
+    /// Per regime: the threshold search with the campaign stage (the model's
+    /// `campaign_thresholds` and `campaign_extend`).
     pub campaign_grid: Vec<Grid>,
 }
 
@@ -175,8 +171,8 @@ struct Scored<'e> {
     tok: crate::tokens::Tokenized,
     probs: Vec<f32>,
     groups: Vec<u8>,
-    /// Per candidate with a Hangul word: its token and word.
-    cores: Vec<(usize, String)>,
+    /// Its tokens' Hangul words.
+    cores: DocCores,
     /// Per token: the campaign stage's features, where other documents
     /// of dev were found to carry its word.
     campaign: Vec<(usize, [f32; CAMPAIGN_DIM])>,
@@ -478,53 +474,28 @@ pub fn fit(
         .map_init(crate::model::Scratch::default, |s, ex| {
             model.score_tokens(&ex.text, s);
             let words = model.scored_words(&ex.text, s);
-            let mut campaign = Vec::new();
-            // Each candidate with a Hangul word, for the campaign stage.
-            let a = &s.analysis;
-            for (i, t) in a.tok.tokens.iter().enumerate() {
-                let inf = &a.info[i];
-                if inf.candidate && inf.hangulish() {
-                    let text = &ex.text[t.start..t.end];
-                    if let Some(core) = features::hangul_core(text, inf, &mut s.echo_scratch) {
-                        campaign.push((i, core.to_string()));
-                    }
-                }
-            }
             (
                 Scored {
                     ex,
                     tok: s.analysis.tok.clone(),
                     probs: s.probs.clone(),
                     groups: s.groups.clone(),
-                    cores: campaign,
+                    cores: s.cores.clone(),
                     campaign: Vec::new(),
                 },
                 words,
             )
         })
         .unzip_into_vecs(&mut scored, &mut words);
-    let (th, ext, grid) = choose_thresholds(&scored, &model.joiner, cfg);
-    model.thresholds = th;
-    model.extend = ext;
-    report.thresholds = model.thresholds.clone();
-    report.extend = model.extend.clone();
-    report.grid = grid;
+    (model.thresholds, model.extend, report.grid) = choose_thresholds(&scored, &model.joiner, cfg);
 
     // The campaign stage: dev is a corpus whose names training never saw,
     // as the corpus a user filters will be. Its memory comes from the model
     // as it stands; each document is judged without its own words.
     stage("campaign stage (linfa)");
-    let mut memory = Campaign::default();
-    for w in &words {
-        memory.add(w);
-    }
+    let memory: Campaign = words.iter().collect();
     scored.par_iter_mut().zip(&words).for_each(|(d, own)| {
-        let cores = std::mem::take(&mut d.cores);
-        for (i, core) in cores {
-            if let Some(x) = memory.features(&core, own, campaign::logit(d.probs[i])) {
-                d.campaign.push((i, x));
-            }
-        }
+        d.campaign = memory.rows(&d.cores, own, &d.probs).collect();
     });
     drop(memory);
     for g in 0..REGIMES {
@@ -546,18 +517,17 @@ pub fn fit(
     }
     for d in &mut scored {
         for (i, x) in &d.campaign {
-            if let Some(stage) = &model.campaign[d.groups[*i] as usize] {
+            if let Some(stage) = model.campaign_stage(d.groups[*i]) {
                 d.probs[*i] = d.probs[*i].max(stage.prob(x));
             }
         }
     }
     stage("thresholds with the campaign stage");
-    let (th, ext, grid) = choose_thresholds(&scored, &model.joiner, cfg);
-    model.campaign_thresholds = th;
-    model.campaign_extend = ext;
-    report.campaign_thresholds = model.campaign_thresholds.clone();
-    report.campaign_extend = model.campaign_extend.clone();
-    report.campaign_grid = grid;
+    (
+        model.campaign_thresholds,
+        model.campaign_extend,
+        report.campaign_grid,
+    ) = choose_thresholds(&scored, &model.joiner, cfg);
     Ok((model, report))
 }
 

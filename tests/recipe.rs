@@ -74,13 +74,14 @@ fn recipe_on_a_small_set_reaches_its_figures() {
         model.to_str().unwrap(),
         "--quiet",
     ]);
-    let table = run(&[
-        "eval",
-        "--data",
-        dir.join("test.csv").to_str().unwrap(),
-        "--model",
-        model.to_str().unwrap(),
-    ]);
+    let test_csv = dir.join("test.csv");
+    let eval = |flags: &[&str]| {
+        let mut args = vec!["eval", "--data", test_csv.to_str().unwrap()];
+        args.extend(["--model", model.to_str().unwrap()]);
+        args.extend(flags);
+        run(&args)
+    };
+    let table = eval(&[]);
     eprintln!("{table}");
     let (en_exact, _, en_chars) = row(&table, "injected, English");
     let (_, clean_pass, _) = row(&table, "clean, all");
@@ -105,14 +106,7 @@ fn recipe_on_a_small_set_reaches_its_figures() {
     // `eval` judges with the test file's memory of its own words (the
     // campaign stage); each document alone, Korean restores fewer, while
     // clean documents still pass.
-    let alone = run(&[
-        "eval",
-        "--no-campaign",
-        "--data",
-        dir.join("test.csv").to_str().unwrap(),
-        "--model",
-        model.to_str().unwrap(),
-    ]);
+    let alone = eval(&["--no-campaign"]);
     eprintln!("{alone}");
     let (ko_alone, _, _) = row(&alone, "injected, Korean");
     let (_, clean_alone, _) = row(&alone, "clean, all");

@@ -165,15 +165,20 @@ fn decode_949_strict(bytes: &[u8], out: &mut String) -> bool {
     matches!(res, encoding_rs::DecoderResult::InputEmpty)
 }
 
+/// A byte of the KS X 1001 plane's two-byte characters (lead or trail).
+#[inline]
+fn is_ks_byte(b: u8) -> bool {
+    (0xA1..=0xFE).contains(&b)
+}
+
 /// True when each byte ≥ 0x80 of `bytes` pairs with the next into a
 /// character of the KS X 1001 plane (lead and trail both A1..=FE).
 fn ks_x_1001_only(bytes: &[u8]) -> bool {
-    let ks = |b: u8| (0xA1..=0xFE).contains(&b);
     let mut i = 0;
     while let Some(&b) = bytes.get(i) {
         if b < 0x80 {
             i += 1;
-        } else if ks(b) && bytes.get(i + 1).is_some_and(|&t| ks(t)) {
+        } else if is_ks_byte(b) && bytes.get(i + 1).is_some_and(|&t| is_ks_byte(t)) {
             i += 2;
         } else {
             return false;
@@ -286,7 +291,7 @@ fn ftfy_bytes(c: char, out: &mut [u8; 4]) -> usize {
 /// the quote `¡¯`, `¸` of `멋`).
 #[inline]
 pub fn is_ks_byte_char(c: char) -> bool {
-    ('\u{A1}'..='\u{FE}').contains(&c)
+    u8::try_from(c).is_ok_and(is_ks_byte)
 }
 
 /// A char of U+0080..=U+00FF: a high byte, read as Latin-1.
@@ -404,7 +409,7 @@ fn cp949_bytes_redecoded(token: &str, out: &mut Vec<u8>) -> bool {
     // two ways to read each char, a looser grammar finds some reading in
     // almost any Latin-1 run (a cut `Ù´ÙÀÌ` would read as Hanja).
     let is_lead = |b: u8| matches!(b, 0xA1..=0xAC | 0xB0..=0xC8);
-    let is_trail = |b: u8| (0xA1..=0xFE).contains(&b);
+    let is_trail = is_ks_byte;
     // After a byte: Some(expecting a trail byte), None: not a CP949 prefix.
     let step = |mid: bool, b: u8| -> Option<bool> {
         if mid {

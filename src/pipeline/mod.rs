@@ -100,18 +100,11 @@ pub fn learn_campaign(
             "a campaign run reads its inputs twice: give files, not standard input".into(),
         ));
     }
-    for p in inputs {
-        std::fs::metadata(p).map_err(|e| Error::io(p, e))?;
-    }
+    let sources = lazy_sources(inputs)?;
     let learner = Learner {
         detector,
         memory: std::sync::Mutex::new(Campaign::default()),
     };
-    let sources: Vec<Box<dyn FnOnce() -> Result<Source> + Send>> = inputs
-        .iter()
-        .cloned()
-        .map(|p| Box::new(move || Source::open(&p)) as Box<dyn FnOnce() -> Result<Source> + Send>)
-        .collect();
     let mut sink = std::io::sink();
     let sinks = Sinks {
         output: &mut sink,
@@ -318,11 +311,7 @@ pub fn run<C: Cleaner + ?Sized>(
     } else {
         paths.inputs.clone()
     };
-    for p in &inputs {
-        if p.as_os_str() != "-" {
-            std::fs::metadata(p).map_err(|e| Error::io(p, e))?;
-        }
-    }
+    let sources = lazy_sources(&inputs)?;
     let mut output = io::OutputFile::create(paths.output.as_deref())?;
     let mut spans = paths
         .spans
@@ -334,11 +323,6 @@ pub fn run<C: Cleaner + ?Sized>(
         .as_deref()
         .map(|p| io::OutputFile::create(Some(p)))
         .transpose()?;
-    // Inputs are opened lazily, in order, by the reader thread.
-    let sources = inputs.into_iter().map(|p| move || Source::open(&p));
-    let sources: Vec<Box<dyn FnOnce() -> Result<Source> + Send>> = sources
-        .map(|f| Box::new(f) as Box<dyn FnOnce() -> Result<Source> + Send>)
-        .collect();
     let result = {
         let sinks = Sinks {
             output: &mut output,
@@ -357,6 +341,21 @@ pub fn run<C: Cleaner + ?Sized>(
     Ok(summary)
 }
 
+/// The inputs as lazy sources, opened in order by the reader thread,
+/// after checking that every file (`-` aside) exists.
+fn lazy_sources(inputs: &[PathBuf]) -> Result<Vec<LazySource>> {
+    for p in inputs {
+        if p.as_os_str() != "-" {
+            std::fs::metadata(p).map_err(|e| Error::io(p, e))?;
+        }
+    }
+    Ok(inputs
+        .iter()
+        .cloned()
+        .map(|p| Box::new(move || Source::open(&p)) as LazySource)
+        .collect())
+}
+
 /// Runs the stage over already-open streams (tests, embedding).
 pub fn run_streams<C: Cleaner + ?Sized>(
     cleaner: &C,
@@ -367,7 +366,7 @@ pub fn run_streams<C: Cleaner + ?Sized>(
 ) -> Result<Summary> {
     let sources = sources
         .into_iter()
-        .map(|s| Box::new(move || Ok(s)) as Box<dyn FnOnce() -> Result<Source> + Send>)
+        .map(|s| Box::new(move || Ok(s)) as LazySource)
         .collect();
     run_lazy(cleaner, sources, sinks, opts, counters)
 }

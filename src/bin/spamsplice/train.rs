@@ -76,7 +76,7 @@ pub fn run(args: Args) -> anyhow::Result<i32> {
             report.campaign_rows
         );
         for (r, grid) in report.grid.iter().enumerate() {
-            let chosen = report.thresholds[r];
+            let chosen = model.thresholds[r];
             let name = ["foreign-written tokens", "Korean", "Korean mojibake"]
                 .get(r)
                 .unwrap_or(&"?");
@@ -88,14 +88,14 @@ pub fn run(args: Args) -> anyhow::Result<i32> {
                 let mark = if *t == chosen { "  <- chosen" } else { "" };
                 eprintln!("  threshold {t:.2}: dev exact restoration {inj:.4}, clean pass-through {cln:.4}{mark}");
             }
-            match report.extend.get(r) {
+            match model.extend.get(r) {
                 Some(&e) if e <= 1.0 => eprintln!("  runs grow over neighbours from {e:.2}"),
                 _ => eprintln!("  runs do not grow"),
             }
         }
         eprintln!("with the campaign stage (a corpus's memory of its own spam words):");
         for (r, grid) in report.campaign_grid.iter().enumerate() {
-            let chosen = report.campaign_thresholds[r];
+            let chosen = model.campaign_thresholds[r];
             if let Some((t, inj, cln)) = grid.iter().find(|g| g.0 == chosen) {
                 eprintln!("  token group {r}: threshold {t:.2}: dev exact restoration {inj:.4}, clean pass-through {cln:.4}");
             }
