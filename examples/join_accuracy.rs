@@ -25,20 +25,10 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
         let mut out = Vec::new();
         spamsplice::restore::join_examples(&ex.clean, &mut rng, per_doc, &mut out);
         for e in out {
-            let hl = e
-                .left
-                .chars()
-                .last()
-                .is_some_and(spamsplice::encoding::is_hangul);
-            let hr = e
-                .right
-                .chars()
-                .next()
-                .is_some_and(spamsplice::encoding::is_hangul);
-            let script = match (hl, hr) {
-                (true, true) => "hangul",
-                (false, false) => "other",
-                _ => "mixed",
+            let script = match spamsplice::restore::JoinScript::of(&e.left, &e.right) {
+                spamsplice::restore::JoinScript::Other => "other",
+                spamsplice::restore::JoinScript::Hangul => "hangul",
+                spamsplice::restore::JoinScript::Mojibake => "mojibake",
             };
             let got = m.joiner.closes_up(&e.left, &e.right, e.local);
             let t = tally.entry((fam.clone(), script, e.closes_up)).or_default();
@@ -50,7 +40,7 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
     }
     for ((fam, script, closes), (ok, n)) in tally {
         println!(
-            "{fam:<24} {script:<7} closes={closes:<5} {ok:>6}/{n:<6} {:.2}%",
+            "{fam:<24} {script:<8} closes={closes:<5} {ok:>6}/{n:<6} {:.2}%",
             100.0 * ok as f64 / n as f64
         );
     }

@@ -22,7 +22,7 @@ use crate::restore::{self, Joiner, Span};
 use crate::tokens::Token;
 
 pub const MAGIC: &[u8; 16] = b"SPAMSPLICE-MODEL";
-pub const FORMAT_VERSION: u32 = 7;
+pub const FORMAT_VERSION: u32 = 8;
 
 /// A linear model over hashed sparse features.
 ///
@@ -372,10 +372,12 @@ pub struct Model {
     /// other documents of the corpus were found to carry
     /// ([`crate::campaign`]); None where dev held too few such tokens.
     pub campaign: Vec<Option<Linear>>,
-    /// Per [`Regime`]: the thresholds and growth thresholds used with a
-    /// corpus's memory ([`Model::find_spans_with`]), chosen on dev with the
-    /// campaign stage applied (`thresholds` and `extend` are chosen for
-    /// documents judged alone).
+    /// The thresholds and growth thresholds used with a corpus's memory
+    /// ([`Model::find_spans_with`]), chosen on dev with the campaign stage
+    /// applied: per [`Regime`] for the tokens the memory says nothing of,
+    /// then per regime for those the stage scored (its memory groups, see
+    /// [`Model::apply_campaign`]). `thresholds` and `extend` are chosen for
+    /// documents judged alone.
     pub campaign_thresholds: Vec<f32>,
     pub campaign_extend: Vec<f32>,
     pub meta: Meta,
@@ -391,6 +393,9 @@ pub struct Model {
     #[serde(skip)]
     pub first_split: std::sync::OnceLock<Vec<FirstStage>>,
 }
+
+/// An extension threshold no probability reaches.
+pub const EXTEND_OFF: f32 = 2.0;
 
 /// A process-unique, non-zero model id.
 pub fn next_id() -> u64 {
@@ -519,14 +524,14 @@ impl Model {
             return Err("its campaign stage differs from this build's (retrain the model)".into());
         }
         let sets = [
-            &self.thresholds,
-            &self.extend,
-            &self.campaign_thresholds,
-            &self.campaign_extend,
+            (&self.thresholds, REGIMES),
+            (&self.extend, REGIMES),
+            (&self.campaign_thresholds, 2 * REGIMES),
+            (&self.campaign_extend, 2 * REGIMES),
         ];
         if sets
             .iter()
-            .any(|t| t.len() != REGIMES || !t.iter().all(|x| x.is_finite()))
+            .any(|(t, n)| t.len() != *n || !t.iter().all(|x| x.is_finite()))
         {
             return Err("thresholds are missing or not numbers".into());
         }
@@ -724,6 +729,12 @@ impl Model {
     /// stage only raises a probability: what the page itself shows (a
     /// suffix word beside a sure name) is not unlearned because other pages
     /// left the word bare.
+    ///
+    /// A token the stage scored moves to its group's memory group
+    /// (`g + REGIMES`), which has thresholds of its own
+    /// ([`Model::campaign_thresholds`]): the memory's word on a token is
+    /// not its second stage's, and one threshold for both made the stage
+    /// either raise too little or let the others through too easily.
     pub fn apply_campaign(&self, s: &mut Scratch, memory: &Campaign, own: &DocWords) {
         let rows = &mut s.campaign_rows;
         rows.clear();
@@ -731,6 +742,7 @@ impl Model {
         for (i, x) in rows.iter() {
             if let Some(stage) = self.campaign_stage(s.groups[*i]) {
                 s.probs[*i] = s.probs[*i].max(stage.prob(x));
+                s.groups[*i] += REGIMES as u8;
             }
         }
     }
@@ -738,6 +750,23 @@ impl Model {
     /// The campaign stage of token group `g`, if it has one.
     pub fn campaign_stage(&self, g: u8) -> Option<&Linear> {
         self.campaign.get(g as usize).and_then(Option::as_ref)
+    }
+
+    /// The thresholds and growth thresholds for [`Model::decide`] after
+    /// [`Model::apply_campaign`], per group and memory group, as arrays: the
+    /// per-document path builds them once per document, allocation-free.
+    pub fn cutoffs_with_memory(&self) -> ([f32; 2 * REGIMES], [f32; 2 * REGIMES]) {
+        let array = |v: &[f32]| {
+            let mut out = [EXTEND_OFF; 2 * REGIMES];
+            for (o, &x) in out.iter_mut().zip(v) {
+                *o = x;
+            }
+            out
+        };
+        (
+            array(&self.campaign_thresholds),
+            array(&self.campaign_extend),
+        )
     }
 
     /// The spans to delete from `doc`: sorted, disjoint, on char boundaries.
@@ -755,13 +784,15 @@ impl Model {
         ANALYSIS.with(|cell| {
             let mut guard = cell.borrow_mut();
             let s = &mut *guard;
-            let (thresholds, extend) = match memory {
+            let with_memory;
+            let (thresholds, extend): (&[f32], &[f32]) = match memory {
                 // The campaign stage reads every token's second-stage score.
                 Some(memory) if self.campaign.iter().any(Option::is_some) => {
                     self.score_tokens(doc, s);
                     let own = self.scored_words(doc, s);
                     self.apply_campaign(s, memory, &own);
-                    (&self.campaign_thresholds, &self.campaign_extend)
+                    with_memory = self.cutoffs_with_memory();
+                    (&with_memory.0, &with_memory.1)
                 }
                 _ => {
                     self.score_tokens_above(doc, s, self.stage2_floor());
@@ -1087,5 +1118,25 @@ mod tests {
         let mut p = vec![0.95, 0.5];
         Model::decide(&mut p, &[0; 2], &one_line(2), &[0.9], &[2.0]);
         assert!(p[1] < 0.5);
+    }
+
+    #[test]
+    fn tokens_the_memory_scored_have_their_own_thresholds() {
+        let mut model = crate::detector::Detector::embedded()
+            .expect("embedded model")
+            .model()
+            .clone();
+        model.campaign_thresholds = vec![0.5, 0.5, 0.5, 0.8, 0.8, 0.8];
+        model.campaign_extend = vec![0.3, 0.3, 0.3, EXTEND_OFF, EXTEND_OFF, EXTEND_OFF];
+        assert_eq!(model.check(), Ok(()));
+        let (th, ext) = model.cutoffs_with_memory();
+        // Group 1: a name the memory scored at 0.9, a suffix word beside it
+        // the memory knows nothing of (0.35, grows at 0.3), a word the
+        // memory scored at 0.7 (below its 0.8), and one it did not at 0.6.
+        let g = (1 + REGIMES) as u8;
+        let mut p = vec![0.9, 0.35, 0.1, 0.7, 0.1, 0.6];
+        Model::decide(&mut p, &[g, 1, 1, g, 1, 1], &one_line(6), &th, &ext);
+        let removed: Vec<bool> = p.iter().map(|&x| x >= 0.5).collect();
+        assert_eq!(removed, [true, true, false, false, false, true]);
     }
 }

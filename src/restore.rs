@@ -632,22 +632,55 @@ pub struct JoinModel {
 /// The script at a cut, which picks the [`Joiner`]'s regression.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum JoinScript {
-    /// Neither side's char at the cut is Hangul (English, mojibake, ...).
+    /// Neither Hangul nor Hangul mojibake at the cut (English, ...).
     Other = 0,
     /// The char before or after the cut is Hangul.
     Hangul = 1,
+    /// The non-ASCII chars around the cut read as CP949 Hangul: a Korean
+    /// page as mojibake, whose byte-pair "words" close up and keep their
+    /// spaces unlike English's, which would otherwise share its regression.
+    Mojibake = 2,
 }
 
 impl JoinScript {
-    pub const COUNT: usize = 2;
+    pub const COUNT: usize = 3;
 
     /// The script of the cut between `left` and `right` (spaces at the cut
     /// skipped).
     pub fn of(left: &str, right: &str) -> JoinScript {
-        let l = left.chars().rev().find(|&c| !is_space_char(c));
-        let r = right.chars().find(|&c| !is_space_char(c));
+        let left = left.trim_end_matches(is_space_char);
+        let right = right.trim_start_matches(is_space_char);
+        let l = left.chars().next_back();
+        let r = right.chars().next();
         if l.into_iter().chain(r).any(crate::encoding::is_hangul) {
-            JoinScript::Hangul
+            return JoinScript::Hangul;
+        }
+        // The non-ASCII run that ends the left word and the one that starts
+        // the right word, put back together: a cut may split a character.
+        let tail = last_word(left);
+        let tail = &tail[tail.rfind(|c: char| c.is_ascii()).map_or(0, |p| p + 1)..];
+        let head = first_word(right);
+        let head = &head[..head.find(|c: char| c.is_ascii()).unwrap_or(head.len())];
+        if tail.is_empty() && head.is_empty() {
+            return JoinScript::Other;
+        }
+        let mut run = String::with_capacity(tail.len() + head.len());
+        run.push_str(tail);
+        run.push_str(head);
+        // Mojibake is mostly Latin-1 byte chars (ftfy re-decodes a few
+        // pairs); Vietnamese or Turkish letters beyond Latin-1 may also
+        // read as CP949 pairs, but their runs are not made of such chars.
+        let (n, ks) = run.chars().fold((0, 0), |(n, ks), c| {
+            (n + 1, ks + crate::encoding::is_ks_byte_char(c) as usize)
+        });
+        if n < 2 || 2 * ks < n {
+            return JoinScript::Other;
+        }
+        let mut sc = crate::encoding::Scratch::default();
+        let hangul = crate::encoding::read_cp949(&run, &mut sc).is_some()
+            && sc.reading.chars().any(crate::encoding::is_hangul_syllable);
+        if hangul {
+            JoinScript::Mojibake
         } else {
             JoinScript::Other
         }
@@ -831,11 +864,16 @@ impl Joiner {
 
     /// True when the cut word closes up with no space.
     pub fn closes_up(&self, left: &str, right: &str, local: LocalCounts) -> bool {
+        self.close_prob(left, right, local) >= 0.5
+    }
+
+    /// The probability that the cut word closes up (1 when nothing follows).
+    pub fn close_prob(&self, left: &str, right: &str, local: LocalCounts) -> f32 {
         if right.is_empty() {
-            return true;
+            return 1.0;
         }
         let x = Joiner::features(&self.stats, left, right, local);
-        self.scripts[JoinScript::of(left, right) as usize].prob(&x) >= 0.5
+        self.scripts[JoinScript::of(left, right) as usize].prob(&x)
     }
 }
 
@@ -976,8 +1014,16 @@ mod tests {
         assert_eq!(JoinScript::of("눈물날", "정도로"), JoinScript::Hangul);
         assert_eq!(JoinScript::of("Korea-China ", "관계"), JoinScript::Hangul);
         assert_eq!(JoinScript::of("restorin", "g"), JoinScript::Other);
-        // Mojibake Korean is Latin-1 text until read.
-        assert_eq!(JoinScript::of("¹Ù´Ù", "À̾߱â"), JoinScript::Other);
+        // Mojibake Korean has its own, a character cut in two included
+        // (`바다이` as `¹Ù´Ù` + `À`, `Ì`).
+        assert_eq!(JoinScript::of("¹Ù´Ù", "À̾߱â"), JoinScript::Mojibake);
+        assert_eq!(JoinScript::of("¹Ù´ÙÀ", "̾߱â"), JoinScript::Mojibake);
+        // The article's own mojibake quotes and accented words are not Hangul.
+        assert_eq!(JoinScript::of("China¡¯", "s Lenovo"), JoinScript::Other);
+        assert_eq!(JoinScript::of("caf", "é au lait"), JoinScript::Other);
+        assert_eq!(JoinScript::of("Müller ", "für"), JoinScript::Other);
+        // Vietnamese `ư` is C6 B0 in UTF-8, a CP949 Hangul pair as bytes.
+        assert_eq!(JoinScript::of("ngư", "ời Việt"), JoinScript::Other);
     }
 
     #[test]

@@ -52,8 +52,7 @@ impl Default for Config {
     }
 }
 
-/// An extension threshold no probability reaches.
-pub const EXTEND_OFF: f32 = 2.0;
+pub use crate::model::EXTEND_OFF;
 
 /// Figures from training, for the trainer to show.
 #[derive(Debug, Clone, Default)]
@@ -178,15 +177,18 @@ struct Scored<'e> {
     campaign: Vec<(usize, [f32; CAMPAIGN_DIM])>,
 }
 
-/// Per-group thresholds and growth thresholds: each group's threshold in
-/// turn (two rounds of coordinate search), then its growth threshold below
-/// it, for the most exact restorations of `scored` while clean documents
-/// pass through; and each group's threshold grid (threshold, exact rate,
-/// pass rate) of the last round.
+/// Per-group thresholds and growth thresholds: from `start`, each group of
+/// `search` in turn has its threshold (two rounds of coordinate search),
+/// then its growth threshold below it, set for the most exact restorations
+/// of `scored` while clean documents pass through. Returns the searched
+/// groups' thresholds, growth thresholds and threshold grids (threshold,
+/// exact rate, pass rate) of the last round.
 fn choose_thresholds(
     scored: &[Scored],
     joiner: &Joiner,
     cfg: &Config,
+    start: (Vec<f32>, Vec<f32>),
+    search: std::ops::Range<usize>,
 ) -> (Vec<f32>, Vec<f32>, Vec<Grid>) {
     let rates = |th: &[f32], ext: &[f32]| -> (f64, f64) {
         let ok: Vec<(bool, bool)> = scored
@@ -219,9 +221,8 @@ fn choose_thresholds(
     let ext_grid: Vec<f32> = std::iter::once(EXTEND_OFF)
         .chain((1..20).map(|i| i as f32 / 20.0))
         .collect();
-    let mut th = vec![0.5f32; REGIMES];
-    let mut ext = vec![EXTEND_OFF; REGIMES];
-    let mut grids = vec![Vec::new(); REGIMES];
+    let (mut th, mut ext) = start;
+    let mut grids = vec![Vec::new(); search.len()];
     // The grid value of coordinate `g` of `at` that scores best on a
     // plateau ([`plateau_best`]), with each value's rates.
     let best = |at: &[f32],
@@ -241,12 +242,12 @@ fn choose_thresholds(
         (pick, rows)
     };
     for _round in 0..2 {
-        for g in 0..REGIMES {
+        for g in search.clone() {
             let (t, rows) = best(&th, g, &mut grid.iter().copied(), &|trial| {
                 rates(trial, &ext)
             });
             th[g] = t;
-            grids[g] = rows;
+            grids[g - search.start] = rows;
             // Then the group's extension threshold, below its threshold.
             let mut below = ext_grid
                 .iter()
@@ -255,7 +256,7 @@ fn choose_thresholds(
             ext[g] = best(&ext, g, &mut below, &|trial| rates(&th, trial)).0;
         }
     }
-    (th, ext, grids)
+    (th[search.clone()].to_vec(), ext[search].to_vec(), grids)
 }
 
 /// Fits the whole model. `stage` is told what is being done (for a progress
@@ -444,8 +445,8 @@ pub fn fit(
         tokens: stages,
         joiner,
         campaign: vec![None; REGIMES],
-        campaign_thresholds: vec![0.5; REGIMES],
-        campaign_extend: vec![EXTEND_OFF; REGIMES],
+        campaign_thresholds: vec![0.5; 2 * REGIMES],
+        campaign_extend: vec![EXTEND_OFF; 2 * REGIMES],
         meta: Meta {
             trained_on: format!("{} train, {} dev documents", train.len(), dev.len()),
             seed: cfg.seed,
@@ -487,7 +488,9 @@ pub fn fit(
             )
         })
         .unzip_into_vecs(&mut scored, &mut words);
-    (model.thresholds, model.extend, report.grid) = choose_thresholds(&scored, &model.joiner, cfg);
+    let start = (vec![0.5; REGIMES], vec![EXTEND_OFF; REGIMES]);
+    (model.thresholds, model.extend, report.grid) =
+        choose_thresholds(&scored, &model.joiner, cfg, start, 0..REGIMES);
 
     // The campaign stage: dev is a corpus whose names training never saw,
     // as the corpus a user filters will be. Its memory comes from the model
@@ -515,19 +518,24 @@ pub fn fit(
             model.campaign[g] = Some(Linear::fit(CAMPAIGN_NAMES, &x, &y, cfg.l2, cfg.max_iter)?);
         }
     }
+    // As `Model::apply_campaign` does: a scored token moves to its memory
+    // group, whose thresholds are searched; the others keep theirs.
     for d in &mut scored {
         for (i, x) in &d.campaign {
             if let Some(stage) = model.campaign_stage(d.groups[*i]) {
                 d.probs[*i] = d.probs[*i].max(stage.prob(x));
+                d.groups[*i] += REGIMES as u8;
             }
         }
     }
     stage("thresholds with the campaign stage");
+    let both = |a: &[f32]| [a, a].concat();
+    let start = (both(&model.thresholds), both(&model.extend));
     (
         model.campaign_thresholds,
         model.campaign_extend,
         report.campaign_grid,
-    ) = choose_thresholds(&scored, &model.joiner, cfg);
+    ) = choose_thresholds(&scored, &model.joiner, cfg, start, 0..2 * REGIMES);
     Ok((model, report))
 }
 

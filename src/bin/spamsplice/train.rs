@@ -75,11 +75,10 @@ pub fn run(args: Args) -> anyhow::Result<i32> {
             "campaign stage: dev tokens whose word other dev documents carry, per group: {:?}",
             report.campaign_rows
         );
+        let names = ["foreign-written tokens", "Korean", "Korean mojibake"];
         for (r, grid) in report.grid.iter().enumerate() {
             let chosen = model.thresholds[r];
-            let name = ["foreign-written tokens", "Korean", "Korean mojibake"]
-                .get(r)
-                .unwrap_or(&"?");
+            let name = names.get(r).unwrap_or(&"?");
             eprintln!("token group {r} ({name}), all dev documents:");
             for (t, inj, cln) in grid
                 .iter()
@@ -96,8 +95,13 @@ pub fn run(args: Args) -> anyhow::Result<i32> {
         eprintln!("with the campaign stage (a corpus's memory of its own spam words):");
         for (r, grid) in report.campaign_grid.iter().enumerate() {
             let chosen = model.campaign_thresholds[r];
-            if let Some((t, inj, cln)) = grid.iter().find(|g| g.0 == chosen) {
-                eprintln!("  token group {r}: threshold {t:.2}: dev exact restoration {inj:.4}, clean pass-through {cln:.4}");
+            let (g, whose) = match r.checked_sub(names.len()) {
+                None => (r, "the memory silent"),
+                Some(g) => (g, "scored by the memory"),
+            };
+            let name = names.get(g).unwrap_or(&"?");
+            if let Some((t, inj, cln)) = grid.iter().find(|x| x.0 == chosen) {
+                eprintln!("  {name}, {whose}: threshold {t:.2}: dev exact restoration {inj:.4}, clean pass-through {cln:.4}");
             }
         }
         eprintln!(
