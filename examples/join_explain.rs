@@ -7,7 +7,7 @@ use spamsplice::restore::{JoinScript, Joiner, LocalCounts, JOIN_NAMES};
 
 fn main() -> Result<(), Box<dyn std::error::Error>> {
     let a: Vec<String> = std::env::args().collect();
-    if a.len() < 4 || a.len() % 2 != 0 {
+    if a.len() < 4 || !a.len().is_multiple_of(2) {
         return Err("usage: join_explain MODEL LEFT RIGHT [LEFT RIGHT ...]".into());
     }
     let det = spamsplice::Detector::load(&a[1])?;

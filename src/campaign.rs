@@ -227,6 +227,165 @@ pub fn logit(p: f32) -> f32 {
     (p / (1.0 - p)).ln()
 }
 
+/// Magic and format version of a saved memory ([`Campaign::to_bytes`]).
+const MEMORY_MAGIC: &[u8; 8] = b"SSMEMORY";
+const MEMORY_VERSION: u32 = 1;
+
+impl Campaign {
+    /// Adds another memory's counts to this one: memories made over the
+    /// shards of a corpus add up to the memory of the whole.
+    pub fn merge(&mut self, other: &Campaign) {
+        for (w, &n) in &other.found {
+            *self.found.entry(w.clone()).or_insert(0) += n;
+        }
+        for (w, &n) in &other.heads {
+            *self.heads.entry(w.clone()).or_insert(0) += n;
+        }
+        for (c, &n) in self.seen.iter_mut().zip(&other.seen) {
+            *c = c.saturating_add(n);
+        }
+    }
+
+    /// The memory as bytes, to be merged and used by other runs: a magic,
+    /// a version and the fingerprint of the model that made it
+    /// ([`crate::model::Model::fingerprint`]: another model is sure of other
+    /// words), then the zstd-compressed counts, words sorted so that the
+    /// same memory gives the same bytes.
+    pub fn to_bytes(&self, model: u64) -> std::io::Result<Vec<u8>> {
+        let mut body = Vec::new();
+        for map in [&self.found, &self.heads] {
+            let mut words: Vec<(&String, &u32)> = map.iter().collect();
+            words.sort_unstable();
+            body.extend_from_slice(&(words.len() as u32).to_le_bytes());
+            for (w, n) in words {
+                body.extend_from_slice(&(w.len() as u32).to_le_bytes());
+                body.extend_from_slice(w.as_bytes());
+                body.extend_from_slice(&n.to_le_bytes());
+            }
+        }
+        let seen: Vec<(usize, u32)> = self
+            .seen
+            .iter()
+            .enumerate()
+            .filter(|(_, &n)| n > 0)
+            .map(|(b, &n)| (b, n))
+            .collect();
+        body.extend_from_slice(&(seen.len() as u32).to_le_bytes());
+        for (b, n) in seen {
+            body.extend_from_slice(&(b as u32).to_le_bytes());
+            body.extend_from_slice(&n.to_le_bytes());
+        }
+        let packed = zstd::bulk::compress(&body, 3)?;
+        let mut out = Vec::with_capacity(32 + packed.len());
+        out.extend_from_slice(MEMORY_MAGIC);
+        out.extend_from_slice(&MEMORY_VERSION.to_le_bytes());
+        out.extend_from_slice(&SEEN_BITS.to_le_bytes());
+        out.extend_from_slice(&model.to_le_bytes());
+        out.extend_from_slice(&(body.len() as u64).to_le_bytes());
+        out.extend_from_slice(&packed);
+        Ok(out)
+    }
+
+    /// Reads [`Campaign::to_bytes`]: the memory and the fingerprint of the
+    /// model that made it. Any damage is an error saying what, never a panic.
+    pub fn from_bytes(bytes: &[u8]) -> std::result::Result<(Campaign, u64), String> {
+        let mut head = Reader(bytes);
+        if head.take(8)? != MEMORY_MAGIC {
+            return Err("not a spamsplice memory (bad magic)".into());
+        }
+        let version = head.u32()?;
+        if version != MEMORY_VERSION {
+            return Err(format!(
+                "memory format version {version}, this build reads version {MEMORY_VERSION}"
+            ));
+        }
+        if head.u32()? != SEEN_BITS {
+            return Err("its table of seen words has another size".into());
+        }
+        let model = head.u64()?;
+        let len = head.u64()?;
+        if len > 1 << 32 {
+            return Err(format!("declared size {len} is implausible (corrupt file)"));
+        }
+        let body = zstd::bulk::decompress(head.0, len as usize)
+            .map_err(|e| format!("corrupt or truncated ({e})"))?;
+        let mut r = Reader(&body);
+        let mut memory = Campaign::default();
+        for map in [&mut memory.found, &mut memory.heads] {
+            for _ in 0..r.u32()? {
+                let n = r.u32()? as usize;
+                let word = std::str::from_utf8(r.take(n)?)
+                    .map_err(|_| "a word is not UTF-8 (corrupt file)".to_string())?;
+                map.insert(word.to_string(), r.u32()?);
+            }
+        }
+        for _ in 0..r.u32()? {
+            let (b, n) = (r.u32()? as usize, r.u32()?);
+            *memory
+                .seen
+                .get_mut(b)
+                .ok_or("a seen-table index is out of range (corrupt file)")? = n;
+        }
+        if !r.0.is_empty() {
+            return Err("trailing bytes after the memory (corrupt file)".into());
+        }
+        Ok((memory, model))
+    }
+}
+
+impl Campaign {
+    /// Writes the memory to `path` ([`Campaign::to_bytes`]), made with the
+    /// model whose [`Model::fingerprint`](crate::model::Model::fingerprint)
+    /// is `model`.
+    pub fn save(&self, path: &std::path::Path, model: u64) -> crate::error::Result<()> {
+        let bytes = self
+            .to_bytes(model)
+            .map_err(|e| crate::error::Error::io(path, e))?;
+        std::fs::write(path, bytes).map_err(|e| crate::error::Error::io(path, e))
+    }
+
+    /// Reads a memory saved by [`Campaign::save`], refusing one made with
+    /// another model than the one whose fingerprint is `model`.
+    pub fn load(path: &std::path::Path, model: u64) -> crate::error::Result<Campaign> {
+        let bad = |reason: String| crate::error::Error::Memory {
+            path: path.to_path_buf(),
+            reason,
+        };
+        let bytes = std::fs::read(path).map_err(|e| crate::error::Error::io(path, e))?;
+        let (memory, made_by) = Campaign::from_bytes(&bytes).map_err(bad)?;
+        if made_by != model {
+            return Err(bad(format!(
+                "made with another model (fingerprint {made_by:016x}; this one is {model:016x}): \
+                 remember the corpus again with this model"
+            )));
+        }
+        Ok(memory)
+    }
+}
+
+/// Little-endian reads from a byte slice that fail, not panic, when short.
+struct Reader<'a>(&'a [u8]);
+
+impl<'a> Reader<'a> {
+    fn take(&mut self, n: usize) -> std::result::Result<&'a [u8], String> {
+        if self.0.len() < n {
+            return Err("truncated memory file".into());
+        }
+        let (a, b) = self.0.split_at(n);
+        self.0 = b;
+        Ok(a)
+    }
+
+    fn u32(&mut self) -> std::result::Result<u32, String> {
+        let b = self.take(4)?;
+        Ok(u32::from_le_bytes([b[0], b[1], b[2], b[3]]))
+    }
+
+    fn u64(&mut self) -> std::result::Result<u64, String> {
+        Ok(u64::from(self.u32()?) | u64::from(self.u32()?) << 32)
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -279,5 +438,51 @@ mod tests {
         assert_eq!(c.features("펄스윙", &a, 0.0), None);
         // A single syllable is no head.
         assert_eq!(c.features("펄", &b, 0.0), None);
+    }
+
+    #[test]
+    fn shard_memories_saved_and_merged_equal_the_whole() {
+        let a = words(&["블랙잭"], &["블랙잭", "협회는"]);
+        let b = words(&["펄스윙접속주소"], &["펄스윙접속주소", "블랙잭"]);
+        let c = words(&[], &["블랙잭"]);
+        let whole: Campaign = [&a, &b, &c].into_iter().collect();
+        let shard1: Campaign = [&a].into_iter().collect();
+        let shard2: Campaign = [&b, &c].into_iter().collect();
+        let bytes1 = shard1.to_bytes(7).unwrap();
+        let bytes2 = shard2.to_bytes(7).unwrap();
+        let (mut merged, model) = Campaign::from_bytes(&bytes1).unwrap();
+        assert_eq!(model, 7);
+        merged.merge(&Campaign::from_bytes(&bytes2).unwrap().0);
+        assert_eq!(merged.to_bytes(7).unwrap(), whole.to_bytes(7).unwrap());
+        for (word, own) in [("블랙잭", &c), ("펄스윙", &a), ("블랙잭", &a)] {
+            assert_eq!(
+                merged.features(word, own, -1.0),
+                whole.features(word, own, -1.0)
+            );
+        }
+        assert!(merged.features("블랙잭", &c, -1.0).is_some());
+    }
+
+    #[test]
+    fn damaged_memory_files_are_refused_with_a_reason() {
+        let m: Campaign = [&words(&["블랙잭"], &["블랙잭"])].into_iter().collect();
+        let bytes = m.to_bytes(1).unwrap();
+        let err = |b: &[u8]| Campaign::from_bytes(b).err().unwrap();
+        assert_eq!(err(b""), "truncated memory file");
+        assert_eq!(
+            err(b"SSMODEL!xxxxxxxxxxxxxxxxxxxxxxxx"),
+            "not a spamsplice memory (bad magic)"
+        );
+        assert!(err(&bytes[..bytes.len() - 3]).starts_with("corrupt or truncated"));
+        let mut v = bytes.clone();
+        v[8] = 9;
+        assert_eq!(
+            err(&v),
+            "memory format version 9, this build reads version 1"
+        );
+        // Every prefix fails cleanly.
+        for n in 0..bytes.len() {
+            assert!(Campaign::from_bytes(&bytes[..n]).is_err());
+        }
     }
 }

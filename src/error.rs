@@ -19,6 +19,9 @@ pub enum Error {
         line: u64,
         reason: String,
     },
+    /// A saved corpus memory that cannot be used.
+    #[error("memory {}: {reason}", path.display())]
+    Memory { path: PathBuf, reason: String },
     #[error("{0}")]
     Other(String),
 }

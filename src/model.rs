@@ -475,6 +475,36 @@ impl Model {
         Ok(model)
     }
 
+    /// Identifies this model's training: a hash of its thresholds and the
+    /// weights of its second and campaign stages, which no two trainings
+    /// share. A saved corpus memory records it ([`Campaign::to_bytes`]):
+    /// the words one model is sure of are not another's.
+    pub fn fingerprint(&self) -> u64 {
+        let mut h: u64 = 0xcbf2_9ce4_8422_2325;
+        let mut eat = |x: f32| {
+            for b in x.to_le_bytes() {
+                h = (h ^ u64::from(b)).wrapping_mul(0x0000_0100_0000_01b3);
+            }
+        };
+        let sets = [
+            &self.thresholds,
+            &self.extend,
+            &self.campaign_thresholds,
+            &self.campaign_extend,
+        ];
+        sets.iter().flat_map(|v| v.iter()).for_each(|&x| eat(x));
+        let stages = self.tokens.iter().map(|t| &t.second);
+        for m in stages.chain(self.campaign.iter().flatten()) {
+            m.coef
+                .iter()
+                .chain(&m.mean)
+                .chain(&m.scale)
+                .for_each(|&x| eat(x));
+            eat(m.intercept);
+        }
+        h
+    }
+
     fn check(&self) -> std::result::Result<(), String> {
         if self.tokens.len() != REGIMES {
             return Err(format!(

@@ -552,8 +552,11 @@ pub const JOIN_NAMES: &[&str] = &[
     "ln_right_stem1",
     "ln_right_stem2",
     "ln_joined_stem1",
+    "ln_right_word_or_stem",
+    "ln_joined_word_or_stem",
+    "joined_minus_right_or_stem",
 ];
-pub const JOIN_DIM: usize = 40;
+pub const JOIN_DIM: usize = 43;
 
 /// How often the document itself writes the two sides joined (`eBay`) and
 /// apart (`한 번`): articles repeat their names and their spacing.
@@ -817,6 +820,12 @@ impl Joiner {
                 _ => 0.0,
             }
         };
+        // A side that reads as a word, inflected or not: `floats` unseen
+        // whole is `float`+`s`, so `guru`+`floats` keeps its space; and
+        // `slums` is `slum`+`s`, so `slum`+`s` closes up.
+        let (rs1, rs2, js1, js2) = (stem(rw, 1), stem(rw, 2), stem(&joined, 1), stem(&joined, 2));
+        let rsw = wr.max(rs1).max(rs2);
+        let jsw = wj.max(js1).max(js2);
         [
             wl,
             wr,
@@ -856,9 +865,12 @@ impl Joiner {
             dj - ds,
             bg,
             wj - bg,
-            stem(rw, 1),
-            stem(rw, 2),
-            stem(&joined, 1),
+            rs1,
+            rs2,
+            js1,
+            rsw,
+            jsw,
+            jsw - rsw,
         ]
     }
 

@@ -341,3 +341,87 @@ fn campaign_mode_finds_a_name_the_corpus_shows_signed_elsewhere() {
     assert!(bare[0].contains("협회 회원들은 드래곤포커 매주 봉사에 나선다."));
     assert!(bare[1].contains("두 달 빨리 드래곤포커 끝났다."));
 }
+
+/// The same sample as two shards: each remembered on its own, the memories
+/// added up, then each shard filtered in one pass (one from standard input)
+/// gives what `--campaign` gives over the whole.
+#[test]
+fn shard_memories_added_up_clean_as_the_whole_corpus() {
+    if !model_ready() {
+        return;
+    }
+    let samples = Path::new(env!("CARGO_MANIFEST_DIR")).join("data/samples");
+    let all = std::fs::read_to_string(samples.join("campaign.jsonl")).unwrap();
+    let want = std::fs::read_to_string(samples.join("campaign.clean.jsonl")).unwrap();
+    let d = tmp("shards");
+    let lines: Vec<&str> = all.split_inclusive('\n').collect();
+    let (a, b) = lines.split_at(14);
+    let (s1, s2) = (d.join("s1.jsonl"), d.join("s2.jsonl"));
+    std::fs::write(&s1, a.concat()).unwrap();
+    std::fs::write(&s2, b.concat()).unwrap();
+    let p = |x: &Path| x.to_str().unwrap().to_string();
+    let (m1, m2, m) = (d.join("1.mem"), d.join("2.mem"), d.join("all.mem"));
+    for (shard, mem) in [(&s1, &m1), (&s2, &m2)] {
+        let o = run(&["remember", "--quiet", &p(shard), "-o", &p(mem)], b"");
+        assert_eq!(o.status.code(), Some(0), "{}", stderr(&o));
+    }
+    let o = run(
+        &[
+            "remember",
+            "--memory",
+            &p(&m1),
+            "--memory",
+            &p(&m2),
+            "-o",
+            &p(&m),
+        ],
+        b"",
+    );
+    assert_eq!(o.status.code(), Some(0), "{}", stderr(&o));
+    let o1 = run(&["filter", "--quiet", "--memory", &p(&m), &p(&s1)], b"");
+    assert_eq!(o1.status.code(), Some(0), "{}", stderr(&o1));
+    let o2 = run(
+        &["filter", "--quiet", "--format", "jsonl", "--memory", &p(&m)],
+        b.concat().as_bytes(),
+    );
+    assert_eq!(o2.status.code(), Some(0), "{}", stderr(&o2));
+    let got = String::from_utf8([o1.stdout, o2.stdout].concat()).unwrap();
+    assert_eq!(got, want);
+}
+
+#[test]
+fn a_memory_from_another_model_or_damaged_is_refused() {
+    if !model_ready() {
+        return;
+    }
+    let d = tmp("memory_bad");
+    let bad = d.join("bad.mem");
+    std::fs::write(&bad, b"SSMEMORY\x01\0\0\0").unwrap();
+    let o = run(&["filter", "--memory", bad.to_str().unwrap()], b"text\n");
+    assert_eq!(o.status.code(), Some(1), "{}", stderr(&o));
+    assert!(
+        stderr(&o).contains("bad.mem: truncated memory file"),
+        "{}",
+        stderr(&o)
+    );
+    // A memory whose model fingerprint is not this model's.
+    let mut other = b"SSMEMORY\x01\0\0\0\x16\0\0\0".to_vec();
+    other.extend_from_slice(&7u64.to_le_bytes());
+    let body = [0u8; 12];
+    other.extend_from_slice(&(body.len() as u64).to_le_bytes());
+    other.extend_from_slice(&zstd::bulk::compress(&body, 1).unwrap());
+    std::fs::write(&bad, &other).unwrap();
+    let o = run(&["filter", "--memory", bad.to_str().unwrap()], b"text\n");
+    assert_eq!(o.status.code(), Some(1), "{}", stderr(&o));
+    assert!(
+        stderr(&o).contains("made with another model"),
+        "{}",
+        stderr(&o)
+    );
+    // Nothing to remember is a usage error.
+    let out = d.join("x.mem");
+    let o = run(&["remember", "-o", out.to_str().unwrap()], b"");
+    assert_eq!(o.status.code(), Some(1), "{}", stderr(&o));
+    assert!(stderr(&o).contains("nothing to remember"), "{}", stderr(&o));
+    assert!(!out.exists());
+}

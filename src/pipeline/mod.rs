@@ -100,10 +100,31 @@ pub fn learn_campaign(
             "a campaign run reads its inputs twice: give files, not standard input".into(),
         ));
     }
+    remember(detector, inputs, opts, counters, Campaign::default()).map(|(m, _)| m)
+}
+
+/// Adds the words of `inputs` (none: standard input) to `memory`, reading
+/// them as [`run`] does and writing nothing: the first pass on its own, for
+/// a memory saved ([`Campaign::to_bytes`]) and merged over the shards of a
+/// corpus that no one process reads whole. Returns the memory and what was
+/// read.
+pub fn remember(
+    detector: &Detector,
+    inputs: &[PathBuf],
+    opts: &Options,
+    counters: &Counters,
+    memory: Campaign,
+) -> Result<(Campaign, Summary)> {
+    let stdin = [PathBuf::from("-")];
+    let inputs = if inputs.is_empty() {
+        &stdin[..]
+    } else {
+        inputs
+    };
     let sources = lazy_sources(inputs)?;
     let learner = Learner {
         detector,
-        memory: std::sync::Mutex::new(Campaign::default()),
+        memory: std::sync::Mutex::new(memory),
     };
     let mut sink = std::io::sink();
     let sinks = Sinks {
@@ -111,11 +132,12 @@ pub fn learn_campaign(
         spans: None,
         report: None,
     };
-    run_lazy(&learner, sources, sinks, opts, counters)?;
-    Ok(learner
+    let summary = run_lazy(&learner, sources, sinks, opts, counters)?;
+    let memory = learner
         .memory
         .into_inner()
-        .unwrap_or_else(|e| e.into_inner()))
+        .unwrap_or_else(|e| e.into_inner());
+    Ok((memory, summary))
 }
 
 impl<C: Cleaner + ?Sized> Cleaner for &C {

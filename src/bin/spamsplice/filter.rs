@@ -52,6 +52,39 @@ pub struct Args {
     /// Output file (`-` = standard output); compressed when named `.gz`/`.zst`.
     #[arg(short, long, value_name = "OUTPUT")]
     output: Option<PathBuf>,
+    #[command(flatten)]
+    reading: Reading,
+    /// Write removed spans per document as dolma attributes (JSONL).
+    #[arg(long, value_name = "PATH")]
+    spans: Option<PathBuf>,
+    /// Write removed spans as CSV for people.
+    #[arg(long, value_name = "PATH")]
+    report: Option<PathBuf>,
+    /// Token probability above which a token is removed, for every token group
+    /// (default: the per-group thresholds the model chose on its dev set).
+    #[arg(long, value_name = "X")]
+    threshold: Option<f32>,
+    /// Two passes over the input files: the first remembers the words the
+    /// corpus's spam carries where the model is sure of them, the second
+    /// cleans each document with that memory, so a site name signed on some
+    /// pages (a domain beside it, a suffix) is found bare on others. Not for
+    /// standard input.
+    #[arg(long, conflicts_with = "memory")]
+    campaign: bool,
+    /// One pass with a corpus memory saved by `spamsplice remember` (given
+    /// more than once: the memories are added up, as for the shards of one
+    /// corpus). Standard input is fine.
+    #[arg(long, value_name = "PATH")]
+    memory: Vec<PathBuf>,
+    /// No progress bar, no summary.
+    #[arg(short, long)]
+    quiet: bool,
+}
+
+/// How documents are read and scored: shared by `filter` and `remember`,
+/// which must read a corpus alike.
+#[derive(clap::Args)]
+pub struct Reading {
     /// Input format (default: by the INPUT names, see below).
     #[arg(long, value_enum)]
     format: Option<FormatArg>,
@@ -61,19 +94,9 @@ pub struct Args {
     /// Model file; the embedded default model when absent.
     #[arg(long, value_name = "PATH")]
     model: Option<PathBuf>,
-    /// Write removed spans per document as dolma attributes (JSONL).
-    #[arg(long, value_name = "PATH")]
-    spans: Option<PathBuf>,
-    /// Write removed spans as CSV for people.
-    #[arg(long, value_name = "PATH")]
-    report: Option<PathBuf>,
     /// Worker threads (default: one per core).
     #[arg(long, value_name = "N", default_value_t = 0, hide_default_value = true)]
     threads: usize,
-    /// Token probability above which a token is removed, for every token group
-    /// (default: the per-group thresholds the model chose on its dev set).
-    #[arg(long, value_name = "X")]
-    threshold: Option<f32>,
     /// What to do with a JSONL line that cannot be cleaned.
     #[arg(long, value_enum, default_value_t = OnErrorArg::Fail, value_name = "fail|pass|skip")]
     on_error: OnErrorArg,
@@ -82,16 +105,70 @@ pub struct Args {
     /// or `auto` (detected with chardetng). Without it, invalid UTF-8 is an error.
     #[arg(long, value_name = "LABEL|auto")]
     input_encoding: Option<String>,
-    /// Two passes over the input files: the first remembers the words the
-    /// corpus's spam carries where the model is sure of them, the second
-    /// cleans each document with that memory, so a site name signed on some
-    /// pages (a domain beside it, a suffix) is found bare on others. Not for
-    /// standard input.
-    #[arg(long)]
-    campaign: bool,
-    /// No progress bar, no summary.
-    #[arg(short, long)]
-    quiet: bool,
+}
+
+impl Reading {
+    /// The pipeline options for `inputs`, or a usage error.
+    pub fn options(&self, inputs: &[PathBuf]) -> anyhow::Result<Options> {
+        let format = match self.format {
+            Some(FormatArg::Text) => Format::Text,
+            Some(FormatArg::Jsonl) => Format::Jsonl,
+            None if !inputs.is_empty() && inputs.iter().all(|p| looks_jsonl(p)) => Format::Jsonl,
+            None => Format::Text,
+        };
+        let input_encoding = match &self.input_encoding {
+            None => InputEncoding::Utf8,
+            Some(label) => match InputEncoding::from_label(label) {
+                Some(e) => e,
+                None => bail!("unknown encoding label `{label}` for --input-encoding (try euc-kr, windows-949, windows-1252, shift_jis or auto)"),
+            },
+        };
+        if self.field.split('.').any(str::is_empty) {
+            bail!(
+                "invalid --field `{}`: use a name or a dotted path such as metadata.body",
+                self.field
+            );
+        }
+        Ok(Options {
+            format,
+            field: self.field.clone(),
+            threads: self.threads,
+            on_error: match self.on_error {
+                OnErrorArg::Fail => OnError::Fail,
+                OnErrorArg::Pass => OnError::Pass,
+                OnErrorArg::Skip => OnError::Skip,
+            },
+            input_encoding,
+            ..Options::default()
+        })
+    }
+
+    /// The model: `--model`, or the embedded one (borrowed, copied only to
+    /// change its threshold).
+    pub fn detector(&self) -> anyhow::Result<Cow<'static, spamsplice::Detector>> {
+        Ok(match &self.model {
+            Some(p) => Cow::Owned(
+                spamsplice::Detector::load(p).map_err(|e| anyhow!("cannot use the model: {e}"))?,
+            ),
+            None => Cow::Borrowed(
+                spamsplice::Detector::embedded()
+                    .map_err(|e| anyhow!("cannot use the embedded model: {e}"))?,
+            ),
+        })
+    }
+}
+
+/// The memories at `paths` added up, each checked against `detector`'s model.
+pub fn load_memories(
+    detector: &spamsplice::Detector,
+    paths: &[PathBuf],
+) -> anyhow::Result<spamsplice::campaign::Campaign> {
+    let fingerprint = detector.model().fingerprint();
+    let mut memory = spamsplice::campaign::Campaign::default();
+    for p in paths {
+        memory.merge(&spamsplice::campaign::Campaign::load(p, fingerprint)?);
+    }
+    Ok(memory)
 }
 
 #[derive(Clone, Copy, clap::ValueEnum)]
@@ -117,59 +194,22 @@ fn looks_jsonl(p: &Path) -> bool {
 }
 
 pub fn run(args: Args) -> anyhow::Result<i32> {
-    let format = match args.format {
-        Some(FormatArg::Text) => Format::Text,
-        Some(FormatArg::Jsonl) => Format::Jsonl,
-        None if !args.inputs.is_empty() && args.inputs.iter().all(|p| looks_jsonl(p)) => {
-            Format::Jsonl
-        }
-        None => Format::Text,
-    };
-    let input_encoding = match &args.input_encoding {
-        None => InputEncoding::Utf8,
-        Some(label) => match InputEncoding::from_label(label) {
-            Some(e) => e,
-            None => bail!("unknown encoding label `{label}` for --input-encoding (try euc-kr, windows-949, windows-1252, shift_jis or auto)"),
-        },
-    };
-    if args.field.split('.').any(str::is_empty) {
-        bail!(
-            "invalid --field `{}`: use a name or a dotted path such as metadata.body",
-            args.field
-        );
-    }
+    let opts = args.reading.options(&args.inputs)?;
     if let Some(t) = args.threshold {
         if !t.is_finite() {
             bail!("--threshold must be a finite number");
         }
     }
-
-    // The embedded model is borrowed (copied only to change its threshold).
-    let mut detector: Cow<'static, spamsplice::Detector> = match &args.model {
-        Some(p) => Cow::Owned(
-            spamsplice::Detector::load(p).map_err(|e| anyhow!("cannot use the model: {e}"))?,
-        ),
-        None => Cow::Borrowed(
-            spamsplice::Detector::embedded()
-                .map_err(|e| anyhow!("cannot use the embedded model: {e}"))?,
-        ),
-    };
+    let mut detector = args.reading.detector()?;
     if let Some(t) = args.threshold {
         detector.to_mut().set_threshold(t);
     }
-
-    let opts = Options {
-        format,
-        field: args.field.clone(),
-        threads: args.threads,
-        on_error: match args.on_error {
-            OnErrorArg::Fail => OnError::Fail,
-            OnErrorArg::Pass => OnError::Pass,
-            OnErrorArg::Skip => OnError::Skip,
-        },
-        input_encoding,
-        ..Options::default()
+    let memory = if args.memory.is_empty() {
+        None
+    } else {
+        Some(load_memories(&detector, &args.memory)?)
     };
+
     let paths = Paths {
         inputs: args.inputs.clone(),
         output: args.output.clone(),
@@ -186,18 +226,24 @@ pub fn run(args: Args) -> anyhow::Result<i32> {
             let (counters, done) = (&counters, &done);
             s.spawn(move || progress(counters, done, total));
         }
-        let r = if args.campaign {
-            pipeline::learn_campaign(&detector, &paths.inputs, &opts, &Counters::default())
-                .and_then(|memory| {
-                    let cleaner = pipeline::Remembering {
-                        detector: &detector,
-                        memory,
-                    };
-                    pipeline::run(&cleaner, &paths, &opts, &counters)
-                })
-        } else {
-            pipeline::run(&*detector, &paths, &opts, &counters)
+        let memory = match memory {
+            Some(m) => Ok(Some(m)),
+            None if args.campaign => {
+                pipeline::learn_campaign(&detector, &paths.inputs, &opts, &Counters::default())
+                    .map(Some)
+            }
+            None => Ok(None),
         };
+        let r = memory.and_then(|memory| match memory {
+            Some(memory) => {
+                let cleaner = pipeline::Remembering {
+                    detector: &detector,
+                    memory,
+                };
+                pipeline::run(&cleaner, &paths, &opts, &counters)
+            }
+            None => pipeline::run(&*detector, &paths, &opts, &counters),
+        });
         done.store(true, Ordering::Relaxed);
         r
     });

@@ -5,6 +5,7 @@ use clap::{Parser, Subcommand};
 mod eval;
 mod filter;
 mod progress;
+mod remember;
 mod synth;
 mod train;
 
@@ -26,6 +27,8 @@ enum Command {
     Eval(eval::Args),
     /// Clean documents (plain text or JSONL) with a model.
     Filter(filter::Args),
+    /// Save a corpus's memory of its spam words, for `filter --memory`.
+    Remember(remember::Args),
 }
 
 fn main() {
@@ -42,6 +45,7 @@ fn main() {
         Command::Train(a) => train::run(a),
         Command::Eval(a) => eval::run(a),
         Command::Filter(a) => filter::run(a),
+        Command::Remember(a) => remember::run(a),
     };
     match result {
         Ok(code) => std::process::exit(code),
