@@ -21,6 +21,7 @@ use std::collections::HashMap;
 use std::ops::Range;
 
 use crate::features::{self, EchoScratch, TokenInfo};
+use crate::restore::JoinStats;
 use crate::tokens::Token;
 
 /// Stage-two probability at which a token counts as found: sure enough
@@ -37,8 +38,9 @@ pub const CAMPAIGN_NAMES: &[&str] = &[
     "ln_found_docs",
     "ln_unfound_docs",
     "ln_found_as_head_docs",
+    "ln_clean_count",
 ];
-pub const CAMPAIGN_DIM: usize = 4;
+pub const CAMPAIGN_DIM: usize = 5;
 
 /// Fewest syllables of a found word's head ([`DocWords`]).
 const HEAD_MIN: usize = 2;
@@ -175,9 +177,18 @@ impl Campaign {
     }
 
     /// The campaign stage's features for a token whose Hangul is `core`, in
-    /// a document whose own words are `own`, with second-stage logit `z2`;
-    /// None when no other document found the word, alone or as a head.
-    pub fn features(&self, core: &str, own: &DocWords, z2: f32) -> Option<[f32; CAMPAIGN_DIM]> {
+    /// a document whose own words are `own`, with second-stage logit `z2`
+    /// and `clean` occurrences in clean text (a word the memory found that
+    /// news also writes often, `게임`, `무료`, is a suffix or a news word,
+    /// not a campaign's name); None when no other document found the word,
+    /// alone or as a head.
+    pub fn features(
+        &self,
+        core: &str,
+        own: &DocWords,
+        z2: f32,
+        clean: u32,
+    ) -> Option<[f32; CAMPAIGN_DIM]> {
         let found = self.found.get(core).copied().unwrap_or(0);
         let found = found.saturating_sub(u32::from(own.found(core)));
         let head = self.heads.get(core).copied().unwrap_or(0);
@@ -193,21 +204,25 @@ impl Campaign {
             (found as f32).ln_1p(),
             (unfound as f32).ln_1p(),
             (head as f32).ln_1p(),
+            (clean as f32).ln_1p(),
         ])
     }
 
     /// The campaign stage's rows of a scored document, whose tokens' words
-    /// are `cores`, own words `own` and second-stage probabilities `probs`:
-    /// (token index, [`Campaign::features`]) for each token with a row.
+    /// are `cores`, own words `own` and second-stage probabilities `probs`,
+    /// with word counts of clean text from `clean`: (token index,
+    /// [`Campaign::features`]) for each token with a row.
     pub fn rows<'a>(
         &'a self,
         cores: &'a DocCores,
         own: &'a DocWords,
         probs: &'a [f32],
+        clean: &'a JoinStats,
     ) -> impl Iterator<Item = (usize, [f32; CAMPAIGN_DIM])> + 'a {
-        cores
-            .iter()
-            .filter_map(move |(i, core)| Some((i, self.features(core, own, logit(probs[i]))?)))
+        cores.iter().filter_map(move |(i, core)| {
+            let f = self.features(core, own, logit(probs[i]), clean.word_count(core))?;
+            Some((i, f))
+        })
     }
 }
 
@@ -410,15 +425,15 @@ mod tests {
         c.add(&a);
         c.add(&b);
         // Document a found it; judged alone against itself, nothing.
-        assert_eq!(c.features("블랙잭", &a, 0.0), None);
+        assert_eq!(c.features("블랙잭", &a, 0.0, 0), None);
         // Document b did not: a's find counts, and a's own standing too.
-        let f = c.features("블랙잭", &b, -2.0).unwrap();
-        assert_eq!(f, [-2.0, 1f32.ln_1p(), 0f32.ln_1p(), 0.0]);
-        assert_eq!(c.features("협회는", &b, -2.0), None);
+        let f = c.features("블랙잭", &b, -2.0, 0).unwrap();
+        assert_eq!(f, [-2.0, 1f32.ln_1p(), 0f32.ln_1p(), 0.0, 0.0]);
+        assert_eq!(c.features("협회는", &b, -2.0, 0), None);
         let d = DocWords::default();
-        let f = c.features("블랙잭", &d, 1.0).unwrap();
+        let f = c.features("블랙잭", &d, 1.0, 0).unwrap();
         // Two documents hold it, one found it: one stood unfound.
-        assert_eq!(f, [1.0, 1f32.ln_1p(), 1f32.ln_1p(), 0.0]);
+        assert_eq!(f, [1.0, 1f32.ln_1p(), 1f32.ln_1p(), 0.0, 0.0]);
     }
 
     #[test]
@@ -432,12 +447,12 @@ mod tests {
         c.add(&a);
         let b = words(&[], &["펄스윙"]);
         c.add(&b);
-        let f = c.features("펄스윙", &b, 0.0).unwrap();
-        assert_eq!(f, [0.0, 0.0, 0.0, 1f32.ln_1p()]);
+        let f = c.features("펄스윙", &b, 0.0, 0).unwrap();
+        assert_eq!(f, [0.0, 0.0, 0.0, 1f32.ln_1p(), 0.0]);
         // Not from its own document.
-        assert_eq!(c.features("펄스윙", &a, 0.0), None);
+        assert_eq!(c.features("펄스윙", &a, 0.0, 0), None);
         // A single syllable is no head.
-        assert_eq!(c.features("펄", &b, 0.0), None);
+        assert_eq!(c.features("펄", &b, 0.0, 0), None);
     }
 
     #[test]
@@ -456,11 +471,11 @@ mod tests {
         assert_eq!(merged.to_bytes(7).unwrap(), whole.to_bytes(7).unwrap());
         for (word, own) in [("블랙잭", &c), ("펄스윙", &a), ("블랙잭", &a)] {
             assert_eq!(
-                merged.features(word, own, -1.0),
-                whole.features(word, own, -1.0)
+                merged.features(word, own, -1.0, 0),
+                whole.features(word, own, -1.0, 0)
             );
         }
-        assert!(merged.features("블랙잭", &c, -1.0).is_some());
+        assert!(merged.features("블랙잭", &c, -1.0, 0).is_some());
     }
 
     #[test]

@@ -768,7 +768,7 @@ impl Model {
     pub fn apply_campaign(&self, s: &mut Scratch, memory: &Campaign, own: &DocWords) {
         let rows = &mut s.campaign_rows;
         rows.clear();
-        rows.extend(memory.rows(&s.cores, own, &s.probs));
+        rows.extend(memory.rows(&s.cores, own, &s.probs, &self.joiner.stats));
         for (i, x) in rows.iter() {
             if let Some(stage) = self.campaign_stage(s.groups[*i]) {
                 s.probs[*i] = s.probs[*i].max(stage.prob(x));

@@ -498,7 +498,9 @@ pub fn fit(
     stage("campaign stage (linfa)");
     let memory: Campaign = words.iter().collect();
     scored.par_iter_mut().zip(&words).for_each(|(d, own)| {
-        d.campaign = memory.rows(&d.cores, own, &d.probs).collect();
+        d.campaign = memory
+            .rows(&d.cores, own, &d.probs, &model.joiner.stats)
+            .collect();
     });
     drop(memory);
     for g in 0..REGIMES {
