@@ -31,10 +31,9 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
                 for &(i, f) in &s.campaign_rows {
                     features[i] = Some(f);
                 }
-                let (t, e) = m.cutoffs_with_memory();
-                (t.to_vec(), e.to_vec())
+                (&m.campaign_thresholds, &m.campaign_extend)
             }
-            None => (m.thresholds.clone(), m.extend.clone()),
+            None => (&m.thresholds, &m.extend),
         };
         let spamsplice::model::Scratch {
             analysis: an,
@@ -45,7 +44,7 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
         } = &mut s;
         let r = Regime::of(&an.stats) as usize;
         let t = 0.5;
-        spamsplice::model::Model::decide(probs, groups, &an.tok.tokens, &th, &ext);
+        spamsplice::model::Model::decide(probs, groups, &an.tok.tokens, th, ext);
         let errs: Vec<usize> = (0..an.info.len())
             .filter(|&i| {
                 an.info[i].candidate && ((probs[i] >= t) != ex.inside(an.tok.tokens[i].start))

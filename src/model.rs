@@ -394,9 +394,6 @@ pub struct Model {
     pub first_split: std::sync::OnceLock<Vec<FirstStage>>,
 }
 
-/// An extension threshold no probability reaches.
-pub const EXTEND_OFF: f32 = 2.0;
-
 /// A process-unique, non-zero model id.
 pub fn next_id() -> u64 {
     use std::sync::atomic::{AtomicU64, Ordering};
@@ -782,23 +779,6 @@ impl Model {
         self.campaign.get(g as usize).and_then(Option::as_ref)
     }
 
-    /// The thresholds and growth thresholds for [`Model::decide`] after
-    /// [`Model::apply_campaign`], per group and memory group, as arrays: the
-    /// per-document path builds them once per document, allocation-free.
-    pub fn cutoffs_with_memory(&self) -> ([f32; 2 * REGIMES], [f32; 2 * REGIMES]) {
-        let array = |v: &[f32]| {
-            let mut out = [EXTEND_OFF; 2 * REGIMES];
-            for (o, &x) in out.iter_mut().zip(v) {
-                *o = x;
-            }
-            out
-        };
-        (
-            array(&self.campaign_thresholds),
-            array(&self.campaign_extend),
-        )
-    }
-
     /// The spans to delete from `doc`: sorted, disjoint, on char boundaries.
     pub fn find_spans(&self, doc: &str) -> Vec<Span> {
         self.find_spans_with(doc, None)
@@ -814,15 +794,13 @@ impl Model {
         ANALYSIS.with(|cell| {
             let mut guard = cell.borrow_mut();
             let s = &mut *guard;
-            let with_memory;
-            let (thresholds, extend): (&[f32], &[f32]) = match memory {
+            let (thresholds, extend) = match memory {
                 // The campaign stage reads every token's second-stage score.
                 Some(memory) if self.campaign.iter().any(Option::is_some) => {
                     self.score_tokens(doc, s);
                     let own = self.scored_words(doc, s);
                     self.apply_campaign(s, memory, &own);
-                    with_memory = self.cutoffs_with_memory();
-                    (&with_memory.0, &with_memory.1)
+                    (&self.campaign_thresholds, &self.campaign_extend)
                 }
                 _ => {
                     self.score_tokens_above(doc, s, self.stage2_floor());
@@ -1152,6 +1130,7 @@ mod tests {
 
     #[test]
     fn tokens_the_memory_scored_have_their_own_thresholds() {
+        use crate::train::EXTEND_OFF;
         let mut model = crate::detector::Detector::embedded()
             .expect("embedded model")
             .model()
@@ -1159,13 +1138,13 @@ mod tests {
         model.campaign_thresholds = vec![0.5, 0.5, 0.5, 0.8, 0.8, 0.8];
         model.campaign_extend = vec![0.3, 0.3, 0.3, EXTEND_OFF, EXTEND_OFF, EXTEND_OFF];
         assert_eq!(model.check(), Ok(()));
-        let (th, ext) = model.cutoffs_with_memory();
+        let (th, ext) = (&model.campaign_thresholds, &model.campaign_extend);
         // Group 1: a name the memory scored at 0.9, a suffix word beside it
         // the memory knows nothing of (0.35, grows at 0.3), a word the
         // memory scored at 0.7 (below its 0.8), and one it did not at 0.6.
         let g = (1 + REGIMES) as u8;
         let mut p = vec![0.9, 0.35, 0.1, 0.7, 0.1, 0.6];
-        Model::decide(&mut p, &[g, 1, 1, g, 1, 1], &one_line(6), &th, &ext);
+        Model::decide(&mut p, &[g, 1, 1, g, 1, 1], &one_line(6), th, ext);
         let removed: Vec<bool> = p.iter().map(|&x| x >= 0.5).collect();
         assert_eq!(removed, [true, true, false, false, false, true]);
     }

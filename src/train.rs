@@ -52,7 +52,8 @@ impl Default for Config {
     }
 }
 
-pub use crate::model::EXTEND_OFF;
+/// An extension threshold no probability reaches.
+pub const EXTEND_OFF: f32 = 2.0;
 
 /// Figures from training, for the trainer to show.
 #[derive(Debug, Clone, Default)]
