@@ -39,8 +39,9 @@ pub const CAMPAIGN_NAMES: &[&str] = &[
     "ln_unfound_docs",
     "ln_found_as_head_docs",
     "ln_clean_count",
+    "ln_found_leading_docs",
 ];
-pub const CAMPAIGN_DIM: usize = 5;
+pub const CAMPAIGN_DIM: usize = 6;
 
 /// Fewest syllables of a found word's head ([`DocWords`]).
 const HEAD_MIN: usize = 2;
@@ -81,12 +82,16 @@ impl DocCores {
 }
 
 /// The words of one document: those the model found (sure tokens' Hangul),
-/// their heads (each shorter start of two syllables or more: a name is
-/// often found glued to a suffix, `펄스윙접속주소`, and stands bare
-/// elsewhere), and those that stand in it at all (hashed), each once.
+/// those of them found leading a run of found tokens (a name leads its
+/// suffix words, `바다이야기 게임장`: a word found only after another is a
+/// suffix, and news writes suffixes too), their heads (each shorter start
+/// of two syllables or more: a name is often found glued to a suffix,
+/// `펄스윙접속주소`, and stands bare elsewhere), and those that stand in it
+/// at all (hashed), each once.
 #[derive(Debug, Default, Clone)]
 pub struct DocWords {
     found: Vec<String>,
+    leading: Vec<String>,
     heads: Vec<String>,
     seen: Vec<u32>,
 }
@@ -98,8 +103,13 @@ impl DocWords {
         let mut w = DocWords::default();
         for (i, core) in cores.iter() {
             w.seen.push(bucket(core));
-            if probs.get(i).is_some_and(|&p| p >= FOUND) && !w.found(core) {
+            let found = |j: usize| probs.get(j).is_some_and(|&p| p >= FOUND);
+            if found(i) && !w.found(core) {
                 w.found.push(core.to_string());
+            }
+            let leads = i == 0 || !found(i - 1);
+            if found(i) && leads && !w.leading.iter().any(|f| f == core) {
+                w.leading.push(core.to_string());
             }
         }
         w.seen.sort_unstable();
@@ -147,6 +157,7 @@ fn bucket(core: &str) -> u32 {
 #[derive(Debug, Clone)]
 pub struct Campaign {
     found: HashMap<String, u32>,
+    leading: HashMap<String, u32>,
     heads: HashMap<String, u32>,
     seen: Vec<u32>,
 }
@@ -155,6 +166,7 @@ impl Default for Campaign {
     fn default() -> Campaign {
         Campaign {
             found: HashMap::new(),
+            leading: HashMap::new(),
             heads: HashMap::new(),
             seen: vec![0; 1 << SEEN_BITS],
         }
@@ -166,6 +178,9 @@ impl Campaign {
     pub fn add(&mut self, words: &DocWords) {
         for f in &words.found {
             *self.found.entry(f.clone()).or_insert(0) += 1;
+        }
+        for f in &words.leading {
+            *self.leading.entry(f.clone()).or_insert(0) += 1;
         }
         for h in &words.heads {
             *self.heads.entry(h.clone()).or_insert(0) += 1;
@@ -199,12 +214,16 @@ impl Campaign {
         let b = bucket(core);
         let seen = self.seen[b as usize].saturating_sub(u32::from(own.seen(b)));
         let unfound = seen.saturating_sub(found);
+        let leading = self.leading.get(core).copied().unwrap_or(0);
+        let own_leading = own.leading.iter().any(|f| f == core);
+        let leading = leading.saturating_sub(u32::from(own_leading));
         Some([
             z2.clamp(-30.0, 30.0),
             (found as f32).ln_1p(),
             (unfound as f32).ln_1p(),
             (head as f32).ln_1p(),
             (clean as f32).ln_1p(),
+            (leading as f32).ln_1p(),
         ])
     }
 
@@ -244,17 +263,20 @@ pub fn logit(p: f32) -> f32 {
 
 /// Magic and format version of a saved memory ([`Campaign::to_bytes`]).
 const MEMORY_MAGIC: &[u8; 8] = b"SSMEMORY";
-const MEMORY_VERSION: u32 = 1;
+const MEMORY_VERSION: u32 = 2;
 
 impl Campaign {
     /// Adds another memory's counts to this one: memories made over the
     /// shards of a corpus add up to the memory of the whole.
     pub fn merge(&mut self, other: &Campaign) {
-        for (w, &n) in &other.found {
-            *self.found.entry(w.clone()).or_insert(0) += n;
-        }
-        for (w, &n) in &other.heads {
-            *self.heads.entry(w.clone()).or_insert(0) += n;
+        for (mine, theirs) in [
+            (&mut self.found, &other.found),
+            (&mut self.leading, &other.leading),
+            (&mut self.heads, &other.heads),
+        ] {
+            for (w, &n) in theirs {
+                *mine.entry(w.clone()).or_insert(0) += n;
+            }
         }
         for (c, &n) in self.seen.iter_mut().zip(&other.seen) {
             *c = c.saturating_add(n);
@@ -268,7 +290,7 @@ impl Campaign {
     /// same memory gives the same bytes.
     pub fn to_bytes(&self, model: u64) -> std::io::Result<Vec<u8>> {
         let mut body = Vec::new();
-        for map in [&self.found, &self.heads] {
+        for map in [&self.found, &self.leading, &self.heads] {
             let mut words: Vec<(&String, &u32)> = map.iter().collect();
             words.sort_unstable();
             body.extend_from_slice(&(words.len() as u32).to_le_bytes());
@@ -326,7 +348,7 @@ impl Campaign {
             .map_err(|e| format!("corrupt or truncated ({e})"))?;
         let mut r = Reader(&body);
         let mut memory = Campaign::default();
-        for map in [&mut memory.found, &mut memory.heads] {
+        for map in [&mut memory.found, &mut memory.leading, &mut memory.heads] {
             for _ in 0..r.u32()? {
                 let n = r.u32()? as usize;
                 let word = std::str::from_utf8(r.take(n)?)
@@ -408,6 +430,7 @@ mod tests {
     fn words(found: &[&str], seen: &[&str]) -> DocWords {
         let mut w = DocWords {
             found: found.iter().map(|s| s.to_string()).collect(),
+            leading: found.iter().map(|s| s.to_string()).collect(),
             heads: Vec::new(),
             seen: seen.iter().map(|s| bucket(s)).collect(),
         };
@@ -428,12 +451,15 @@ mod tests {
         assert_eq!(c.features("블랙잭", &a, 0.0, 0), None);
         // Document b did not: a's find counts, and a's own standing too.
         let f = c.features("블랙잭", &b, -2.0, 0).unwrap();
-        assert_eq!(f, [-2.0, 1f32.ln_1p(), 0f32.ln_1p(), 0.0, 0.0]);
+        assert_eq!(
+            f,
+            [-2.0, 1f32.ln_1p(), 0f32.ln_1p(), 0.0, 0.0, 1f32.ln_1p()]
+        );
         assert_eq!(c.features("협회는", &b, -2.0, 0), None);
         let d = DocWords::default();
         let f = c.features("블랙잭", &d, 1.0, 0).unwrap();
         // Two documents hold it, one found it: one stood unfound.
-        assert_eq!(f, [1.0, 1f32.ln_1p(), 1f32.ln_1p(), 0.0, 0.0]);
+        assert_eq!(f, [1.0, 1f32.ln_1p(), 1f32.ln_1p(), 0.0, 0.0, 1f32.ln_1p()]);
     }
 
     #[test]
@@ -448,7 +474,7 @@ mod tests {
         let b = words(&[], &["펄스윙"]);
         c.add(&b);
         let f = c.features("펄스윙", &b, 0.0, 0).unwrap();
-        assert_eq!(f, [0.0, 0.0, 0.0, 1f32.ln_1p(), 0.0]);
+        assert_eq!(f, [0.0, 0.0, 0.0, 1f32.ln_1p(), 0.0, 0.0]);
         // Not from its own document.
         assert_eq!(c.features("펄스윙", &a, 0.0, 0), None);
         // A single syllable is no head.
@@ -493,7 +519,7 @@ mod tests {
         v[8] = 9;
         assert_eq!(
             err(&v),
-            "memory format version 9, this build reads version 1"
+            format!("memory format version 9, this build reads version {MEMORY_VERSION}")
         );
         // Every prefix fails cleanly.
         for n in 0..bytes.len() {

@@ -396,7 +396,7 @@ fn a_memory_from_another_model_or_damaged_is_refused() {
     }
     let d = tmp("memory_bad");
     let bad = d.join("bad.mem");
-    std::fs::write(&bad, b"SSMEMORY\x01\0\0\0").unwrap();
+    std::fs::write(&bad, b"SSMEMORY\x02\0\0\0").unwrap();
     let o = run(&["filter", "--memory", bad.to_str().unwrap()], b"text\n");
     assert_eq!(o.status.code(), Some(1), "{}", stderr(&o));
     assert!(
@@ -405,9 +405,9 @@ fn a_memory_from_another_model_or_damaged_is_refused() {
         stderr(&o)
     );
     // A memory whose model fingerprint is not this model's.
-    let mut other = b"SSMEMORY\x01\0\0\0\x16\0\0\0".to_vec();
+    let mut other = b"SSMEMORY\x02\0\0\0\x16\0\0\0".to_vec();
     other.extend_from_slice(&7u64.to_le_bytes());
-    let body = [0u8; 12];
+    let body = [0u8; 16];
     other.extend_from_slice(&(body.len() as u64).to_le_bytes());
     other.extend_from_slice(&zstd::bulk::compress(&body, 1).unwrap());
     std::fs::write(&bad, &other).unwrap();
