@@ -163,10 +163,13 @@ pub fn load_memories(
     detector: &spamsplice::Detector,
     paths: &[PathBuf],
 ) -> anyhow::Result<spamsplice::campaign::Campaign> {
+    use spamsplice::campaign::Campaign;
     let fingerprint = detector.model().fingerprint();
-    let mut memory = spamsplice::campaign::Campaign::default();
-    for p in paths {
-        memory.merge(&spamsplice::campaign::Campaign::load(p, fingerprint)?);
+    let mut loaded = paths.iter().map(|p| Campaign::load(p, fingerprint));
+    // The first memory is the sum's start: one seen table less in memory.
+    let mut memory = loaded.next().transpose()?.unwrap_or_default();
+    for m in loaded {
+        memory.merge(&m?);
     }
     Ok(memory)
 }
