@@ -101,14 +101,16 @@ impl DocWords {
     /// their stage-two probabilities.
     pub fn of(cores: &DocCores, probs: &[f32]) -> DocWords {
         let mut w = DocWords::default();
+        let found = |j: usize| probs.get(j).is_some_and(|&p| p >= FOUND);
         for (i, core) in cores.iter() {
             w.seen.push(bucket(core));
-            let found = |j: usize| probs.get(j).is_some_and(|&p| p >= FOUND);
-            if found(i) && !w.found(core) {
+            if !found(i) {
+                continue;
+            }
+            if !w.found(core) {
                 w.found.push(core.to_string());
             }
-            let leads = i == 0 || !found(i - 1);
-            if found(i) && leads && !w.leading.iter().any(|f| f == core) {
+            if (i == 0 || !found(i - 1)) && !w.leads(core) {
                 w.leading.push(core.to_string());
             }
         }
@@ -134,6 +136,10 @@ impl DocWords {
 
     fn found(&self, core: &str) -> bool {
         self.found.iter().any(|f| f == core)
+    }
+
+    fn leads(&self, core: &str) -> bool {
+        self.leading.iter().any(|f| f == core)
     }
 
     fn head(&self, core: &str) -> bool {
@@ -176,14 +182,14 @@ impl Default for Campaign {
 impl Campaign {
     /// Remembers one document's words.
     pub fn add(&mut self, words: &DocWords) {
-        for f in &words.found {
-            *self.found.entry(f.clone()).or_insert(0) += 1;
-        }
-        for f in &words.leading {
-            *self.leading.entry(f.clone()).or_insert(0) += 1;
-        }
-        for h in &words.heads {
-            *self.heads.entry(h.clone()).or_insert(0) += 1;
+        for (map, list) in [
+            (&mut self.found, &words.found),
+            (&mut self.leading, &words.leading),
+            (&mut self.heads, &words.heads),
+        ] {
+            for w in list {
+                *map.entry(w.clone()).or_insert(0) += 1;
+            }
         }
         for &b in &words.seen {
             let c = &mut self.seen[b as usize];
@@ -193,16 +199,17 @@ impl Campaign {
 
     /// The campaign stage's features for a token whose Hangul is `core`, in
     /// a document whose own words are `own`, with second-stage logit `z2`
-    /// and `clean` occurrences in clean text (a word the memory found that
-    /// news also writes often, `게임`, `무료`, is a suffix or a news word,
-    /// not a campaign's name); None when no other document found the word,
-    /// alone or as a head.
+    /// and its count in the clean text of `clean` (a word the memory found
+    /// that news also writes often, `게임`, `무료`, is a suffix or a news
+    /// word, not a campaign's name); None when no other document found the
+    /// word, alone or as a head. Most words are not in the memory: they
+    /// return before any other lookup.
     pub fn features(
         &self,
         core: &str,
         own: &DocWords,
         z2: f32,
-        clean: u32,
+        clean: &JoinStats,
     ) -> Option<[f32; CAMPAIGN_DIM]> {
         let found = self.found.get(core).copied().unwrap_or(0);
         let found = found.saturating_sub(u32::from(own.found(core)));
@@ -215,14 +222,13 @@ impl Campaign {
         let seen = self.seen[b as usize].saturating_sub(u32::from(own.seen(b)));
         let unfound = seen.saturating_sub(found);
         let leading = self.leading.get(core).copied().unwrap_or(0);
-        let own_leading = own.leading.iter().any(|f| f == core);
-        let leading = leading.saturating_sub(u32::from(own_leading));
+        let leading = leading.saturating_sub(u32::from(own.leads(core)));
         Some([
             z2.clamp(-30.0, 30.0),
             (found as f32).ln_1p(),
             (unfound as f32).ln_1p(),
             (head as f32).ln_1p(),
-            (clean as f32).ln_1p(),
+            (clean.word_count(core) as f32).ln_1p(),
             (leading as f32).ln_1p(),
         ])
     }
@@ -239,8 +245,7 @@ impl Campaign {
         clean: &'a JoinStats,
     ) -> impl Iterator<Item = (usize, [f32; CAMPAIGN_DIM])> + 'a {
         cores.iter().filter_map(move |(i, core)| {
-            let f = self.features(core, own, logit(probs[i]), clean.word_count(core))?;
-            Some((i, f))
+            Some((i, self.features(core, own, logit(probs[i]), clean)?))
         })
     }
 }
@@ -442,28 +447,30 @@ mod tests {
 
     #[test]
     fn a_word_is_never_confirmed_by_its_own_document() {
+        let clean = JoinStats::default();
         let mut c = Campaign::default();
         let a = words(&["블랙잭"], &["블랙잭", "협회는"]);
         let b = words(&[], &["블랙잭", "협회는"]);
         c.add(&a);
         c.add(&b);
         // Document a found it; judged alone against itself, nothing.
-        assert_eq!(c.features("블랙잭", &a, 0.0, 0), None);
+        assert_eq!(c.features("블랙잭", &a, 0.0, &clean), None);
         // Document b did not: a's find counts, and a's own standing too.
-        let f = c.features("블랙잭", &b, -2.0, 0).unwrap();
+        let f = c.features("블랙잭", &b, -2.0, &clean).unwrap();
         assert_eq!(
             f,
             [-2.0, 1f32.ln_1p(), 0f32.ln_1p(), 0.0, 0.0, 1f32.ln_1p()]
         );
-        assert_eq!(c.features("협회는", &b, -2.0, 0), None);
+        assert_eq!(c.features("협회는", &b, -2.0, &clean), None);
         let d = DocWords::default();
-        let f = c.features("블랙잭", &d, 1.0, 0).unwrap();
+        let f = c.features("블랙잭", &d, 1.0, &clean).unwrap();
         // Two documents hold it, one found it: one stood unfound.
         assert_eq!(f, [1.0, 1f32.ln_1p(), 1f32.ln_1p(), 0.0, 0.0, 1f32.ln_1p()]);
     }
 
     #[test]
     fn a_name_found_glued_to_a_suffix_is_known_bare() {
+        let clean = JoinStats::default();
         let mut c = Campaign::default();
         let a = words(&["펄스윙접속주소"], &["펄스윙접속주소"]);
         assert_eq!(
@@ -473,16 +480,17 @@ mod tests {
         c.add(&a);
         let b = words(&[], &["펄스윙"]);
         c.add(&b);
-        let f = c.features("펄스윙", &b, 0.0, 0).unwrap();
+        let f = c.features("펄스윙", &b, 0.0, &clean).unwrap();
         assert_eq!(f, [0.0, 0.0, 0.0, 1f32.ln_1p(), 0.0, 0.0]);
         // Not from its own document.
-        assert_eq!(c.features("펄스윙", &a, 0.0, 0), None);
+        assert_eq!(c.features("펄스윙", &a, 0.0, &clean), None);
         // A single syllable is no head.
-        assert_eq!(c.features("펄", &b, 0.0, 0), None);
+        assert_eq!(c.features("펄", &b, 0.0, &clean), None);
     }
 
     #[test]
     fn shard_memories_saved_and_merged_equal_the_whole() {
+        let clean = JoinStats::default();
         let a = words(&["블랙잭"], &["블랙잭", "협회는"]);
         let b = words(&["펄스윙접속주소"], &["펄스윙접속주소", "블랙잭"]);
         let c = words(&[], &["블랙잭"]);
@@ -497,11 +505,11 @@ mod tests {
         assert_eq!(merged.to_bytes(7).unwrap(), whole.to_bytes(7).unwrap());
         for (word, own) in [("블랙잭", &c), ("펄스윙", &a), ("블랙잭", &a)] {
             assert_eq!(
-                merged.features(word, own, -1.0, 0),
-                whole.features(word, own, -1.0, 0)
+                merged.features(word, own, -1.0, &clean),
+                whole.features(word, own, -1.0, &clean)
             );
         }
-        assert!(merged.features("블랙잭", &c, -1.0, 0).is_some());
+        assert!(merged.features("블랙잭", &c, -1.0, &clean).is_some());
     }
 
     #[test]
