@@ -3,7 +3,9 @@
 //! label. With `--campaign`, the whole CSV is taken as one corpus: each
 //! token's second-stage probability `p2` is shown beside the campaign
 //! stage's features, and the probability is the campaign stage's.
-//! Usage: explain MODEL CSV SLICE_PREFIX [MAX_DOCS] [--only-errors] [--all] [--campaign]
+//! With `--terms`, each wrong token also shows the largest terms of its
+//! first-stage logit (coefficient times standardized feature).
+//! Usage: explain MODEL CSV SLICE_PREFIX [MAX_DOCS] [--only-errors] [--all] [--campaign] [--terms]
 use spamsplice::features::Regime;
 fn main() -> Result<(), Box<dyn std::error::Error>> {
     let a: Vec<String> = std::env::args().collect();
@@ -12,6 +14,7 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
     let max: usize = a.get(4).and_then(|s| s.parse().ok()).unwrap_or(5);
     let only_err = a.iter().any(|s| s == "--only-errors");
     let all = a.iter().any(|s| s == "--all");
+    let terms = a.iter().any(|s| s == "--terms");
     let memory = a
         .iter()
         .any(|s| s == "--campaign")
@@ -83,6 +86,27 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
                 "  {:>3} {:<28} g {} class {} lex {:>6.2} z1 {:>6.2} p {:.3} gold {}{mark} | {view:?} {}{campaign}",
                 i, s, groups[i], inf.class, inf.lex, z1[i], probs[i], gold as u8, reading
             );
+            if terms && !mark.is_empty() {
+                let mut x = [0f32; spamsplice::features::DENSE_DIM];
+                an.dense(i, &mut x);
+                let first = &m.tokens[usize::from(groups[i]) % m.tokens.len()].first;
+                let mut parts: Vec<(f32, &str, f32)> = first
+                    .terms()
+                    .zip(x)
+                    .map(|((name, coef, mean, scale), v)| (coef * (v - mean) / scale, name, v))
+                    .collect();
+                parts.sort_by(|a, b| b.0.abs().total_cmp(&a.0.abs()));
+                let shown: Vec<String> = parts
+                    .iter()
+                    .take(10)
+                    .map(|(t, name, v)| format!("{name}={v:.2}:{t:+.2}"))
+                    .collect();
+                println!(
+                    "      intercept {:+.2} | {}",
+                    first.intercept(),
+                    shown.join(" ")
+                );
+            }
         }
     }
     Ok(())

@@ -119,17 +119,19 @@ pub const DENSE_NAMES: &[&str] = &[
     "ln_obfuscation_islands",
     "ln_completes_cut",
     "completes_cut_cp949",
+    "lex_over_4",
+    "lex_over_8",
 ];
-pub const DENSE_DIM: usize = 57;
+pub const DENSE_DIM: usize = 59;
 
 /// The dense features of a token's text alone (its readings, lexical score
 /// and clean-text counts), by index. Their first-stage terms are summed once
 /// per distinct token and memoized with its facts ([`TokenInfo::parts`]):
 /// news repeats its words, and scoring then builds only the rest.
 pub const INTRINSIC: [usize; N_INTRINSIC] = [
-    0, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 31, 34, 35, 36, 41, 42, 43, 44, 45, 54,
+    0, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 31, 34, 35, 36, 41, 42, 43, 44, 45, 54, 57, 58,
 ];
-pub const N_INTRINSIC: usize = 22;
+pub const N_INTRINSIC: usize = 24;
 /// The dense features of the document alone, summed once per document.
 pub const DOCUMENT: [usize; 4] = [14, 15, 16, 17];
 /// The dense features of a token in its place: its neighbours, its line,
@@ -142,6 +144,9 @@ pub const N_CONTEXT: usize = 31;
 /// The length of a context feature buffer: [`N_CONTEXT`] rounded up to
 /// whole 8-lane blocks (zeros after), so its dot product has no tail.
 pub const CONTEXT_WIDTH: usize = 32;
+
+/// The most a neighbour's lexical score counts for in [`CONTEXT`] features.
+pub const NEIGHBOUR_LEX_CAP: f32 = 8.0;
 
 /// The [`INTRINSIC`] features of a token with facts `info`, in that order.
 pub fn intrinsic(info: &TokenInfo) -> [f32; N_INTRINSIC] {
@@ -172,6 +177,12 @@ pub fn intrinsic(info: &TokenInfo) -> [f32; N_INTRINSIC] {
         info.word_counts[1],
         info.word_counts[2],
         ln_count(ln, info.islands.into()),
+        // Hinges on the lexical score: clean text almost never scores above
+        // 4 and never above 8, while a term the lexicon knows scores 12 and
+        // more. A straight weight on `lex`, fitted mostly on spam it has not
+        // seen, rises too slowly there to pass a known term standing alone.
+        (info.lex - 4.0).max(0.0),
+        (info.lex - 8.0).max(0.0),
     ]
 }
 
@@ -1429,7 +1440,14 @@ impl Analysis {
         ) && info.profile.hangul > 0;
         let hangulish = info.class == 1 || info.class == 2;
         let matches = hangulish && info.class == st.main_class;
-        let (lex_l, lex_r) = (left.lex, right.lex);
+        // A neighbour's score says whether the run of spam goes on; past what
+        // clean text ever scores, a surer neighbour (a term the lexicon
+        // knows) says no more about this token, and uncapped it would pull
+        // the article's own words beside a known term into the span.
+        let (lex_l, lex_r) = (
+            left.lex.min(NEIGHBOUR_LEX_CAP),
+            right.lex.min(NEIGHBOUR_LEX_CAP),
+        );
         // After the line's last sentence end: an ad appended to a paragraph
         // (no end: u32::MAX, which no index exceeds).
         let after_end = i as u32 > line.last_end;

@@ -57,6 +57,14 @@
 //! test spam uses names and genres training never saw. Suffixes and domain
 //! shapes are shared.
 //!
+//! Two exceptions, both knobs of [`Config`]. A share of the dev split's
+//! injected documents (`known_share`) draws its terms from the train set:
+//! the web's spam mixes names a lexicon knows with new ones, and the token
+//! model, fitted on dev, must learn to trust a lexical score that knows its
+//! term as well as to judge one that does not. And `test_terms` can point
+//! the test split at another set: with `train`, the test file measures known
+//! spam in articles never seen, a probe beside the unseen-term bar.
+//!
 //! # Determinism
 //! Document `i` is generated from ChaCha8 seeded with `seed` on stream `i`,
 //! independent of threads; inputs are read in the order given and no hash-map
@@ -219,6 +227,11 @@ pub struct Config {
     pub docs: usize,
     /// Share of documents without spam.
     pub clean_share: f64,
+    /// Share of the dev split's injected documents whose spam is composed
+    /// from the train split's terms (see the module doc).
+    pub known_share: f64,
+    /// The term set the test split's spam is composed from.
+    pub test_terms: Split,
 }
 
 impl Default for Config {
@@ -227,6 +240,8 @@ impl Default for Config {
             seed: 1,
             docs: 20_000,
             clean_share: 0.5,
+            known_share: 0.25,
+            test_terms: Split::Test,
         }
     }
 }
@@ -808,12 +823,17 @@ pub fn generate(
             let mut rng = ChaCha8Rng::seed_from_u64(cfg.seed);
             rng.set_stream(i as u64);
             let clean = rng.gen_bool(cfg.clean_share.clamp(0.0, 1.0));
+            // Drawn from a stream of its own, so that train and test are the
+            // same files whatever the share.
+            let mut known_rng = ChaCha8Rng::seed_from_u64(cfg.seed ^ KNOWN_SALT);
+            known_rng.set_stream(i as u64);
+            let known = known_rng.gen_bool(cfg.known_share.clamp(0.0, 1.0));
             let mut row = None;
             for _attempt in 0..64 {
                 row = if clean {
                     make_clean(&pool, &mut rng)
                 } else {
-                    make_injected(&pool, lex, &mut rng)
+                    make_injected(&pool, lex, cfg, known, &mut rng)
                 };
                 if row.is_some() {
                     break;
@@ -866,8 +886,22 @@ fn host_text<R: Rng>(doc: &SourceDoc, host: Host, rng: &mut R) -> Option<String>
     host.apply(&laid)
 }
 
-fn make_injected<R: Rng>(pool: &Pool, lex: &Lexicon, rng: &mut R) -> Option<Row> {
+/// Seeds the stream that decides which dev documents carry known terms.
+const KNOWN_SALT: u64 = 0x6b6e_6f77_6e00;
+
+fn make_injected<R: Rng>(
+    pool: &Pool,
+    lex: &Lexicon,
+    cfg: &Config,
+    known: bool,
+    rng: &mut R,
+) -> Option<Row> {
     let (doc, host) = draw_host(pool, rng)?;
+    let terms = match doc.split {
+        Split::Dev if known => Split::Train,
+        Split::Test => cfg.test_terms,
+        s => s,
+    };
     let clean = host_text(doc, host, rng)?;
     let encs: &[(FragEnc, u32)] = match host {
         Host::Utf8 => &[
@@ -896,7 +930,7 @@ fn make_injected<R: Rng>(pool: &Pool, lex: &Lexicon, rng: &mut R) -> Option<Row>
     for _ in 0..n {
         let mut got = None;
         for _ in 0..8 {
-            let c = compose(lex, doc.split, &heads, rng);
+            let c = compose(lex, terms, &heads, rng);
             if let Some(f) = encode(&c, enc, rng) {
                 got = Some((f, c.heads));
                 break;

@@ -123,6 +123,8 @@ pub struct Scratch {
     bytes: Vec<u8>,
     /// The last reading produced.
     pub reading: String,
+    /// The outer layer's reading, while an inner one is tried.
+    outer: String,
 }
 
 /// Maps `token` back to the bytes it came from under the CP949-as-Latin-1
@@ -234,7 +236,7 @@ impl Profile {
 /// Tries the CP949 views on a non-ASCII token. On success the reading is left
 /// in `scratch.reading` and the view that produced it is returned.
 pub fn read_cp949(token: &str, scratch: &mut Scratch) -> Option<View> {
-    let Scratch { bytes, reading } = scratch;
+    let Scratch { bytes, reading, .. } = scratch;
     // The 1252 alternative differs only for chars beyond Latin-1.
     let alts: &[bool] = if token.chars().all(|c| (c as u32) <= 0xFF) {
         &[false]
@@ -504,7 +506,7 @@ fn cp949_bytes_redecoded(token: &str, out: &mut Vec<u8>) -> bool {
 
 /// Tries UTF-8 behind windows-1252 (`ë°”ë‹¤` → `바다`).
 pub fn read_utf8_from_1252(token: &str, scratch: &mut Scratch) -> Option<View> {
-    let Scratch { bytes, reading } = scratch;
+    let Scratch { bytes, reading, .. } = scratch;
     bytes.clear();
     for c in token.chars() {
         match byte_1252(c) {
@@ -563,6 +565,14 @@ pub fn best_reading(token: &str, scratch: &mut Scratch) -> View {
         if scratch.reading.chars().any(is_hangul_syllable) {
             return v;
         }
+        // Mojibake of mojibake: a page mis-decoded twice (CP949 or UTF-8
+        // read as Latin-1, stored as UTF-8, read as windows-1252 again)
+        // reads, one layer peeled, as the single mojibake the views read.
+        // Tried before CP949, whose one-byte-shifted view would find a few
+        // syllables in the outer layer's bytes.
+        if let Some(v) = read_inner_layer(token, scratch) {
+            return v;
+        }
     }
     if let Some(v) = read_cp949(token, scratch) {
         if scratch.reading.chars().any(is_hangul_syllable) {
@@ -574,8 +584,32 @@ pub fn best_reading(token: &str, scratch: &mut Scratch) -> View {
     View::Raw
 }
 
-/// Folds obfuscation out of a reading: full-width ASCII to ASCII, and symbols
-/// standing between two Hangul syllables (`바@카@라`, `야★마★토`) dropped.
+/// The inner view of a token that reads, through UTF-8 behind windows-1252,
+/// as text with no Hangul: that text's own UTF-8 or CP949 reading, when it
+/// has Hangul. The reading is left in `scratch.reading`.
+fn read_inner_layer(token: &str, scratch: &mut Scratch) -> Option<View> {
+    read_utf8_from_1252(token, scratch)?;
+    let mut outer = std::mem::take(&mut scratch.outer);
+    outer.clear();
+    outer.push_str(&scratch.reading);
+    // An inner layer that is valid UTF-8 with no Hangul is Western text read
+    // twice (`cafÃƒÂ©`), which the CP949 view would misread as Hangul.
+    let inner = match read_utf8_from_1252(&outer, scratch) {
+        Some(v) if scratch.reading.chars().any(is_hangul_syllable) => Some(v),
+        Some(_) => None,
+        None => {
+            read_cp949(&outer, scratch).filter(|_| scratch.reading.chars().any(is_hangul_syllable))
+        }
+    };
+    scratch.outer = outer;
+    inner
+}
+
+/// Folds obfuscation out of a reading: full-width ASCII to ASCII, symbols
+/// standing between two Hangul syllables (`바@카@라`, `야★마★토`) dropped,
+/// and syllables spelled in conjoining jamo (Unicode's decomposed form, as
+/// macOS writes file names and some editors paste) composed, so that the
+/// lexical scorer sees `바다` whichever way it was spelled.
 /// Returns true when anything changed.
 pub fn deobfuscate(reading: &str, out: &mut String) -> bool {
     out.clear();
@@ -621,7 +655,12 @@ fn deobfuscate_into(reading: &str, out: &mut String) -> bool {
         if i < skip_to {
             continue;
         }
-        if is_fullwidth(c) {
+        if let Some((syllable, len)) = compose_jamo(&reading[i..]) {
+            out.push(syllable);
+            skip_to = i + len;
+            changed = true;
+            prev_syllable = true;
+        } else if is_fullwidth(c) {
             out.push(char::from_u32(c as u32 - 0xFEE0).unwrap_or(c));
             changed = true;
             prev_syllable = false;
@@ -634,7 +673,7 @@ fn deobfuscate_into(reading: &str, out: &mut String) -> bool {
                     n += 1;
                     continue;
                 }
-                if is_hangul_syllable(d) {
+                if starts_syllable(&reading[i + j..]) {
                     next_syllable = Some(i + j);
                 }
                 break;
@@ -663,19 +702,51 @@ fn deobfuscate_into(reading: &str, out: &mut String) -> bool {
 fn needs_deobfuscation(reading: &str) -> bool {
     let mut prev_syllable = false;
     for (i, c) in reading.char_indices() {
-        if is_fullwidth(c) {
+        if is_fullwidth(c) || is_leading_jamo(c) && compose_jamo(&reading[i..]).is_some() {
             return true;
         }
         if prev_syllable && is_symbol(c) {
-            let mut rest = reading[i..].chars().skip_while(|&d| is_symbol(d));
             let symbols = reading[i..].chars().take_while(|&d| is_symbol(d)).count();
-            if symbols <= 2 && rest.next().is_some_and(is_hangul_syllable) {
+            let after: usize = reading[i..]
+                .chars()
+                .take_while(|&d| is_symbol(d))
+                .map(char::len_utf8)
+                .sum();
+            if symbols <= 2 && starts_syllable(&reading[i + after..]) {
                 return true;
             }
         }
         prev_syllable = is_hangul_syllable(c);
     }
     false
+}
+
+/// Whether `s` starts with a syllable, precomposed or in conjoining jamo.
+fn starts_syllable(s: &str) -> bool {
+    s.chars().next().is_some_and(is_hangul_syllable) || compose_jamo(s).is_some()
+}
+
+#[inline]
+fn is_leading_jamo(c: char) -> bool {
+    ('\u{1100}'..='\u{1112}').contains(&c)
+}
+
+/// The syllable that conjoining jamo at the start of `s` spell (a leading
+/// consonant, a vowel, maybe a trailing consonant: Unicode's arithmetic
+/// composition) and the bytes they take; None unless `s` starts with one.
+fn compose_jamo(s: &str) -> Option<(char, usize)> {
+    let mut cs = s.chars();
+    let l = cs.next().filter(|&c| is_leading_jamo(c))? as u32 - 0x1100;
+    let v = cs
+        .next()
+        .filter(|c| ('\u{1161}'..='\u{1175}').contains(c))? as u32
+        - 0x1161;
+    let t = cs
+        .next()
+        .filter(|c| ('\u{11A8}'..='\u{11C2}').contains(c))
+        .map_or(0, |c| c as u32 - 0x11A7);
+    let syllable = char::from_u32(0xAC00 + (l * 21 + v) * 28 + t)?;
+    Some((syllable, 6 + if t > 0 { 3 } else { 0 }))
 }
 
 #[inline]
@@ -827,6 +898,21 @@ mod tests {
     #[test]
     fn other_views() {
         assert_eq!(read("ë°”ë‹¤"), (View::Utf8From1252, "바다".to_string()));
+        // Mojibake of mojibake: one layer of UTF-8 behind windows-1252
+        // peeled, the inner CP949 or UTF-8 view reads the rest.
+        let twice = |s: &str| -> String { s.bytes().map(char::from).collect() };
+        let cp949 = "¹Ù´ÙÀ̾߱â°ÔÀÓÀå";
+        assert_eq!(
+            read(&twice(cp949)),
+            (View::Cp949, "바다이야기게임장".to_string())
+        );
+        let utf8: String = "바다".bytes().map(char::from).collect();
+        assert_eq!(
+            read(&twice(&utf8)),
+            (View::Utf8From1252, "바다".to_string())
+        );
+        // Western UTF-8 mojibake read twice is not Hangul.
+        assert_eq!(read(&twice("cafÃ©")), (View::Raw, twice("cafÃ©")));
         assert_eq!(read("바카라"), (View::Raw, "바카라".to_string()));
         assert_eq!(read("Müller"), (View::Raw, "Müller".to_string()));
         assert_eq!(read("café"), (View::Raw, "café".to_string()));
@@ -849,6 +935,13 @@ mod tests {
         assert!(!deobfuscate("서울, 부산", &mut out));
         assert!(deobfuscate("경☆마 3", &mut out));
         assert_eq!(out, "경마 3");
+        // Decomposed (NFD) syllables: jamo composed, with and without a
+        // trailing consonant, beside symbols dropped as above.
+        let nfd = "\u{1107}\u{1161}@\u{1103}\u{1161}\u{110B}\u{1175}\u{110B}\u{1163}\u{1100}\u{1175}\u{1100}\u{1166}\u{110B}\u{1175}\u{11B7}\u{110C}\u{1161}\u{11BC}";
+        assert!(deobfuscate(nfd, &mut out));
+        assert_eq!(out, "바다이야기게임장");
+        // A lone jamo or a compatibility jamo (`ㅋㅋ`) is left as it is.
+        assert!(!deobfuscate("\u{1100}x ㅋㅋ", &mut out));
         assert_eq!(
             decode_hangul("¸±°ÔÀÓ5¸¸ sogo9.com").as_deref(),
             Some("릴게임5만 sogo9.com")

@@ -24,15 +24,26 @@ pub struct Args {
     /// Share of documents without spam.
     #[arg(long, default_value_t = 0.5)]
     clean_share: f64,
+    /// Share of the dev split's injected documents whose spam uses the train
+    /// split's terms, so the token model learns to trust a term it knows.
+    #[arg(long, default_value_t = 0.25)]
+    known_share: f64,
+    /// The term set the test split's spam is drawn from: `test` (terms
+    /// training never saw, the bar) or `train` (known spam in unseen
+    /// articles, a probe).
+    #[arg(long, default_value = "test", value_parser = ["test", "train"])]
+    test_terms: String,
 }
 
 pub fn run(args: Args) -> anyhow::Result<i32> {
     let started = Instant::now();
-    if !(0.0..=1.0).contains(&args.clean_share) {
-        anyhow::bail!(
-            "--clean-share must be between 0 and 1, got {}",
-            args.clean_share
-        );
+    for (flag, v) in [
+        ("--clean-share", args.clean_share),
+        ("--known-share", args.known_share),
+    ] {
+        if !(0.0..=1.0).contains(&v) {
+            anyhow::bail!("{flag} must be between 0 and 1, got {v}");
+        }
     }
     let mut sources = Vec::new();
     for path in &args.corpus {
@@ -56,6 +67,12 @@ pub fn run(args: Args) -> anyhow::Result<i32> {
         seed: args.seed,
         docs: args.docs,
         clean_share: args.clean_share,
+        known_share: args.known_share,
+        test_terms: if args.test_terms == "train" {
+            synth::Split::Train
+        } else {
+            synth::Split::Test
+        },
     };
     let rows = synth::generate(&sources, &cfg, &|n| bar.set_position(n as u64))?;
     bar.finish_and_clear();
