@@ -121,17 +121,18 @@ pub const DENSE_NAMES: &[&str] = &[
     "completes_cut_cp949",
     "lex_over_4",
     "lex_over_8",
+    "latin1_unread",
 ];
-pub const DENSE_DIM: usize = 59;
+pub const DENSE_DIM: usize = 60;
 
 /// The dense features of a token's text alone (its readings, lexical score
 /// and clean-text counts), by index. Their first-stage terms are summed once
 /// per distinct token and memoized with its facts ([`TokenInfo::parts`]):
 /// news repeats its words, and scoring then builds only the rest.
 pub const INTRINSIC: [usize; N_INTRINSIC] = [
-    0, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 31, 34, 35, 36, 41, 42, 43, 44, 45, 54, 57, 58,
+    0, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 31, 34, 35, 36, 41, 42, 43, 44, 45, 54, 57, 58, 59,
 ];
-pub const N_INTRINSIC: usize = 24;
+pub const N_INTRINSIC: usize = 25;
 /// The dense features of the document alone, summed once per document.
 pub const DOCUMENT: [usize; 4] = [14, 15, 16, 17];
 /// The dense features of a token in its place: its neighbours, its line,
@@ -183,6 +184,12 @@ pub fn intrinsic(info: &TokenInfo) -> [f32; N_INTRINSIC] {
         // seen, rises too slowly there to pass a known term standing alone.
         (info.lex - 4.0).max(0.0),
         (info.lex - 8.0).max(0.0),
+        // Latin-1 letters or signs that no view reads (`£5.05`, `café`):
+        // Western text, where CP949 mojibake comes in pairs that decode.
+        b(info.has_latin1
+            && info.view == Some(View::Raw)
+            && !info.cp949_no_hangul
+            && p.hangul == 0),
     ]
 }
 

@@ -125,6 +125,8 @@ pub struct Scratch {
     pub reading: String,
     /// The outer layer's reading, while an inner one is tried.
     outer: String,
+    /// The token with ftfy's ligature fix undone.
+    ligatures: String,
 }
 
 /// Maps `token` back to the bytes it came from under the CP949-as-Latin-1
@@ -236,6 +238,54 @@ impl Profile {
 /// Tries the CP949 views on a non-ASCII token. On success the reading is left
 /// in `scratch.reading` and the view that produced it is returned.
 pub fn read_cp949(token: &str, scratch: &mut Scratch) -> Option<View> {
+    if let Some(v) = read_cp949_unligated(token, scratch) {
+        return Some(v);
+    }
+    read_cp949_as_is(token, scratch)
+}
+
+/// The ligatures ftfy spells out as ASCII (`fix_latin_ligatures`) that CP949
+/// read as Latin-1 and re-decoded as UTF-8 produces: `캐` is `C4 B3`, read
+/// `Ä³`, re-decoded `ĳ`, spelled `ij`; so `ij¸®ºñ¾È` is `캐리비안`.
+const LIGATURES: [(&str, char); 5] = [
+    ("ij", '\u{133}'),
+    ("IJ", '\u{132}'),
+    ("dz", '\u{1F3}'),
+    ("Dz", '\u{1F2}'),
+    ("DZ", '\u{1F1}'),
+];
+
+/// The CP949 view of a mojibake token with ftfy's ligature fix undone, when
+/// it holds one of [`LIGATURES`]' digraphs and that reading is whole Hangul.
+fn read_cp949_unligated(token: &str, scratch: &mut Scratch) -> Option<View> {
+    if !token.chars().any(is_latin1_high) || !LIGATURES.iter().any(|(d, _)| token.contains(d)) {
+        return None;
+    }
+    let mut lig = std::mem::take(&mut scratch.ligatures);
+    lig.clear();
+    let mut rest = token;
+    while let Some(c) = rest.chars().next() {
+        match LIGATURES.iter().find(|(d, _)| rest.starts_with(d)) {
+            Some(&(d, l)) => {
+                lig.push(l);
+                rest = &rest[d.len()..];
+            }
+            None => {
+                lig.push(c);
+                rest = &rest[c.len_utf8()..];
+            }
+        }
+    }
+    // Whole characters only: dropping a stray byte as well would find
+    // Hangul in a Latin word (`Dijkstraé` as `D캐kstra`).
+    let v = read_cp949_as_is(&lig, scratch)
+        .filter(|&v| v == View::Cp949 && scratch.reading.chars().any(is_hangul_syllable));
+    scratch.ligatures = lig;
+    v
+}
+
+/// [`read_cp949`] on the token's chars as they stand.
+fn read_cp949_as_is(token: &str, scratch: &mut Scratch) -> Option<View> {
     let Scratch { bytes, reading, .. } = scratch;
     // The 1252 alternative differs only for chars beyond Latin-1.
     let alts: &[bool] = if token.chars().all(|c| (c as u32) <= 0xFF) {
@@ -256,11 +306,13 @@ pub fn read_cp949(token: &str, scratch: &mut Scratch) -> Option<View> {
         if !cp949_bytes_of(token, alt, bytes) {
             continue;
         }
-        // A cut two-byte character leaves one stray byte at an end.
+        // A cut two-byte character leaves one stray byte at an end; what is
+        // left must hold a two-byte character, or any Latin-1 sign before
+        // ASCII (`£5.05`, `°C`) would read as CP949 with its byte dropped.
         let n = bytes.len();
         if n >= 3 {
             for (a, b) in [(1, n), (0, n - 1), (1, n - 1)] {
-                if decode_949_strict(&bytes[a..b], reading) {
+                if decode_949_strict(&bytes[a..b], reading) && !reading.is_ascii() {
                     return Some(View::Cp949Shifted);
                 }
             }
@@ -878,6 +930,15 @@ mod tests {
         );
         assert_eq!(read_cp949("³îÀÌÅÍÃßõ", &mut s), Some(View::Cp949));
         assert_eq!(s.reading, "놀이터추천");
+        // ftfy spells `ĳ` (`캐`, `C4 B3`) out as `ij`.
+        let seen = crate::encoding::forward::cp949_ftfy("캐리비안스터드").unwrap();
+        assert!(seen.starts_with("ij"), "{seen}");
+        assert_eq!(read(&seen), (View::Cp949, "캐리비안스터드".to_string()));
+        let seen = crate::encoding::forward::cp949_ftfy("하드캐리 풍경").unwrap();
+        assert_eq!(read_cp949(&seen, &mut s), Some(View::Cp949));
+        assert_eq!(s.reading, "하드캐리 풍경");
+        // A Latin word with the digraph and a Latin-1 letter stays Latin.
+        assert_eq!(read("Dijkstraé"), (View::Raw, "Dijkstraé".to_string()));
         let seen = crate::encoding::forward::cp949_ftfy("후기 빠찡코").unwrap();
         assert_eq!(seen, "Èı⠺üÂôÄÚ");
         assert_eq!(read_cp949(&seen, &mut s), Some(View::Cp949));
@@ -923,6 +984,10 @@ mod tests {
         // A two-byte character cut by the injection: one stray byte dropped.
         let (v, r) = read("Ù´ÙÀÌ");
         assert_eq!((v, r.as_str()), (View::Cp949Shifted, "다이"));
+        // But a Latin-1 sign before ASCII is no cut character.
+        let mut s = Scratch::default();
+        assert_eq!(read_cp949("£5.05", &mut s), None);
+        assert_eq!(read_cp949("°C", &mut s), None);
     }
 
     #[test]
