@@ -89,7 +89,11 @@ pub fn char_offsets(input: &str, spans: &[Span]) -> Vec<(usize, usize)> {
 ///
 /// Each maximal run of flagged tokens on a line is one fragment, removed
 /// with the glue its injection style added:
-/// - the whole line is the fragment: the line goes, with its newline;
+/// - the whole line is the fragment: the line goes, with its newline, and
+///   where it stood as a paragraph of its own (a blank line before and
+///   after, as an ad in its own `<p>` comes out of a page with paragraphs
+///   set apart), with one of the blank lines, so the paragraphs around it
+///   are set apart as before;
 /// - the fragment opens a line that follows a non-empty line: the injection
 ///   broke a line (`restorin\nF g`); the newline goes too, and the [`Joiner`]
 ///   decides whether the space after the fragment goes (`restoring`) or
@@ -149,7 +153,15 @@ pub fn spans(
             .iter()
             .filter(|r| (a..=b).contains(&(tok.tokens[r.0].line as usize)))
             .fold(0f32, |m, r| m.max(r.2));
-        let span = if b + 1 < nlines {
+        let own_paragraph =
+            a > 0 && b + 2 < nlines && !line_has_text(a - 1) && !line_has_text(b + 1);
+        let span = if own_paragraph {
+            Span {
+                start: tok.lines[a].start,
+                end: tok.lines[b + 2].start,
+                score,
+            }
+        } else if b + 1 < nlines {
             Span {
                 start: tok.lines[a].start,
                 end: tok.lines[b + 1].start,
