@@ -823,8 +823,9 @@ pub fn generate(
             let mut rng = ChaCha8Rng::seed_from_u64(cfg.seed);
             rng.set_stream(i as u64);
             let clean = rng.gen_bool(cfg.clean_share.clamp(0.0, 1.0));
-            // Drawn from a stream of its own, so that train and test are the
-            // same files whatever the share.
+            // Drawn from a stream of its own, so the share changes dev's
+            // documents only (but for the rare one whose failed attempt then
+            // draws a host from another split).
             let mut known_rng = ChaCha8Rng::seed_from_u64(cfg.seed ^ KNOWN_SALT);
             known_rng.set_stream(i as u64);
             let known = known_rng.gen_bool(cfg.known_share.clamp(0.0, 1.0));
