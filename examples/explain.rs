@@ -89,7 +89,8 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
             if terms && !mark.is_empty() {
                 let mut x = [0f32; spamsplice::features::DENSE_DIM];
                 an.dense(i, &mut x);
-                let first = &m.tokens[usize::from(groups[i]) % m.tokens.len()].first;
+                // A memory group (`g + REGIMES`) scores with group g's stages.
+                let first = &m.tokens[usize::from(groups[i]) % spamsplice::features::REGIMES].first;
                 let mut parts: Vec<(f32, &str, f32)> = first
                     .terms()
                     .zip(x)

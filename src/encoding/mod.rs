@@ -622,7 +622,7 @@ pub fn best_reading(token: &str, scratch: &mut Scratch) -> View {
         // reads, one layer peeled, as the single mojibake the views read.
         // Tried before CP949, whose one-byte-shifted view would find a few
         // syllables in the outer layer's bytes.
-        if let Some(v) = read_inner_layer(token, scratch) {
+        if let Some(v) = read_inner_layer(scratch) {
             return v;
         }
     }
@@ -636,11 +636,10 @@ pub fn best_reading(token: &str, scratch: &mut Scratch) -> View {
     View::Raw
 }
 
-/// The inner view of a token that reads, through UTF-8 behind windows-1252,
-/// as text with no Hangul: that text's own UTF-8 or CP949 reading, when it
-/// has Hangul. The reading is left in `scratch.reading`.
-fn read_inner_layer(token: &str, scratch: &mut Scratch) -> Option<View> {
-    read_utf8_from_1252(token, scratch)?;
+/// The inner view of a token whose UTF-8-behind-windows-1252 reading, left
+/// in `scratch.reading`, has no Hangul: that reading's own UTF-8 or CP949
+/// reading, when it has Hangul. The reading is left in `scratch.reading`.
+fn read_inner_layer(scratch: &mut Scratch) -> Option<View> {
     let mut outer = std::mem::take(&mut scratch.outer);
     outer.clear();
     outer.push_str(&scratch.reading);
@@ -758,12 +757,10 @@ fn needs_deobfuscation(reading: &str) -> bool {
             return true;
         }
         if prev_syllable && is_symbol(c) {
-            let symbols = reading[i..].chars().take_while(|&d| is_symbol(d)).count();
-            let after: usize = reading[i..]
+            let (symbols, after) = reading[i..]
                 .chars()
                 .take_while(|&d| is_symbol(d))
-                .map(char::len_utf8)
-                .sum();
+                .fold((0, 0), |(n, len), d| (n + 1, len + d.len_utf8()));
             if symbols <= 2 && starts_syllable(&reading[i + after..]) {
                 return true;
             }
