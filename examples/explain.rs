@@ -73,7 +73,8 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
             let tk = an.tok.tokens[i];
             let s = &ex.text[tk.start..tk.end];
             let mark = if errs.contains(&i) { "  <-- ERROR" } else { "" };
-            let view = spamsplice::encoding::best_reading(s, &mut sc);
+            let view =
+                spamsplice::encoding::best_reading(s, &mut sc, det.model().joiner.stats.prior());
             let reading = match view {
                 spamsplice::encoding::View::Raw => s,
                 _ => sc.reading.as_str(),

@@ -4,16 +4,21 @@
 //! up in the corpora (`CORPORA/<corpus>/docs.jsonl`, by the CSV id's
 //! `corpus:article` prefix) and its clean text compared token by token (the
 //! views keep ASCII whitespace, so the tokens line up), for the article's
-//! words that hold Hangul.
-//! Usage: reading_accuracy CSV CORPORA_DIR
+//! words that hold Hangul. With a MODEL, the CP949 view weighs ftfy's
+//! ambiguous readings by the model's prior over characters
+//! ([`spamsplice::encoding::SyllablePrior`]); without one it reads them
+//! byte for byte.
+//! Usage: reading_accuracy CSV CORPORA_DIR [MODEL]
 use std::collections::HashMap;
 use std::io::{BufRead, Write};
 
 fn main() -> Result<(), Box<dyn std::error::Error>> {
     let a: Vec<String> = std::env::args().collect();
     if a.len() < 3 {
-        return Err("usage: reading_accuracy CSV CORPORA_DIR".into());
+        return Err("usage: reading_accuracy CSV CORPORA_DIR [MODEL]".into());
     }
+    let det = a.get(3).map(spamsplice::Detector::load).transpose()?;
+    let prior = det.as_ref().and_then(|d| d.model().joiner.stats.prior());
     let data = spamsplice::labeled::read_csv(std::path::Path::new(&a[1]))?;
     let mut originals: HashMap<String, String> = HashMap::new();
     for entry in std::fs::read_dir(&a[2])? {
@@ -35,7 +40,8 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
     }
     let mut scratch = spamsplice::encoding::Scratch::default();
     let (mut right, mut total, mut docs, mut skipped) = (0usize, 0usize, 0usize, 0usize);
-    let mut wrong: HashMap<(String, String), usize> = HashMap::new();
+    // (word, reading, token) -> times.
+    let mut wrong: HashMap<(String, String, String), usize> = HashMap::new();
     for ex in data.iter().filter(|e| e.slice.contains(".mojibake.")) {
         let key = ex.id.rsplit_once(':').map_or("", |x| x.0).to_string();
         let Some(orig) = originals.get(&key) else {
@@ -55,7 +61,7 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
             if !w.chars().any(spamsplice::encoding::is_hangul_syllable) {
                 continue;
             }
-            let view = spamsplice::encoding::best_reading(g, &mut scratch);
+            let view = spamsplice::encoding::best_reading(g, &mut scratch, prior);
             let reading = if view == spamsplice::encoding::View::Raw {
                 g
             } else {
@@ -66,7 +72,7 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
                 right += 1;
             } else {
                 *wrong
-                    .entry((w.to_string(), reading.to_string()))
+                    .entry((w.to_string(), reading.to_string(), g.to_string()))
                     .or_default() += 1;
             }
         }
@@ -77,8 +83,8 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
     );
     let mut wrong: Vec<_> = wrong.into_iter().collect();
     wrong.sort_by_key(|w| std::cmp::Reverse(w.1));
-    for ((w, r), n) in wrong.iter().take(30) {
-        if writeln!(std::io::stdout(), "{n:>5}  {w}  read as  {r}").is_err() {
+    for ((w, r, g), n) in wrong.iter().take(usize::MAX) {
+        if writeln!(std::io::stdout(), "{n:>5}  {w}  read as  {r}  from  {g}").is_err() {
             break;
         }
     }

@@ -51,7 +51,7 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
             let mut signed = unlike_host || enc == "obfuscated";
             for tok in ex.text[s..e].split_whitespace() {
                 signed |= spamsplice::features::domain_like(tok);
-                let r: &str = match encoding::best_reading(tok, &mut sc) {
+                let r: &str = match encoding::best_reading(tok, &mut sc, None) {
                     View::Raw => tok,
                     _ => &sc.reading,
                 };

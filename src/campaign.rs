@@ -60,14 +60,21 @@ pub struct DocCores {
 impl DocCores {
     /// Reads the words of `doc`'s tokens. Every token with Hangul is a
     /// candidate (only ASCII tokens are not), so this is each candidate's.
-    pub fn fill(&mut self, doc: &str, tokens: &[Token], info: &[TokenInfo], ex: &mut EchoScratch) {
+    pub fn fill(
+        &mut self,
+        doc: &str,
+        tokens: &[Token],
+        info: &[TokenInfo],
+        ex: &mut EchoScratch,
+        prior: Option<&crate::encoding::SyllablePrior>,
+    ) {
         self.text.clear();
         self.cores.clear();
         for (i, t) in tokens.iter().enumerate() {
             if !info[i].hangulish() {
                 continue;
             }
-            if let Some(core) = features::hangul_core(&doc[t.start..t.end], &info[i], ex) {
+            if let Some(core) = features::hangul_core(&doc[t.start..t.end], &info[i], ex, prior) {
                 let at = self.text.len();
                 self.text.push_str(core);
                 self.cores.push((i, at..self.text.len()));

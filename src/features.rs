@@ -551,14 +551,19 @@ pub struct EchoScratch {
 /// The Hangul of `token`'s reading (decoded, de-obfuscated) into `ex.core`,
 /// decoding again only when the reading is not the token itself; None when
 /// it has fewer than two syllables (known from `info` without decoding).
-pub fn hangul_core<'e>(token: &str, info: &TokenInfo, ex: &'e mut EchoScratch) -> Option<&'e str> {
+pub fn hangul_core<'e>(
+    token: &str,
+    info: &TokenInfo,
+    ex: &'e mut EchoScratch,
+    prior: Option<&encoding::SyllablePrior>,
+) -> Option<&'e str> {
     if info.profile.hangul < 2 {
         return None;
     }
     let reading: &str = if info.view == Some(View::Raw) && !info.deobfuscated {
         token
     } else {
-        let view = encoding::best_reading(token, &mut ex.scratch);
+        let view = encoding::best_reading(token, &mut ex.scratch, prior);
         let reading: &str = if view == View::Raw {
             token
         } else {
@@ -617,6 +622,7 @@ pub fn echoes(
     info: &[TokenInfo],
     p1: &[f32],
     ex: &mut EchoScratch,
+    prior: Option<&encoding::SyllablePrior>,
     out: &mut Vec<u8>,
 ) {
     out.clear();
@@ -625,7 +631,7 @@ pub fn echoes(
     sure.clear();
     for (i, t) in tok.iter().enumerate() {
         if p1.get(i).is_some_and(|&p| p > ECHO_SURE) && info[i].hangulish() {
-            if let Some(core) = hangul_core(&doc[t.start..t.end], &info[i], ex) {
+            if let Some(core) = hangul_core(&doc[t.start..t.end], &info[i], ex, prior) {
                 sure.push((i, core.to_string()));
             }
         }
@@ -635,7 +641,7 @@ pub fn echoes(
             if !info[i].candidate || !info[i].hangulish() {
                 continue;
             }
-            if let Some(core) = hangul_core(&doc[t.start..t.end], &info[i], ex) {
+            if let Some(core) = hangul_core(&doc[t.start..t.end], &info[i], ex, prior) {
                 let others = || sure.iter().filter(|(j, _)| *j != i);
                 let echoes = others().any(|(_, s)| s.contains(core));
                 let contains =
@@ -768,13 +774,15 @@ fn token_facts(
     let reading: &str = if info.ascii {
         s
     } else {
-        let view = encoding::best_reading(s, scratch);
+        let prior = words.and_then(|w| w.prior());
+        let view = encoding::best_reading(s, scratch, prior);
         info.view = Some(view);
         info.raw_hangul = view == View::Raw && s.chars().any(encoding::is_hangul);
         info.has_latin1 = s.chars().any(encoding::is_latin1_high);
         // best_reading leaves the raw token when no Hangul came out.
-        info.cp949_no_hangul =
-            view == View::Raw && info.has_latin1 && encoding::read_cp949(s, scratch).is_some();
+        info.cp949_no_hangul = view == View::Raw
+            && info.has_latin1
+            && encoding::read_cp949(s, scratch, prior).is_some();
         let reading: &str = if view == View::Raw {
             s
         } else {

@@ -22,7 +22,7 @@ use crate::restore::{self, Joiner, Span};
 use crate::tokens::Token;
 
 pub const MAGIC: &[u8; 16] = b"SPAMSPLICE-MODEL";
-pub const FORMAT_VERSION: u32 = 9;
+pub const FORMAT_VERSION: u32 = 10;
 
 /// A linear model over hashed sparse features.
 ///
@@ -641,7 +641,8 @@ impl Model {
         }
         features::first_stage_probs(z1, p1);
         let doc_stage = features::DocFirstStage::of(p1);
-        features::echoes(doc, &a.tok.tokens, &a.info, p1, echo_scratch, echo);
+        let prior = self.joiner.stats.prior();
+        features::echoes(doc, &a.tok.tokens, &a.info, p1, echo_scratch, prior, echo);
         features::fluency(doc, &a.tok.tokens, p1, &self.joiner.stats, fluency);
         probs.clear();
         probs.resize(n, 0.0);
@@ -745,8 +746,13 @@ impl Model {
     /// tokens' words stay in `s.cores` for [`Model::apply_campaign`].
     pub fn scored_words(&self, doc: &str, s: &mut Scratch) -> DocWords {
         let a = &s.analysis;
-        s.cores
-            .fill(doc, &a.tok.tokens, &a.info, &mut s.echo_scratch);
+        s.cores.fill(
+            doc,
+            &a.tok.tokens,
+            &a.info,
+            &mut s.echo_scratch,
+            self.joiner.stats.prior(),
+        );
         DocWords::of(&s.cores, &s.probs)
     }
 

@@ -273,6 +273,9 @@ pub struct JoinStats {
         deserialize_with = "crate::blob::de_u32_tables"
     )]
     edges: [Vec<u32>; 6],
+    /// How common each KS X 1001 character is, for the CP949 view's choice
+    /// between readings ([`crate::encoding::SyllablePrior`]).
+    syllables: crate::encoding::SyllablePrior,
 }
 
 pub const T_WORDS: usize = 0;
@@ -348,6 +351,7 @@ impl Default for JoinStats {
             words: KeyCounts::default(),
             bigrams: KeyCounts::default(),
             edges: [e(), e(), e(), e(), e(), e()],
+            syllables: Default::default(),
         }
     }
 }
@@ -364,6 +368,7 @@ impl JoinStats {
             words,
             bigrams,
             mut edges,
+            syllables,
         } = self;
         for (a, b) in edges.iter_mut().zip(other.edges.iter()) {
             for (x, y) in a.iter_mut().zip(b.iter()) {
@@ -374,11 +379,13 @@ impl JoinStats {
             words: words.merge(other.words),
             bigrams: bigrams.merge(other.bigrams),
             edges,
+            syllables: syllables.merge(other.syllables),
         }
     }
 
     /// Adds the counts of one clean document.
     pub fn add(&mut self, doc: &str) {
+        self.syllables.add(doc);
         visit(doc, |t, k| match t {
             T_WORDS => self.words.add(k, 1),
             T_BIGRAM => self.bigrams.add(k, 1),
@@ -390,6 +397,11 @@ impl JoinStats {
     /// counting is done.
     pub fn finish(&mut self) {
         self.bigrams.retain_at_least(BIGRAM_MIN_COUNT);
+    }
+
+    /// The CP949 view's prior over characters, None before any counting.
+    pub fn prior(&self) -> Option<&crate::encoding::SyllablePrior> {
+        Some(&self.syllables).filter(|p| !p.is_empty())
     }
 
     /// Distinct words and word pairs held.
@@ -692,7 +704,7 @@ impl JoinScript {
             return JoinScript::Other;
         }
         let mut sc = crate::encoding::Scratch::default();
-        let hangul = crate::encoding::read_cp949(&run, &mut sc).is_some()
+        let hangul = crate::encoding::read_cp949(&run, &mut sc, None).is_some()
             && sc.reading.chars().any(crate::encoding::is_hangul_syllable);
         if hangul {
             JoinScript::Mojibake

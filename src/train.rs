@@ -276,26 +276,6 @@ pub fn fit(
     }
     let mut report = Report::default();
 
-    stage("lexical rows");
-    let lex_rows: Vec<(Vec<u32>, bool)> = train
-        .par_iter()
-        .map_init(Analysis::default, |a, ex| {
-            let mut rows: Vec<(usize, Vec<u32>)> = Vec::new();
-            a.run(&ex.text, None, None, None, |i, b| {
-                rows.push((i, b.to_vec()))
-            });
-            rows.into_iter()
-                .map(|(i, b)| (b, ex.inside(a.tok.tokens[i].start)))
-                .collect::<Vec<_>>()
-        })
-        .flatten()
-        .collect();
-    report.lex_rows = lex_rows.len();
-    report.lex_positive = lex_rows.iter().filter(|r| r.1).count();
-    stage("lexical fit");
-    let lexical = Lexical::fit(&lex_rows, cfg.lex_epochs, cfg.seed);
-    drop(lex_rows);
-
     stage("joiner statistics");
     let stats = train
         .par_chunks(256)
@@ -310,6 +290,28 @@ pub fn fit(
     let mut stats = stats;
     stats.finish();
     (report.join_words, report.join_pairs) = stats.sizes();
+    stage("lexical rows");
+    let lex_rows: Vec<(Vec<u32>, bool)> = train
+        .par_iter()
+        .map_init(Analysis::default, |a, ex| {
+            let mut rows: Vec<(usize, Vec<u32>)> = Vec::new();
+            // The clean-text counts go in already: the CP949 view weighs its
+            // readings by them, here as when the model runs.
+            a.run(&ex.text, None, Some(&stats), None, |i, b| {
+                rows.push((i, b.to_vec()))
+            });
+            rows.into_iter()
+                .map(|(i, b)| (b, ex.inside(a.tok.tokens[i].start)))
+                .collect::<Vec<_>>()
+        })
+        .flatten()
+        .collect();
+    report.lex_rows = lex_rows.len();
+    report.lex_positive = lex_rows.iter().filter(|r| r.1).count();
+    stage("lexical fit");
+    let lexical = Lexical::fit(&lex_rows, cfg.lex_epochs, cfg.seed);
+    drop(lex_rows);
+
     stage("token rows");
     let lex_fn = |b: &[u32]| lexical.score(b);
     let docs: Vec<DocRows> = dev
@@ -372,6 +374,7 @@ pub fn fit(
                     &d.info,
                     &p1,
                     &mut features::EchoScratch::default(),
+                    stats.prior(),
                     &mut echo,
                 );
                 let mut fluency = Vec::new();

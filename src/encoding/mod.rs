@@ -9,6 +9,12 @@
 //! | UTF-8 behind 1252 | UTF-8 bytes read as windows-1252 (`ë°”ë‹¤`) | windows-1252 bytes → UTF-8 |
 //! | de-obfuscated | symbols between syllables (`바@카@라`), full-width letters | drop the symbols, fold full-width to ASCII |
 //!
+//! ftfy's re-decoding can leave a token two whole CP949 readings (a char may
+//! be its own byte or a pair ftfy re-decoded), and bytes alone cannot tell
+//! them apart; a prior over characters counted from Korean clean text
+//! ([`SyllablePrior`], kept in the model) can, and the callers that hold a
+//! model pass it in.
+//!
 //! `encoding_rs::EUC_KR` is windows-949 (UHC), whose extension syllables
 //! take ASCII letters as trail bytes. The CP949 views read only the KS X 1001
 //! plane (both bytes A1..=FE): the extension's syllables are about one in
@@ -16,6 +22,9 @@
 //! or `¿Qué` as Hangul.
 
 pub mod forward;
+mod prior;
+
+pub use prior::{SyllablePrior, PAIR_COST, RARE_PER_MILLION};
 
 use encoding_rs::EUC_KR;
 
@@ -127,6 +136,11 @@ pub struct Scratch {
     outer: String,
     /// The token with ftfy's ligature fix undone.
     ligatures: String,
+    /// A second candidate's bytes and reading, while two are weighed.
+    alt_bytes: Vec<u8>,
+    alt_reading: String,
+    /// The tables of [`cp949_bytes_redecoded`]'s dynamic program.
+    dp: RedecodeTables,
 }
 
 /// Maps `token` back to the bytes it came from under the CP949-as-Latin-1
@@ -237,11 +251,19 @@ impl Profile {
 
 /// Tries the CP949 views on a non-ASCII token. On success the reading is left
 /// in `scratch.reading` and the view that produced it is returned.
-pub fn read_cp949(token: &str, scratch: &mut Scratch) -> Option<View> {
-    if let Some(v) = read_cp949_unligated(token, scratch) {
+///
+/// Where ftfy's re-decoding leaves two whole readings (a char that may be
+/// its own byte or a re-decoded pair), `prior` chooses the likelier
+/// ([`SyllablePrior`]); without one the byte-for-byte reading is kept.
+pub fn read_cp949(
+    token: &str,
+    scratch: &mut Scratch,
+    prior: Option<&SyllablePrior>,
+) -> Option<View> {
+    if let Some(v) = read_cp949_unligated(token, scratch, prior) {
         return Some(v);
     }
-    read_cp949_as_is(token, scratch)
+    read_cp949_as_is(token, scratch, prior)
 }
 
 /// The ligatures ftfy spells out as ASCII (`fix_latin_ligatures`) that CP949
@@ -257,7 +279,11 @@ const LIGATURES: [(&str, char); 5] = [
 
 /// The CP949 view of a mojibake token with ftfy's ligature fix undone, when
 /// it holds one of [`LIGATURES`]' digraphs and that reading is whole Hangul.
-fn read_cp949_unligated(token: &str, scratch: &mut Scratch) -> Option<View> {
+fn read_cp949_unligated(
+    token: &str,
+    scratch: &mut Scratch,
+    prior: Option<&SyllablePrior>,
+) -> Option<View> {
     if !token.chars().any(is_latin1_high) || !LIGATURES.iter().any(|(d, _)| token.contains(d)) {
         return None;
     }
@@ -278,15 +304,27 @@ fn read_cp949_unligated(token: &str, scratch: &mut Scratch) -> Option<View> {
     }
     // Whole characters only: dropping a stray byte as well would find
     // Hangul in a Latin word (`Dijkstraé` as `D캐kstra`).
-    let v = read_cp949_as_is(&lig, scratch)
+    let v = read_cp949_as_is(&lig, scratch, prior)
         .filter(|&v| v == View::Cp949 && scratch.reading.chars().any(is_hangul_syllable));
     scratch.ligatures = lig;
     v
 }
 
 /// [`read_cp949`] on the token's chars as they stand.
-fn read_cp949_as_is(token: &str, scratch: &mut Scratch) -> Option<View> {
-    let Scratch { bytes, reading, .. } = scratch;
+fn read_cp949_as_is(
+    token: &str,
+    scratch: &mut Scratch,
+    prior: Option<&SyllablePrior>,
+) -> Option<View> {
+    let Scratch {
+        bytes,
+        reading,
+        alt_bytes,
+        alt_reading,
+        dp,
+        ..
+    } = scratch;
+    let prior = prior.filter(|p| !p.is_empty());
     // The 1252 alternative differs only for chars beyond Latin-1.
     let alts: &[bool] = if token.chars().all(|c| (c as u32) <= 0xFF) {
         &[false]
@@ -295,11 +333,25 @@ fn read_cp949_as_is(token: &str, scratch: &mut Scratch) -> Option<View> {
     };
     for &alt in alts {
         if cp949_bytes_of(token, alt, bytes) && decode_949_strict(bytes, reading) {
+            // A whole byte-for-byte reading stands unless the prior finds a
+            // reading through re-decoded pairs likelier.
+            if let Some(p) = prior {
+                let (plain, rarest) = p.cost_of_bytes(bytes);
+                if p.is_rare(rarest)
+                    && cp949_bytes_redecoded(token, alt_bytes, dp, Some(p))
+                        .is_some_and(|c| c < plain)
+                    && decode_949_strict(alt_bytes, alt_reading)
+                {
+                    std::mem::swap(reading, alt_reading);
+                    std::mem::swap(bytes, alt_bytes);
+                }
+            }
             return Some(View::Cp949);
         }
     }
     // A whole reading through ftfy's re-decoded pairs beats dropping a byte.
-    if cp949_bytes_redecoded(token, bytes) && decode_949_strict(bytes, reading) {
+    if cp949_bytes_redecoded(token, bytes, dp, prior).is_some() && decode_949_strict(bytes, reading)
+    {
         return Some(View::Cp949);
     }
     for &alt in alts {
@@ -448,112 +500,220 @@ pub fn cut_character_rejoins(left: &str, right: &str) -> bool {
     CutCharacter::of(left).is_some_and(|cut| cut.completed_by(right))
 }
 
+/// Most byte strings one char of a CP949-as-Latin-1 token can stand for
+/// ([`char_readings`]): a 4-byte char with each byte one way or the other.
+const MAX_READINGS: usize = 16;
+
+/// One byte string a char may stand for, and how many re-decoded pairs it
+/// assumes.
+#[derive(Clone, Copy, Default)]
+struct CharReading {
+    bytes: [u8; 8],
+    len: u8,
+    pairs: u8,
+}
+
+/// The byte strings `c` may stand for in text ftfy re-decoded, into `out`;
+/// returns their number. ASCII stands for itself. A char U+0080..=U+00FF is
+/// its own byte, or the two UTF-8 bytes ftfy re-decoded into it (one pair).
+/// A char beyond is the UTF-8 bytes ftfy re-decoded into it
+/// ([`ftfy_bytes`]), where any byte ≥ 0x80 may itself have been re-decoded
+/// from a pair first (one more pair each): ftfy fixes until nothing
+/// changes, so `태국` (`C5 C2 B1 B9`, `ÅÂ±¹`) became `Å±¹` and then `ű¹`,
+/// whose `ű` is `C5 B1` and stands for `C5 C2 B1`.
+fn char_readings(c: char, out: &mut [CharReading; MAX_READINGS]) -> usize {
+    let u = c as u32;
+    if u < 0x80 {
+        out[0] = CharReading {
+            bytes: [u as u8, 0, 0, 0, 0, 0, 0, 0],
+            len: 1,
+            pairs: 0,
+        };
+        return 1;
+    }
+    let mut utf8 = [0u8; 4];
+    let n8 = ftfy_bytes(c, &mut utf8);
+    if u <= 0xFF {
+        out[0] = CharReading {
+            bytes: [u as u8, 0, 0, 0, 0, 0, 0, 0],
+            len: 1,
+            pairs: 0,
+        };
+        out[1] = CharReading {
+            bytes: [utf8[0], utf8[1], 0, 0, 0, 0, 0, 0],
+            len: 2,
+            pairs: 1,
+        };
+        return 2;
+    }
+    let mut n = 0;
+    for mask in 0u32..(1 << n8) {
+        // Only a high byte can have been a pair (a space stays a space).
+        if (0..n8).any(|k| mask & (1 << k) != 0 && utf8[k] < 0x80) {
+            continue;
+        }
+        let mut r = CharReading {
+            pairs: mask.count_ones() as u8,
+            ..CharReading::default()
+        };
+        for (k, &b) in utf8[..n8].iter().enumerate() {
+            let at = r.len as usize;
+            if mask & (1 << k) != 0 {
+                // The UTF-8 pair whose decoding is the Latin-1 char `b`.
+                r.bytes[at] = if b < 0xC0 { 0xC2 } else { 0xC3 };
+                r.bytes[at + 1] = if b < 0xC0 { b } else { b - 0x40 };
+                r.len += 2;
+            } else {
+                r.bytes[at] = b;
+                r.len += 1;
+            }
+        }
+        out[n] = r;
+        n += 1;
+    }
+    n
+}
+
+/// Longer tokens are not read through re-decoded pairs (spam words are short).
+const REDECODE_MAX_CHARS: usize = 64;
+/// A reading of a token's first chars in [`cp949_bytes_redecoded`]'s
+/// lattice: the state it ends in (0 between characters, else the pending
+/// lead byte), its least cost, the reading taken of its last char
+/// ([`char_readings`]) and the node it extends.
+#[derive(Debug, Clone, Copy)]
+struct Node {
+    lead: u8,
+    cost: u32,
+    reading: u8,
+    prev: u32,
+}
+
+/// [`cp949_bytes_redecoded`]'s lattice, kept in the scratch: one row of
+/// nodes per char read, each row holding only the states reached (a few,
+/// of 41), so a token costs what it reads and allocates nothing once warm.
+#[derive(Debug, Default, Clone)]
+struct RedecodeTables {
+    nodes: Vec<Node>,
+    /// Where each row starts in `nodes`.
+    rows: Vec<u32>,
+}
+
 /// Like [`cp949_bytes_of`], for a token where ftfy also re-decoded a byte
 /// pair into a char of the Latin-1 range: `추천` is CP949 `C3 DF C3 B5`, read
 /// as Latin-1 `ÃßÃµ`, and ftfy turns the valid UTF-8 pair `Ã` `µ` into `õ`,
-/// leaving `Ãßõ`. Each char U+0080..U+00FF may stand for its own byte or
-/// for its two UTF-8 bytes; this picks, by dynamic programming, the reading
-/// with the fewest such pairs whose bytes form whole characters (ASCII, or
-/// a KS X 1001 symbol or common Hangul syllable). False when none does.
-fn cp949_bytes_redecoded(token: &str, out: &mut Vec<u8>) -> bool {
-    /// Longer tokens are not read this way (spam words are short).
-    const REDECODE_MAX_CHARS: usize = 64;
-    const NONE: u32 = u32::MAX;
+/// leaving `Ãßõ`. Each char may stand for several byte strings
+/// ([`char_readings`]); this picks, by dynamic programming, the reading whose
+/// bytes form whole characters (ASCII, or a KS X 1001 symbol or common
+/// Hangul syllable) at least cost, and returns that cost. Without a prior a
+/// pair costs 1 and a character nothing: the reading with the fewest pairs.
+/// With one, each character costs its `-ln p` and a pair [`PAIR_COST`] more:
+/// the likeliest reading. None when no reading is whole.
+fn cp949_bytes_redecoded(
+    token: &str,
+    out: &mut Vec<u8>,
+    dp: &mut RedecodeTables,
+    prior: Option<&SyllablePrior>,
+) -> Option<u32> {
     // Only the KS X 1001 rows of symbols and common Hangul syllables: with
-    // two ways to read each char, a looser grammar finds some reading in
+    // several ways to read each char, a looser grammar finds some reading in
     // almost any Latin-1 run (a cut `Ù´ÙÀÌ` would read as Hanja).
     let is_lead = |b: u8| matches!(b, 0xA1..=0xAC | 0xB0..=0xC8);
-    let is_trail = is_ks_byte;
-    // After a byte: Some(expecting a trail byte), None: not a CP949 prefix.
-    let step = |mid: bool, b: u8| -> Option<bool> {
-        if mid {
-            is_trail(b).then_some(false)
+    let pair_cost = prior.map_or(1, |_| PAIR_COST);
+    let costs = prior.map(SyllablePrior::costs);
+    // The state after byte `b` in state `lead` (0: between characters), and
+    // the cost of the character it completes; None: not a CP949 prefix.
+    let step = |lead: u8, b: u8| -> Option<(u8, u32)> {
+        if lead != 0 {
+            is_ks_byte(b).then(|| (0, costs.map_or(0, |c| prior::cell_cost(c, lead, b))))
         } else if b < 0x80 {
-            Some(false)
+            Some((0, 0))
         } else {
-            is_lead(b).then_some(true)
+            is_lead(b).then_some((b, 0))
         }
     };
     // On the stack: this runs on the memo-miss path of the filter.
     let mut buf = ['\0'; REDECODE_MAX_CHARS];
     let mut len = 0;
     for c in token.chars() {
-        let Some(slot) = buf.get_mut(len) else {
-            return false;
-        };
+        let slot = buf.get_mut(len)?;
         *slot = c;
         len += 1;
     }
     let chars = &buf[..len];
     if !chars.iter().any(|&c| is_latin1_high(c)) {
-        return false;
+        return None;
     }
-    // best[i][m]: fewest pairs to read chars[..i] ending in state m (1: mid
-    // character), and for each the choice made at char i-1 (true: pair).
-    let mut best = [[NONE; 2]; REDECODE_MAX_CHARS + 1];
-    let mut took_pair = [[false; 2]; REDECODE_MAX_CHARS + 1];
-    let mut from = [[0u8; 2]; REDECODE_MAX_CHARS + 1];
-    best[0][0] = 0;
-    for (i, &c) in chars.iter().enumerate() {
-        for m in 0..2 {
-            if best[i][m] == NONE {
-                continue;
-            }
-            let u = c as u32;
-            let single = [u as u8];
-            let mut utf8 = [0u8; 4];
-            let n8 = ftfy_bytes(c, &mut utf8);
-            for (bytes, pair) in [(&single[..], false), (&utf8[..n8], true)] {
-                // ASCII stands for itself; beyond Latin-1 only UTF-8 can.
-                if (pair && u < 0x80) || (!pair && u > 0xFF) {
-                    continue;
+    let RedecodeTables { nodes, rows } = dp;
+    nodes.clear();
+    rows.clear();
+    rows.push(0);
+    nodes.push(Node {
+        lead: 0,
+        cost: 0,
+        reading: 0,
+        prev: 0,
+    });
+    let mut readings = [CharReading::default(); MAX_READINGS];
+    for &c in chars {
+        let n = char_readings(c, &mut readings);
+        let (row, next) = (*rows.last()? as usize, nodes.len());
+        rows.push(next as u32);
+        for j in row..next {
+            let Node { lead, cost, .. } = nodes[j];
+            for (r, reading) in readings[..n].iter().enumerate() {
+                let mut state = Some((lead, cost + u32::from(reading.pairs) * pair_cost));
+                for &b in &reading.bytes[..reading.len as usize] {
+                    state = state.and_then(|(s, cost)| step(s, b).map(|(t, c)| (t, cost + c)));
                 }
-                let mut state = Some(m == 1);
-                for &b in bytes {
-                    state = state.and_then(|mid| step(mid, b));
-                }
-                let Some(mid) = state else { continue };
-                let cost = best[i][m] + u32::from(pair && u <= 0xFF);
-                let k = mid as usize;
-                if cost < best[i + 1][k] {
-                    best[i + 1][k] = cost;
-                    took_pair[i + 1][k] = pair;
-                    from[i + 1][k] = m as u8;
+                let Some((to, cost)) = state else { continue };
+                let node = Node {
+                    lead: to,
+                    cost,
+                    reading: r as u8,
+                    prev: j as u32,
+                };
+                match nodes[next..].iter_mut().find(|m| m.lead == to) {
+                    Some(m) if cost < m.cost => *m = node,
+                    Some(_) => {}
+                    None => nodes.push(node),
                 }
             }
         }
+        if nodes.len() == next {
+            return None;
+        }
     }
-    if best[chars.len()][0] == NONE {
-        return false;
-    }
+    let last = *rows.last()? as usize;
+    let end = last + nodes[last..].iter().position(|m| m.lead == 0)?;
+    let cost = nodes[end].cost;
     // Walk back to the choices, then write the bytes forward.
-    let mut pairs = [false; REDECODE_MAX_CHARS];
-    let mut m = 0usize;
-    for i in (1..=chars.len()).rev() {
-        pairs[i - 1] = took_pair[i][m];
-        m = from[i][m] as usize;
+    let mut chosen = [0u8; REDECODE_MAX_CHARS];
+    let mut at = end;
+    for i in (0..chars.len()).rev() {
+        chosen[i] = nodes[at].reading;
+        at = nodes[at].prev as usize;
     }
     // ftfy repairs pairs inside mojibake: some character must come from
-    // plain bytes too, or every `ü` (`C3 BC`) would read as Hangul.
+    // plain bytes too, or every `ü` (`C3 BC`) would read as Hangul; and two
+    // must be mojibake of one kind or the other, a plain byte or a char
+    // ftfy re-decoded beyond Latin-1 (`Àӽà` is `임시 `: `ӽ` was `Ó½`, `à`
+    // was `Ã` and a space), or a lone `é` would.
     let plain_high = chars
         .iter()
-        .zip(&pairs)
-        .filter(|&(&c, &pair)| !pair && is_latin1_high(c))
+        .zip(&chosen)
+        .filter(|&(&c, &r)| r == 0 && is_latin1_high(c))
         .count();
-    if plain_high < 2 {
-        return false;
+    let beyond = chars.iter().filter(|&&c| c as u32 > 0xFF).count();
+    if plain_high == 0 || plain_high + beyond < 2 {
+        return None;
     }
     out.clear();
-    let mut buf = [0u8; 4];
-    for (&c, &pair) in chars.iter().zip(&pairs) {
-        if pair || c as u32 > 0xFF {
-            let n = ftfy_bytes(c, &mut buf);
-            out.extend_from_slice(&buf[..n]);
-        } else {
-            out.push(c as u32 as u8);
-        }
+    for (&c, &r) in chars.iter().zip(&chosen) {
+        char_readings(c, &mut readings);
+        let reading = &readings[r as usize];
+        out.extend_from_slice(&reading.bytes[..reading.len as usize]);
     }
-    true
+    Some(cost)
 }
 
 /// Tries UTF-8 behind windows-1252 (`ë°”ë‹¤` → `바다`).
@@ -592,7 +752,10 @@ fn two_syllables_in_a_row(token: &str) -> bool {
 /// The best reading of a token: raw when it already holds Hangul, else the
 /// first view that decodes cleanly to text with Hangul, else raw.
 /// The reading is left in `scratch.reading`.
-pub fn best_reading(token: &str, scratch: &mut Scratch) -> View {
+///
+/// `prior` weighs the CP949 view's readings where ftfy's re-decoding leaves
+/// two ([`read_cp949`]).
+pub fn best_reading(token: &str, scratch: &mut Scratch, prior: Option<&SyllablePrior>) -> View {
     if token.is_ascii() || token.chars().any(is_hangul) || token.chars().any(|c| c as u32 > 0x2122)
     {
         // Raw Hangul, CJK, full-width and other text beyond the 1252 range:
@@ -622,11 +785,11 @@ pub fn best_reading(token: &str, scratch: &mut Scratch) -> View {
         // reads, one layer peeled, as the single mojibake the views read.
         // Tried before CP949, whose one-byte-shifted view would find a few
         // syllables in the outer layer's bytes.
-        if let Some(v) = read_inner_layer(scratch) {
+        if let Some(v) = read_inner_layer(scratch, prior) {
             return v;
         }
     }
-    if let Some(v) = read_cp949(token, scratch) {
+    if let Some(v) = read_cp949(token, scratch, prior) {
         if scratch.reading.chars().any(is_hangul_syllable) {
             return v;
         }
@@ -639,7 +802,7 @@ pub fn best_reading(token: &str, scratch: &mut Scratch) -> View {
 /// The inner view of a token whose UTF-8-behind-windows-1252 reading, left
 /// in `scratch.reading`, has no Hangul: that reading's own UTF-8 or CP949
 /// reading, when it has Hangul. The reading is left in `scratch.reading`.
-fn read_inner_layer(scratch: &mut Scratch) -> Option<View> {
+fn read_inner_layer(scratch: &mut Scratch, prior: Option<&SyllablePrior>) -> Option<View> {
     let mut outer = std::mem::take(&mut scratch.outer);
     outer.clear();
     outer.push_str(&scratch.reading);
@@ -648,9 +811,8 @@ fn read_inner_layer(scratch: &mut Scratch) -> Option<View> {
     let inner = match read_utf8_from_1252(&outer, scratch) {
         Some(v) if scratch.reading.chars().any(is_hangul_syllable) => Some(v),
         Some(_) => None,
-        None => {
-            read_cp949(&outer, scratch).filter(|_| scratch.reading.chars().any(is_hangul_syllable))
-        }
+        None => read_cp949(&outer, scratch, prior)
+            .filter(|_| scratch.reading.chars().any(is_hangul_syllable)),
     };
     scratch.outer = outer;
     inner
@@ -822,7 +984,7 @@ pub fn decode_hangul(fragment: &str) -> Option<String> {
         .split(|c: char| c.is_ascii_whitespace())
         .filter(|t| !t.is_empty())
     {
-        best_reading(tok, &mut scratch);
+        best_reading(tok, &mut scratch, None);
         let r = if deobfuscate(&scratch.reading, &mut deob) {
             &deob
         } else {
@@ -896,7 +1058,7 @@ mod tests {
 
     fn read(tok: &str) -> (View, String) {
         let mut s = Scratch::default();
-        let v = best_reading(tok, &mut s);
+        let v = best_reading(tok, &mut s, None);
         (v, s.reading)
     }
 
@@ -916,41 +1078,82 @@ mod tests {
     #[test]
     fn article_punctuation_mojibake_reads_as_punctuation() {
         let mut s = Scratch::default();
-        assert_eq!(read_cp949("Lee¡¯s", &mut s), Some(View::Cp949));
+        assert_eq!(read_cp949("Lee¡¯s", &mut s, None), Some(View::Cp949));
         assert_eq!(s.reading, "Lee\u{2019}s");
         // ftfy turned the `Ãµ` of `ÃßÃµ` (CP949 추천) into `õ`.
-        assert_eq!(read_cp949("Ãßõ", &mut s), Some(View::Cp949));
+        assert_eq!(read_cp949("Ãßõ", &mut s, None), Some(View::Cp949));
         assert_eq!(s.reading, "추천");
         assert_eq!(
             crate::encoding::forward::cp949_ftfy("놀이터추천").as_deref(),
             Some("³îÀÌÅÍÃßõ")
         );
-        assert_eq!(read_cp949("³îÀÌÅÍÃßõ", &mut s), Some(View::Cp949));
+        assert_eq!(read_cp949("³îÀÌÅÍÃßõ", &mut s, None), Some(View::Cp949));
         assert_eq!(s.reading, "놀이터추천");
         // ftfy spells `ĳ` (`캐`, `C4 B3`) out as `ij`.
         let seen = crate::encoding::forward::cp949_ftfy("캐리비안스터드").unwrap();
         assert!(seen.starts_with("ij"), "{seen}");
         assert_eq!(read(&seen), (View::Cp949, "캐리비안스터드".to_string()));
         let seen = crate::encoding::forward::cp949_ftfy("하드캐리 풍경").unwrap();
-        assert_eq!(read_cp949(&seen, &mut s), Some(View::Cp949));
+        assert_eq!(read_cp949(&seen, &mut s, None), Some(View::Cp949));
         assert_eq!(s.reading, "하드캐리 풍경");
         // A Latin word with the digraph and a Latin-1 letter stays Latin.
         assert_eq!(read("Dijkstraé"), (View::Raw, "Dijkstraé".to_string()));
         let seen = crate::encoding::forward::cp949_ftfy("후기 빠찡코").unwrap();
         assert_eq!(seen, "Èı⠺üÂôÄÚ");
-        assert_eq!(read_cp949(&seen, &mut s), Some(View::Cp949));
+        assert_eq!(read_cp949(&seen, &mut s, None), Some(View::Cp949));
         assert_eq!(s.reading, "후기 빠찡코");
         // The same repair in a two-byte char: `거 카` (`°Å Ä«`) came out as
         // `°Šī` (`Å ` read as `C5 A0`, `Š`).
         let seen = crate::encoding::forward::cp949_ftfy("레드타이거 카톡문의").unwrap();
         assert!(seen.contains('Š') && !seen.contains(' '), "{seen}");
-        assert_eq!(read_cp949(&seen, &mut s), Some(View::Cp949));
+        assert_eq!(read_cp949(&seen, &mut s, None), Some(View::Cp949));
         assert_eq!(s.reading, "레드타이거 카톡문의");
         assert_eq!(read("¡°This"), (View::Raw, "¡°This".to_string()));
         // Latin text that only the UHC extension would read as Hangul.
         for latin in ["2°C", "Ärger", "¿Qué", "¡Hola"] {
             assert_eq!(read(latin), (View::Raw, latin.to_string()), "{latin}");
         }
+    }
+
+    #[test]
+    fn the_prior_chooses_between_a_pair_and_plain_bytes() {
+        // `시고` is `BD C3 B0 ED`; ftfy re-decodes `Ã°` (`C3 B0`) into `ð`,
+        // and `½ðí` also reads byte for byte, one byte shifted: `쏜…`.
+        let token = forward::cp949_ftfy("조심하시고").unwrap();
+        assert!(token.contains('ð'), "{token}");
+        let mut s = Scratch::default();
+        assert_eq!(read_cp949(&token, &mut s, None), Some(View::Cp949));
+        assert!(s.reading.starts_with("조심하쏜"), "{}", s.reading);
+        let mut prior = SyllablePrior::default();
+        prior.add("조심하시고 시고 하고 고시 이다 조심하세요");
+        assert_eq!(read_cp949(&token, &mut s, Some(&prior)), Some(View::Cp949));
+        assert_eq!(s.reading, "조심하시고");
+        // A word whose own bytes read likelier stays as it is.
+        let plain = forward::cp949_ftfy("조심").unwrap();
+        assert_eq!(read_cp949(&plain, &mut s, Some(&prior)), Some(View::Cp949));
+        assert_eq!(s.reading, "조심");
+    }
+
+    #[test]
+    fn pairs_re_decoded_twice_read_back() {
+        let mut prior = SyllablePrior::default();
+        // Enough text that a syllable seen outweighs one never seen.
+        prior.add(&"형태가 상태가 태국 임시 시간 국가 가격 ".repeat(200));
+        let mut s = Scratch::default();
+        // `태` is `C5 C2`: before `가` (`B0 A1`) ftfy makes `Â°` into `°`,
+        // then `Å°` into `Ű`, which stands for three bytes.
+        let token = forward::cp949_ftfy("형태가").unwrap();
+        assert_eq!(token, "ÇüŰ¡");
+        assert_eq!(read_cp949(&token, &mut s, Some(&prior)), Some(View::Cp949));
+        assert_eq!(s.reading, "형태가");
+        // With one plain byte beside a char ftfy re-decoded beyond Latin-1.
+        assert_eq!(read_cp949("ű¹", &mut s, Some(&prior)), Some(View::Cp949));
+        assert_eq!(s.reading, "태국");
+        // `시` and the space after it: `Ó½` became `ӽ`, `Ã ` became `à`.
+        assert_eq!(read_cp949("Àӽà", &mut s, Some(&prior)), Some(View::Cp949));
+        assert_eq!(s.reading, "임시 ");
+        // Still no Hangul in one Latin-1 char re-decoded: no plain byte.
+        assert_eq!(read_cp949("ü", &mut s, Some(&prior)), None);
     }
 
     #[test]
@@ -983,8 +1186,8 @@ mod tests {
         assert_eq!((v, r.as_str()), (View::Cp949Shifted, "다이"));
         // But a Latin-1 sign before ASCII is no cut character.
         let mut s = Scratch::default();
-        assert_eq!(read_cp949("£5.05", &mut s), None);
-        assert_eq!(read_cp949("°C", &mut s), None);
+        assert_eq!(read_cp949("£5.05", &mut s, None), None);
+        assert_eq!(read_cp949("°C", &mut s, None), None);
     }
 
     #[test]
