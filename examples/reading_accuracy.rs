@@ -8,6 +8,8 @@
 //! ambiguous readings by the model's prior over characters
 //! ([`spamsplice::encoding::SyllablePrior`]); without one it reads them
 //! byte for byte.
+//! Prints the share read right, then every misreading (word, reading, the
+//! token it was read from), most frequent first.
 //! Usage: reading_accuracy CSV CORPORA_DIR [MODEL]
 use std::collections::HashMap;
 use std::io::{BufRead, Write};
@@ -83,7 +85,7 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
     );
     let mut wrong: Vec<_> = wrong.into_iter().collect();
     wrong.sort_by_key(|w| std::cmp::Reverse(w.1));
-    for ((w, r, g), n) in wrong.iter().take(usize::MAX) {
+    for ((w, r, g), n) in &wrong {
         if writeln!(std::io::stdout(), "{n:>5}  {w}  read as  {r}  from  {g}").is_err() {
             break;
         }

@@ -542,7 +542,11 @@ const ECHO_SURE: f32 = 0.8;
 /// Reusable buffers for [`echoes`].
 #[derive(Debug, Default, Clone)]
 pub struct EchoScratch {
-    sure: Vec<(usize, String)>,
+    /// The document's words, each read once: (token index, its word's
+    /// range in `text`), and which of them are sure.
+    words: Vec<(usize, std::ops::Range<usize>)>,
+    text: String,
+    sure: Vec<usize>,
     core: String,
     deob: String,
     scratch: Scratch,
@@ -627,35 +631,50 @@ pub fn echoes(
 ) {
     out.clear();
     out.resize(tok.len(), 0);
-    let mut sure = std::mem::take(&mut ex.sure);
+    let is_sure = |i: usize| p1.get(i).is_some_and(|&p| p > ECHO_SURE);
+    // Most documents have no sure Hangul token, and then nothing to read.
+    if !(0..tok.len()).any(|i| is_sure(i) && info[i].hangulish()) {
+        return;
+    }
+    // Each word read once (a mojibake token's reading may run the CP949
+    // view's dynamic program), then compared with the sure ones.
+    let (mut words, mut text, mut sure) = (
+        std::mem::take(&mut ex.words),
+        std::mem::take(&mut ex.text),
+        std::mem::take(&mut ex.sure),
+    );
+    words.clear();
+    text.clear();
     sure.clear();
     for (i, t) in tok.iter().enumerate() {
-        if p1.get(i).is_some_and(|&p| p > ECHO_SURE) && info[i].hangulish() {
-            if let Some(core) = hangul_core(&doc[t.start..t.end], &info[i], ex, prior) {
-                sure.push((i, core.to_string()));
+        if !info[i].hangulish() || !(info[i].candidate || is_sure(i)) {
+            continue;
+        }
+        if let Some(core) = hangul_core(&doc[t.start..t.end], &info[i], ex, prior) {
+            if is_sure(i) {
+                sure.push(words.len());
             }
+            let at = text.len();
+            text.push_str(core);
+            words.push((i, at..text.len()));
         }
     }
-    if !sure.is_empty() {
-        for (i, t) in tok.iter().enumerate() {
-            if !info[i].candidate || !info[i].hangulish() {
-                continue;
-            }
-            if let Some(core) = hangul_core(&doc[t.start..t.end], &info[i], ex, prior) {
-                let others = || sure.iter().filter(|(j, _)| *j != i);
-                let echoes = others().any(|(_, s)| s.contains(core));
-                let contains =
-                    others().any(|(_, s)| core.len() > s.len() && core.contains(s.as_str()));
-                let shares = !echoes
-                    && !contains
-                    && others().any(|(_, s)| shares_run(core, s, SHARED_RUN_MIN));
-                out[i] = if echoes { ECHOES } else { 0 }
-                    | if contains { CONTAINS_SURE } else { 0 }
-                    | if shares { SHARES_RUN } else { 0 };
-            }
-        }
+    for (i, r) in words.iter().filter(|(i, _)| info[*i].candidate) {
+        let core = &text[r.clone()];
+        let others = || {
+            sure.iter()
+                .map(|&k| &words[k])
+                .filter(|(j, _)| j != i)
+                .map(|(_, r)| &text[r.clone()])
+        };
+        let echoes = others().any(|s| s.contains(core));
+        let contains = others().any(|s| core.len() > s.len() && core.contains(s));
+        let shares = !echoes && !contains && others().any(|s| shares_run(core, s, SHARED_RUN_MIN));
+        out[*i] = if echoes { ECHOES } else { 0 }
+            | if contains { CONTAINS_SURE } else { 0 }
+            | if shares { SHARES_RUN } else { 0 };
     }
-    ex.sure = sure;
+    (ex.words, ex.text, ex.sure) = (words, text, sure);
 }
 
 /// Document-level shares over its tokens.

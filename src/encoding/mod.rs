@@ -514,59 +514,44 @@ struct CharReading {
 }
 
 /// The byte strings `c` may stand for in text ftfy re-decoded, into `out`;
-/// returns their number. ASCII stands for itself. A char U+0080..=U+00FF is
-/// its own byte, or the two UTF-8 bytes ftfy re-decoded into it (one pair).
-/// A char beyond is the UTF-8 bytes ftfy re-decoded into it
-/// ([`ftfy_bytes`]), where any byte ≥ 0x80 may itself have been re-decoded
-/// from a pair first (one more pair each): ftfy fixes until nothing
-/// changes, so `태국` (`C5 C2 B1 B9`, `ÅÂ±¹`) became `Å±¹` and then `ű¹`,
-/// whose `ű` is `C5 B1` and stands for `C5 C2 B1`.
+/// returns their number, the char's own bytes first. A char up to U+00FF is
+/// its own byte, a char beyond the UTF-8 bytes ftfy re-decoded into it
+/// ([`ftfy_bytes`]); and each of those bytes ≥ 0x80 may itself stand for
+/// the pair ftfy re-decoded into it (one pair each: `ð` is `F0` or
+/// `C3 B0`). ftfy fixes until nothing changes, so a pair can hide in a
+/// pair: `태국` (`C5 C2 B1 B9`, `ÅÂ±¹`) became `Å±¹` and then `ű¹`, whose
+/// `ű` is `C5 B1` and stands for `C5 C2 B1`.
 fn char_readings(c: char, out: &mut [CharReading; MAX_READINGS]) -> usize {
-    let u = c as u32;
-    if u < 0x80 {
-        out[0] = CharReading {
-            bytes: [u as u8, 0, 0, 0, 0, 0, 0, 0],
-            len: 1,
-            pairs: 0,
-        };
-        return 1;
-    }
-    let mut utf8 = [0u8; 4];
-    let n8 = ftfy_bytes(c, &mut utf8);
-    if u <= 0xFF {
-        out[0] = CharReading {
-            bytes: [u as u8, 0, 0, 0, 0, 0, 0, 0],
-            len: 1,
-            pairs: 0,
-        };
-        out[1] = CharReading {
-            bytes: [utf8[0], utf8[1], 0, 0, 0, 0, 0, 0],
-            len: 2,
-            pairs: 1,
-        };
-        return 2;
-    }
+    let mut own = [0u8; 4];
+    let n_own = match u8::try_from(c) {
+        Ok(b) => {
+            own[0] = b;
+            1
+        }
+        Err(_) => ftfy_bytes(c, &mut own),
+    };
     let mut n = 0;
-    for mask in 0u32..(1 << n8) {
+    for mask in 0u32..(1 << n_own) {
         // Only a high byte can have been a pair (a space stays a space).
-        if (0..n8).any(|k| mask & (1 << k) != 0 && utf8[k] < 0x80) {
+        if (0..n_own).any(|k| mask & (1 << k) != 0 && own[k] < 0x80) {
             continue;
         }
         let mut r = CharReading {
             pairs: mask.count_ones() as u8,
             ..CharReading::default()
         };
-        for (k, &b) in utf8[..n8].iter().enumerate() {
+        for (k, &b) in own[..n_own].iter().enumerate() {
             let at = r.len as usize;
-            if mask & (1 << k) != 0 {
-                // The UTF-8 pair whose decoding is the Latin-1 char `b`.
-                r.bytes[at] = if b < 0xC0 { 0xC2 } else { 0xC3 };
-                r.bytes[at + 1] = if b < 0xC0 { b } else { b - 0x40 };
-                r.len += 2;
+            let len = if mask & (1 << k) != 0 {
+                let mut pair = [0u8; 4];
+                let len = ftfy_bytes(char::from(b), &mut pair);
+                r.bytes[at..at + len].copy_from_slice(&pair[..len]);
+                len
             } else {
                 r.bytes[at] = b;
-                r.len += 1;
-            }
+                1
+            };
+            r.len += len as u8;
         }
         out[n] = r;
         n += 1;

@@ -17,6 +17,8 @@ use std::sync::OnceLock;
 use encoding_rs::EUC_KR;
 use serde::{Deserialize, Serialize};
 
+use super::is_ks_byte;
+
 /// Rows and cells per row of the KS X 1001 plane (bytes A1..=FE).
 const SIDE: usize = 94;
 /// Cells of the plane.
@@ -134,7 +136,9 @@ impl SyllablePrior {
 
     /// Whether nothing was counted (a prior that cannot choose).
     pub fn is_empty(&self) -> bool {
-        self.counts.iter().all(|&c| c == 0)
+        // The table is made by the first text counted (`add`), so an empty
+        // one is all there is to check: this runs once per token read.
+        self.counts.is_empty()
     }
 
     /// How often the character of `lead`, `trail` (both A1..=FE) occurred.
@@ -168,22 +172,17 @@ impl SyllablePrior {
         cost >= self.tables().1
     }
 
-    /// The cost of the character `lead`, `trail` (both A1..=FE).
-    #[inline]
-    pub fn cost(&self, lead: u8, trail: u8) -> u32 {
-        cell_cost(self.costs(), lead, trail)
-    }
-
     /// The cost of a byte string of ASCII and two-byte KS X 1001 characters
     /// (ASCII costs nothing: every reading of a token keeps the same), and
     /// the cost of its rarest character.
     pub fn cost_of_bytes(&self, bytes: &[u8]) -> (u32, u32) {
+        let costs = self.costs();
         let (mut total, mut rarest) = (0, 0);
         let mut i = 0;
         while let Some(&b) = bytes.get(i) {
             match bytes.get(i + 1) {
-                Some(&t) if (0xA1..=0xFE).contains(&b) && (0xA1..=0xFE).contains(&t) => {
-                    let c = self.cost(b, t);
+                Some(&t) if is_ks_byte(b) && is_ks_byte(t) => {
+                    let c = cell_cost(costs, b, t);
                     total += c;
                     rarest = rarest.max(c);
                     i += 2;
@@ -199,32 +198,31 @@ impl SyllablePrior {
 mod tests {
     use super::*;
 
+    /// The two bytes of a KS X 1001 character.
+    fn bytes(c: char) -> (u8, u8) {
+        let mut buf = [0; 4];
+        let (b, _, _) = EUC_KR.encode(c.encode_utf8(&mut buf));
+        (b[0], b[1])
+    }
+
     #[test]
     fn counts_the_planes_characters_and_prices_the_rare_higher() {
         let mut p = SyllablePrior::default();
         assert!(p.is_empty());
         p.add("조심하시고 시고 café ±");
-        // 시 is C1 C3 ... by the plane: look it up through the decoder's map.
-        let si = cells()[&'시'];
-        let (lead, trail) = (
-            0xA1 + (si as usize / SIDE) as u8,
-            0xA1 + (si as usize % SIDE) as u8,
-        );
-        assert_eq!(p.count(lead, trail), 2);
-        let sso = cells()[&'쏜'];
-        let (l2, t2) = (
-            0xA1 + (sso as usize / SIDE) as u8,
-            0xA1 + (sso as usize % SIDE) as u8,
-        );
-        assert_eq!(p.count(l2, t2), 0);
-        assert!(p.cost(lead, trail) < p.cost(l2, t2));
-        // Latin-1 chars are not counted as the plane's symbols, nor text
-        // that is not Korean.
-        assert!(!cells().contains_key(&'±'));
+        let (si, sso) = (bytes('시'), bytes('쏜'));
+        assert_eq!(si, (0xBD, 0xC3));
+        assert_eq!(p.count(si.0, si.1), 2);
+        assert_eq!(p.count(sso.0, sso.1), 0);
+        assert!(cell_cost(p.costs(), si.0, si.1) < cell_cost(p.costs(), sso.0, sso.1));
+        // Latin-1 chars are not counted as the plane's symbols (`±` is
+        // `A1 BE`), nor text that is not Korean.
+        assert_eq!(bytes('±'), (0xA1, 0xBE));
+        assert_eq!(p.count(0xA1, 0xBE), 0);
         let before = p.clone();
         p.add("活科學 中文 조");
         assert_eq!(p.counts, before.counts);
         let merged = p.clone().merge(p);
-        assert_eq!(merged.count(lead, trail), 4);
+        assert_eq!(merged.count(si.0, si.1), 4);
     }
 }
