@@ -40,8 +40,25 @@ pub const CAMPAIGN_NAMES: &[&str] = &[
     "ln_found_as_head_docs",
     "ln_clean_count",
     "ln_found_leading_docs",
+    "found_share",
+    "z2_unshared",
+    "found_cover",
 ];
-pub const CAMPAIGN_DIM: usize = 6;
+pub const CAMPAIGN_DIM: usize = 9;
+
+/// Most syllables of a piece [`Campaign::cover`] looks up.
+const PIECE_MAX: usize = 8;
+/// Fewest other documents a piece of [`Campaign::cover`] was found in.
+const PIECE_DOCS_MIN: u32 = 2;
+/// Fewest syllables of a name piece ([`Campaign::cover`]): found words of
+/// two syllables are as often parts of loanwords (`알라바마`, `사이드카`).
+const NAME_MIN: usize = 3;
+/// Most clean-text occurrences of a name piece ([`Campaign::cover`]).
+const NAME_CLEAN_MAX: u32 = 1;
+/// Least share of a word's syllables [`Campaign::cover`] counts.
+const COVER_MIN: f32 = 0.75;
+/// Most syllables of a word [`Campaign::cover`] segments.
+const COVER_MAX: usize = 32;
 
 /// Fewest syllables of a found word's head ([`DocWords`]).
 const HEAD_MIN: usize = 2;
@@ -216,13 +233,19 @@ impl Campaign {
         core: &str,
         own: &DocWords,
         z2: f32,
+        native: bool,
         clean: &JoinStats,
     ) -> Option<[f32; CAMPAIGN_DIM]> {
         let found = self.found.get(core).copied().unwrap_or(0);
         let found = found.saturating_sub(u32::from(own.found(core)));
         let head = self.heads.get(core).copied().unwrap_or(0);
         let head = head.saturating_sub(u32::from(own.head(core)));
-        if found == 0 && head == 0 {
+        let cover = if native {
+            self.cover(core, own, clean)
+        } else {
+            0.0
+        };
+        if found == 0 && head == 0 && cover == 0.0 {
             return None;
         }
         let b = bucket(core);
@@ -230,14 +253,90 @@ impl Campaign {
         let unfound = seen.saturating_sub(found);
         let leading = self.leading.get(core).copied().unwrap_or(0);
         let leading = leading.saturating_sub(u32::from(own.leads(core)));
+        // The share of the documents a word stands in where it was found:
+        // a campaign's name is found in most of them, a news word that
+        // campaigns also use (`카지노` in gambling news) in few. Where the
+        // share is high, the sentence's own verdict (`z2`) weighs less.
+        // Only for a word written like its document (`native`): in a foreign
+        // host, Hangul stands out whatever its share, and a word discussed
+        // there (`먹튀 (meoktwi)` in English news) is one campaigns use.
+        let share = if native {
+            found as f32 / (found + unfound).max(1) as f32
+        } else {
+            0.0
+        };
+        let z2 = z2.clamp(-30.0, 30.0);
         Some([
-            z2.clamp(-30.0, 30.0),
+            z2,
             (found as f32).ln_1p(),
             (unfound as f32).ln_1p(),
             (head as f32).ln_1p(),
             (clean.word_count(core) as f32).ln_1p(),
             (leading as f32).ln_1p(),
+            share,
+            z2 * (1.0 - share),
+            cover,
         ])
+    }
+
+    /// The share of `core`'s syllables covered by words other documents
+    /// found (whole or as heads), pieces of two syllables or more, one of
+    /// them a name (three syllables or more, rare in clean text): a
+    /// campaign glues its names to each other and to suffixes in ever new
+    /// compounds (`슈가러쉬빠찡코무료체험`), none of them found whole
+    /// elsewhere, all of them made of found names. 0 below [`COVER_MIN`],
+    /// without a name, or for a word of more than [`COVER_MAX`] syllables.
+    fn cover(&self, core: &str, own: &DocWords, clean: &JoinStats) -> f32 {
+        let mut at = [0usize; COVER_MAX + 1];
+        let mut n = 0;
+        for (k, _) in core.char_indices() {
+            if n == COVER_MAX {
+                return 0.0;
+            }
+            at[n] = k;
+            n += 1;
+        }
+        if n < 2 {
+            return 0.0;
+        }
+        at[n] = core.len();
+        // Found in two other documents at least: one may be the model's own
+        // mistake, and a campaign repeats its names.
+        let known = |p: &str| {
+            let f = self
+                .found
+                .get(p)
+                .map_or(0, |&c| c - u32::from(own.found(p)));
+            let h = self.heads.get(p).map_or(0, |&c| c - u32::from(own.head(p)));
+            f.max(h) >= PIECE_DOCS_MIN
+        };
+        // best[j]: most syllables of the first j that found pieces cover,
+        // and whether one of those pieces is a name.
+        let mut best = [(0usize, false); COVER_MAX + 1];
+        for j in 1..=n {
+            best[j] = best[j - 1];
+            for i in j.saturating_sub(PIECE_MAX)..=j - 2.min(j) {
+                if j - i < 2 || best[i].0 + (j - i) < best[j].0 {
+                    continue;
+                }
+                let piece = &core[at[i]..at[j]];
+                if known(piece) {
+                    let name = best[i].1
+                        || (j - i >= NAME_MIN && clean.word_count(piece) <= NAME_CLEAN_MAX);
+                    let cand = (best[i].0 + (j - i), name);
+                    if cand > best[j] {
+                        best[j] = cand;
+                    }
+                }
+            }
+        }
+        let (covered, name) = best[n];
+        let share = covered as f32 / n as f32;
+        if name && share >= COVER_MIN {
+            share
+        } else {
+            0.0
+        }
     }
 
     /// The campaign stage's rows of a scored document, whose tokens' words
@@ -249,10 +348,12 @@ impl Campaign {
         cores: &'a DocCores,
         own: &'a DocWords,
         probs: &'a [f32],
+        groups: &'a [u8],
         clean: &'a JoinStats,
     ) -> impl Iterator<Item = (usize, [f32; CAMPAIGN_DIM])> + 'a {
         cores.iter().filter_map(move |(i, core)| {
-            Some((i, self.features(core, own, logit(probs[i]), clean)?))
+            let native = groups[i] != crate::features::Regime::Foreign as u8;
+            Some((i, self.features(core, own, logit(probs[i]), native, clean)?))
         })
     }
 }
@@ -461,18 +562,21 @@ mod tests {
         c.add(&a);
         c.add(&b);
         // Document a found it; judged alone against itself, nothing.
-        assert_eq!(c.features("블랙잭", &a, 0.0, &clean), None);
+        assert_eq!(c.features("블랙잭", &a, 0.0, true, &clean), None);
         // Document b did not: a's find counts, and a's own standing too.
-        let f = c.features("블랙잭", &b, -2.0, &clean).unwrap();
-        assert_eq!(
-            f,
-            [-2.0, 1f32.ln_1p(), 0f32.ln_1p(), 0.0, 0.0, 1f32.ln_1p()]
-        );
-        assert_eq!(c.features("협회는", &b, -2.0, &clean), None);
+        let f = c.features("블랙잭", &b, -2.0, true, &clean).unwrap();
+        // Found in every other document it stands in: a share of 1, and
+        // the sentence's verdict does not weigh beside it.
+        let l1 = 1f32.ln_1p();
+        assert_eq!(f, [-2.0, l1, 0.0, 0.0, 0.0, l1, 1.0, 0.0, 0.0]);
+        assert_eq!(c.features("협회는", &b, -2.0, true, &clean), None);
         let d = DocWords::default();
-        let f = c.features("블랙잭", &d, 1.0, &clean).unwrap();
+        let f = c.features("블랙잭", &d, 1.0, true, &clean).unwrap();
         // Two documents hold it, one found it: one stood unfound.
-        assert_eq!(f, [1.0, 1f32.ln_1p(), 1f32.ln_1p(), 0.0, 0.0, 1f32.ln_1p()]);
+        assert_eq!(f, [1.0, l1, l1, 0.0, 0.0, l1, 0.5, 0.5, 0.0]);
+        // In a foreign host, no share.
+        let f = c.features("블랙잭", &d, 1.0, false, &clean).unwrap();
+        assert_eq!(f, [1.0, l1, l1, 0.0, 0.0, l1, 0.0, 1.0, 0.0]);
     }
 
     #[test]
@@ -487,12 +591,40 @@ mod tests {
         c.add(&a);
         let b = words(&[], &["펄스윙"]);
         c.add(&b);
-        let f = c.features("펄스윙", &b, 0.0, &clean).unwrap();
-        assert_eq!(f, [0.0, 0.0, 0.0, 1f32.ln_1p(), 0.0, 0.0]);
+        let f = c.features("펄스윙", &b, 0.0, true, &clean).unwrap();
+        assert_eq!(f, [0.0, 0.0, 0.0, 1f32.ln_1p(), 0.0, 0.0, 0.0, 0.0, 0.0]);
         // Not from its own document.
-        assert_eq!(c.features("펄스윙", &a, 0.0, &clean), None);
+        assert_eq!(c.features("펄스윙", &a, 0.0, true, &clean), None);
         // A single syllable is no head.
-        assert_eq!(c.features("펄", &b, 0.0, &clean), None);
+        assert_eq!(c.features("펄", &b, 0.0, true, &clean), None);
+    }
+
+    #[test]
+    fn a_compound_of_found_names_is_covered() {
+        let mut c = Campaign::default();
+        for name in ["슈가러쉬", "슈가러쉬", "빠찡코", "빠찡코", "먹튀"] {
+            c.add(&words(&[name], &[name]));
+        }
+        let b = words(&[], &["슈가러쉬빠찡코", "빠찡코협회는"]);
+        let clean = JoinStats::default();
+        let f = c
+            .features("슈가러쉬빠찡코", &b, -3.0, true, &clean)
+            .unwrap();
+        // Never found whole: only the cover speaks.
+        assert_eq!(f[..6], [-3.0, 0.0, 0.0, 0.0, 0.0, 0.0]);
+        assert_eq!(f[8], 1.0);
+        // Not in a foreign host; not half a word; not a piece found in one
+        // document only (`먹튀`); not without a name among the pieces.
+        assert_eq!(c.features("슈가러쉬빠찡코", &b, -3.0, false, &clean), None);
+        assert_eq!(c.features("빠찡코협회는", &b, -3.0, true, &clean), None);
+        assert_eq!(c.features("빠찡코먹튀", &b, -3.0, true, &clean), None);
+        let mut news = JoinStats::default();
+        news.add("슈가러쉬 슈가러쉬 빠찡코 빠찡코");
+        news.finish();
+        assert_eq!(c.features("슈가러쉬빠찡코", &b, -3.0, true, &news), None);
+        // A name glued to a found suffix.
+        let f = c.features("빠찡코슈가", &b, -3.0, true, &clean).unwrap();
+        assert_eq!(f[8], 1.0);
     }
 
     #[test]
@@ -512,11 +644,11 @@ mod tests {
         assert_eq!(merged.to_bytes(7).unwrap(), whole.to_bytes(7).unwrap());
         for (word, own) in [("블랙잭", &c), ("펄스윙", &a), ("블랙잭", &a)] {
             assert_eq!(
-                merged.features(word, own, -1.0, &clean),
-                whole.features(word, own, -1.0, &clean)
+                merged.features(word, own, -1.0, true, &clean),
+                whole.features(word, own, -1.0, true, &clean)
             );
         }
-        assert!(merged.features("블랙잭", &c, -1.0, &clean).is_some());
+        assert!(merged.features("블랙잭", &c, -1.0, true, &clean).is_some());
     }
 
     #[test]

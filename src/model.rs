@@ -22,7 +22,7 @@ use crate::restore::{self, Joiner, Span};
 use crate::tokens::Token;
 
 pub const MAGIC: &[u8; 16] = b"SPAMSPLICE-MODEL";
-pub const FORMAT_VERSION: u32 = 10;
+pub const FORMAT_VERSION: u32 = 11;
 
 /// A linear model over hashed sparse features.
 ///
@@ -771,7 +771,7 @@ impl Model {
     pub fn apply_campaign(&self, s: &mut Scratch, memory: &Campaign, own: &DocWords) {
         let rows = &mut s.campaign_rows;
         rows.clear();
-        rows.extend(memory.rows(&s.cores, own, &s.probs, &self.joiner.stats));
+        rows.extend(memory.rows(&s.cores, own, &s.probs, &s.groups, &self.joiner.stats));
         for (i, x) in rows.iter() {
             if let Some(stage) = self.campaign_stage(s.groups[*i]) {
                 s.probs[*i] = s.probs[*i].max(stage.prob(x));

@@ -471,6 +471,22 @@ pub fn fit(
         .count();
     report.join_accuracy = right as f64 / held.len().max(1) as f64;
 
+    calibrate(&mut model, dev, cfg, stage, &mut report)?;
+    Ok((model, report))
+}
+
+/// The decisions fitted on dev after the token stages and the joiner: the
+/// thresholds for documents judged alone, the campaign stage, and the
+/// thresholds with it. Separate from [`fit`] so a model's campaign stage can
+/// be refitted on another dev set without its token stages (which take most
+/// of training); `fit` ends with it, so a model is the same either way.
+pub fn calibrate(
+    model: &mut Model,
+    dev: &[Example],
+    cfg: &Config,
+    stage: &(dyn Fn(&str) + Sync),
+    report: &mut Report,
+) -> Result<()> {
     stage("thresholds");
     // Score dev once; pick the thresholds for documents judged alone, then
     // fit the campaign stage and pick its own.
@@ -503,7 +519,7 @@ pub fn fit(
     let memory: Campaign = words.iter().collect();
     scored.par_iter_mut().zip(&words).for_each(|(d, own)| {
         d.campaign = memory
-            .rows(&d.cores, own, &d.probs, &model.joiner.stats)
+            .rows(&d.cores, own, &d.probs, &d.groups, &model.joiner.stats)
             .collect();
     });
     drop(memory);
@@ -542,7 +558,7 @@ pub fn fit(
         model.campaign_extend,
         report.campaign_grid,
     ) = choose_thresholds(&scored, &model.joiner, cfg, start, 0..2 * REGIMES);
-    Ok((model, report))
+    Ok(())
 }
 
 #[cfg(test)]
