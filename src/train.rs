@@ -260,6 +260,72 @@ fn choose_thresholds(
     (th[search.clone()].to_vec(), ext[search].to_vec(), grids)
 }
 
+/// The joiner's counts over the clean text of `train`.
+pub fn join_stats(train: &[Example]) -> JoinStats {
+    let mut stats = train
+        .par_chunks(256)
+        .map(|chunk| {
+            let mut s = JoinStats::default();
+            for ex in chunk {
+                s.add(&ex.clean);
+            }
+            s
+        })
+        .reduce(JoinStats::default, JoinStats::merge);
+    stats.finish();
+    stats
+}
+
+/// Fits the joiner on cuts made in the clean text of `train` (each
+/// document's own counts left out of `stats`).
+pub fn fit_joiner(
+    train: &[Example],
+    stats: JoinStats,
+    cfg: &Config,
+    report: &mut Report,
+) -> Result<Joiner> {
+    use rand::SeedableRng;
+    // Examples come from the train documents themselves, each seen with its
+    // own counts left out of the tables, as an unseen article would be.
+    let step = (train.len() / cfg.join_docs.max(1)).max(1);
+    let joined: Vec<(Vec<f32>, bool, JoinScript)> = train
+        .par_iter()
+        .enumerate()
+        .filter(|(i, _)| i % step == 0)
+        .map(|(i, ex)| {
+            let mut rng = rand_chacha::ChaCha8Rng::seed_from_u64(
+                cfg.seed ^ (i as u64).wrapping_mul(0x9E37_79B9_7F4A_7C15),
+            );
+            let mut examples = Vec::new();
+            restore::join_examples(&ex.clean, &mut rng, cfg.join_per_doc, &mut examples);
+            if examples.is_empty() {
+                return Vec::new();
+            }
+            let own = DocCounts::of(&ex.clean);
+            let get = |t: usize, k: u64| stats.get(t, k).saturating_sub(own.get(t, k));
+            examples
+                .iter()
+                .map(|e| {
+                    (
+                        Joiner::features_with(&get, &e.left, &e.right, e.local).to_vec(),
+                        e.closes_up,
+                        JoinScript::of(&e.left, &e.right),
+                    )
+                })
+                .collect::<Vec<_>>()
+        })
+        .flatten()
+        .collect();
+    let (mut jrows, mut jlabels, mut jscripts) = (Vec::new(), Vec::new(), Vec::new());
+    for (row, label, script) in joined {
+        jrows.push(row);
+        jlabels.push(label);
+        jscripts.push(script);
+    }
+    report.join_rows = jrows.len();
+    Joiner::fit(stats, &jrows, &jlabels, &jscripts, cfg.l2, cfg.max_iter)
+}
+
 /// Fits the whole model. `stage` is told what is being done (for a progress
 /// display); the library itself never prints.
 pub fn fit(
@@ -277,18 +343,7 @@ pub fn fit(
     let mut report = Report::default();
 
     stage("joiner statistics");
-    let stats = train
-        .par_chunks(256)
-        .map(|chunk| {
-            let mut s = JoinStats::default();
-            for ex in chunk {
-                s.add(&ex.clean);
-            }
-            s
-        })
-        .reduce(JoinStats::default, JoinStats::merge);
-    let mut stats = stats;
-    stats.finish();
+    let stats = join_stats(train);
     (report.join_words, report.join_pairs) = stats.sizes();
     stage("lexical rows");
     let lex_rows: Vec<(Vec<u32>, bool)> = train
@@ -400,47 +455,9 @@ pub fn fit(
     }
     drop(docs);
 
-    // Examples come from the train documents themselves, each seen with its
-    // own counts left out of the tables, as an unseen article would be.
-    let step = (train.len() / cfg.join_docs.max(1)).max(1);
-    let joined: Vec<(Vec<f32>, bool, JoinScript)> = train
-        .par_iter()
-        .enumerate()
-        .filter(|(i, _)| i % step == 0)
-        .map(|(i, ex)| {
-            let mut rng = rand_chacha::ChaCha8Rng::seed_from_u64(
-                cfg.seed ^ (i as u64).wrapping_mul(0x9E37_79B9_7F4A_7C15),
-            );
-            let mut examples = Vec::new();
-            restore::join_examples(&ex.clean, &mut rng, cfg.join_per_doc, &mut examples);
-            if examples.is_empty() {
-                return Vec::new();
-            }
-            let own = DocCounts::of(&ex.clean);
-            let get = |t: usize, k: u64| stats.get(t, k).saturating_sub(own.get(t, k));
-            examples
-                .iter()
-                .map(|e| {
-                    (
-                        Joiner::features_with(&get, &e.left, &e.right, e.local).to_vec(),
-                        e.closes_up,
-                        JoinScript::of(&e.left, &e.right),
-                    )
-                })
-                .collect::<Vec<_>>()
-        })
-        .flatten()
-        .collect();
-    let (mut jrows, mut jlabels, mut jscripts) = (Vec::new(), Vec::new(), Vec::new());
-    for (row, label, script) in joined {
-        jrows.push(row);
-        jlabels.push(label);
-        jscripts.push(script);
-    }
-    let mut rng = rand_chacha::ChaCha8Rng::seed_from_u64(cfg.seed ^ 0x1);
-    report.join_rows = jrows.len();
     stage("joiner fit (linfa)");
-    let joiner = Joiner::fit(stats, &jrows, &jlabels, &jscripts, cfg.l2, cfg.max_iter)?;
+    let joiner = fit_joiner(train, stats, cfg, &mut report)?;
+    let mut rng = rand_chacha::ChaCha8Rng::seed_from_u64(cfg.seed ^ 0x1);
 
     let mut model = Model {
         thresholds: vec![0.5; REGIMES],
