@@ -654,7 +654,8 @@ impl Model {
         for (i, inf) in a.info.iter().enumerate() {
             if inf.candidate {
                 let second = &self.tokens[groups[i] as usize].second;
-                if p1[i] < features::FLUENCY_MIN_P1 && floor > f32::NEG_INFINITY {
+                // A spaced run's tokens are averaged below: each is scored.
+                if p1[i] < features::FLUENCY_MIN_P1 && floor > f32::NEG_INFINITY && !inf.spaced {
                     let echoes = echo.get(i).copied().unwrap_or(0);
                     if features::stage2_upper(
                         &second.w, second.b, inf, i, z1[i], &doc_stage, echoes,
@@ -673,9 +674,14 @@ impl Model {
                     fluency,
                     i,
                 ));
-                probs[i] = if z < floor { 0.0 } else { sigmoid(z) };
+                probs[i] = if z < floor && !inf.spaced {
+                    0.0
+                } else {
+                    sigmoid(z)
+                };
             }
         }
+        spaced_runs_together(&a.tok.tokens, &a.info, probs);
     }
 
     /// Decides which tokens go, in place: shifts each probability by its
@@ -901,6 +907,30 @@ impl FirstStage {
 /// every stage, so training, scoring and the second-stage shortcut agree to
 /// the bit.
 #[inline]
+/// Gives each spaced run's tokens (`R O Y A L 6 7 5 4 . T O P`, a run
+/// along one line, [`features::TokenInfo::spaced`]) their mean probability:
+/// the run spells one word, which goes or stays whole. Scored one by one,
+/// a letter that is a word of its own (`A`) stayed behind.
+fn spaced_runs_together(tokens: &[Token], info: &[features::TokenInfo], probs: &mut [f32]) {
+    let n = probs.len().min(info.len()).min(tokens.len());
+    let in_run = |i: usize| info[i].spaced && info[i].candidate;
+    let mut i = 0;
+    while i < n {
+        if !in_run(i) {
+            i += 1;
+            continue;
+        }
+        let start = i;
+        while i + 1 < n && !tokens[i].last && in_run(i + 1) {
+            i += 1;
+        }
+        let run = &mut probs[start..=i];
+        let mean = run.iter().sum::<f32>() / run.len() as f32;
+        run.iter_mut().for_each(|p| *p = mean);
+        i += 1;
+    }
+}
+
 pub fn sigmoid(z: f32) -> f32 {
     1.0 / (1.0 + (-z).exp())
 }
@@ -923,6 +953,31 @@ fn stage2_floor(thresholds: &[f32], extend: &[f32]) -> f32 {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn a_spaced_run_goes_or_stays_whole() {
+        // `x R O Y A L . T O P y z`: the run spans tokens 1..=9 of line one;
+        // `y` is not in it, and the run stops at the line's end.
+        let doc = "x R O Y A L . T O P y\nz";
+        let mut tok = crate::tokens::Tokenized::default();
+        tok.split(doc);
+        let n = tok.tokens.len();
+        assert_eq!(n, 12);
+        let mut info = vec![features::TokenInfo::default(); n];
+        for (k, inf) in info.iter_mut().enumerate() {
+            inf.candidate = true;
+            inf.spaced = (1..=9).contains(&k);
+        }
+        let mut probs = vec![0.9f32; n];
+        probs[4] = 0.1; // `A`, a word of its own
+        probs[10] = 0.2;
+        spaced_runs_together(&tok.tokens, &info, &mut probs);
+        let mean = (8.0 * 0.9 + 0.1) / 9.0;
+        for p in &probs[1..=9] {
+            assert!((p - mean).abs() < 1e-6, "{probs:?}");
+        }
+        assert_eq!((probs[0], probs[10], probs[11]), (0.9, 0.2, 0.9));
+    }
 
     #[test]
     fn bad_model_files_are_refused_with_a_reason() {
