@@ -11,6 +11,15 @@
 //! ([`Model::campaign`]). No label is read. It is [`features::echoes`]
 //! (a page teaches its own spam words) across documents.
 //!
+//! What the stage weighs for a word: its second-stage logit; the documents
+//! where it was found, led a found run, was the head of a found word, and
+//! stood unfound; how often clean text writes it; in a host written like
+//! it, the share of its documents that found it (a campaign's name is
+//! found in most, a news word campaigns also use in few), by which its
+//! logit is discounted; and its cover, the share of its syllables that are
+//! names and suffixes found elsewhere (a campaign glues its names into ever
+//! new compounds, `슈가러쉬빠찡코무료체험`, none found whole).
+//!
 //! A document's own words are taken out of the memory before it is judged
 //! ([`DocWords`]), so a word is never confirmed by the document itself, and
 //! a corpus of one document behaves as no memory at all.
@@ -18,7 +27,9 @@
 //! [`Model::campaign`]: crate::model::Model::campaign
 
 use std::collections::HashMap;
+use std::hash::BuildHasherDefault;
 use std::ops::Range;
+use std::sync::OnceLock;
 
 use crate::features::{self, EchoScratch, TokenInfo};
 use crate::restore::JoinStats;
@@ -182,23 +193,86 @@ fn bucket(core: &str) -> u32 {
     ((k ^ (k >> 32)) as u32) & ((1 << SEEN_BITS) - 1)
 }
 
+/// Words to document counts, hashed fast: the campaign stage looks up
+/// every Hangul word of every document, and every piece of a compound
+/// ([`Campaign::cover`]), where SipHash's keyed hashing is most of the cost.
+/// The words come from the corpus being filtered, which chooses them, but
+/// a document's words are few and a collision costs a probe, not an error.
+type WordMap = HashMap<String, u32, BuildHasherDefault<WordHasher>>;
+
+/// FxHash (rustc's hasher): one multiply per 8 bytes.
+#[derive(Debug, Default, Clone, Copy)]
+pub struct WordHasher(u64);
+
+impl WordHasher {
+    #[inline]
+    fn add(&mut self, w: u64) {
+        self.0 = (self.0.rotate_left(5) ^ w).wrapping_mul(0x51_7c_c1_b7_27_22_0a_95);
+    }
+}
+
+impl std::hash::Hasher for WordHasher {
+    #[inline]
+    fn write(&mut self, bytes: &[u8]) {
+        let mut chunks = bytes.chunks_exact(8);
+        for c in &mut chunks {
+            self.add(u64::from_le_bytes(c.try_into().expect("8 bytes")));
+        }
+        let rest = chunks.remainder();
+        if !rest.is_empty() {
+            let mut b = [0u8; 8];
+            b[..rest.len()].copy_from_slice(rest);
+            self.add(u64::from_le_bytes(b));
+        }
+    }
+
+    #[inline]
+    fn write_u8(&mut self, i: u8) {
+        self.add(u64::from(i));
+    }
+
+    #[inline]
+    fn write_usize(&mut self, i: usize) {
+        self.add(i as u64);
+    }
+
+    #[inline]
+    fn finish(&self) -> u64 {
+        self.0
+    }
+}
+
 /// The memory of a corpus: per word, the documents where the model found
 /// it and the documents where it stands.
 #[derive(Debug, Clone)]
 pub struct Campaign {
-    found: HashMap<String, u32>,
-    leading: HashMap<String, u32>,
-    heads: HashMap<String, u32>,
+    found: WordMap,
+    leading: WordMap,
+    heads: WordMap,
     seen: Vec<u32>,
+    /// The first two syllables of each found word or head that could be a
+    /// name piece of [`Campaign::cover`] (found in [`PIECE_DOCS_MIN`]
+    /// documents, [`NAME_MIN`] syllables or more): a word that starts none
+    /// of them at any syllable holds no name, and most words are settled by
+    /// this one table without segmenting. Built at the first look-up after
+    /// the last change.
+    name_starts: OnceLock<std::collections::HashSet<u64, BuildHasherDefault<WordHasher>>>,
+}
+
+/// Two chars as one key, exactly.
+#[inline]
+fn pair_of(a: char, b: char) -> u64 {
+    (u64::from(a) << 21) | u64::from(b)
 }
 
 impl Default for Campaign {
     fn default() -> Campaign {
         Campaign {
-            found: HashMap::new(),
-            leading: HashMap::new(),
-            heads: HashMap::new(),
+            found: WordMap::default(),
+            leading: WordMap::default(),
+            heads: WordMap::default(),
             seen: vec![0; 1 << SEEN_BITS],
+            name_starts: OnceLock::new(),
         }
     }
 }
@@ -206,6 +280,7 @@ impl Default for Campaign {
 impl Campaign {
     /// Remembers one document's words.
     pub fn add(&mut self, words: &DocWords) {
+        self.name_starts = OnceLock::new();
         for (map, list) in [
             (&mut self.found, &words.found),
             (&mut self.leading, &words.leading),
@@ -286,17 +361,41 @@ impl Campaign {
     /// compounds (`슈가러쉬빠찡코무료체험`), none of them found whole
     /// elsewhere, all of them made of found names. 0 below [`COVER_MIN`],
     /// without a name, or for a word of more than [`COVER_MAX`] syllables.
+    fn name_starts(&self) -> &std::collections::HashSet<u64, BuildHasherDefault<WordHasher>> {
+        self.name_starts.get_or_init(|| {
+            let mut set = std::collections::HashSet::default();
+            for map in [&self.found, &self.heads] {
+                for (w, &c) in map {
+                    let mut chars = w.chars();
+                    if let (true, Some(a), Some(b)) =
+                        (c >= PIECE_DOCS_MIN, chars.next(), chars.next())
+                    {
+                        if chars.count() + 2 >= NAME_MIN {
+                            set.insert(pair_of(a, b));
+                        }
+                    }
+                }
+            }
+            set
+        })
+    }
+
     fn cover(&self, core: &str, own: &DocWords, clean: &JoinStats) -> f32 {
         let mut at = [0usize; COVER_MAX + 1];
+        let mut cs = ['\0'; COVER_MAX];
         let mut n = 0;
-        for (k, _) in core.char_indices() {
+        for (k, c) in core.char_indices() {
             if n == COVER_MAX {
                 return 0.0;
             }
-            at[n] = k;
+            (at[n], cs[n]) = (k, c);
             n += 1;
         }
-        if n < 2 {
+        // A name piece is NAME_MIN syllables at least: most words are
+        // shorter, or start no such piece anywhere, and need no segmenting.
+        let starts = self.name_starts();
+        if n < NAME_MIN || !(0..=n - NAME_MIN).any(|i| starts.contains(&pair_of(cs[i], cs[i + 1])))
+        {
             return 0.0;
         }
         at[n] = core.len();
@@ -382,6 +481,7 @@ impl Campaign {
     /// Adds another memory's counts to this one: memories made over the
     /// shards of a corpus add up to the memory of the whole.
     pub fn merge(&mut self, other: &Campaign) {
+        self.name_starts = OnceLock::new();
         for (mine, theirs) in [
             (&mut self.found, &other.found),
             (&mut self.leading, &other.leading),
@@ -624,6 +724,13 @@ mod tests {
         assert_eq!(c.features("슈가러쉬빠찡코", &b, -3.0, true, &news), None);
         // A name glued to a found suffix.
         let f = c.features("빠찡코슈가", &b, -3.0, true, &clean).unwrap();
+        assert_eq!(f[8], 1.0);
+        // Words remembered after a look-up count at the next one.
+        assert_eq!(c.features("빠찡코황진이", &b, -3.0, true, &clean), None);
+        for _ in 0..2 {
+            c.add(&words(&["황진이"], &["황진이"]));
+        }
+        let f = c.features("빠찡코황진이", &b, -3.0, true, &clean).unwrap();
         assert_eq!(f[8], 1.0);
     }
 
