@@ -38,16 +38,18 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
             }
             None => (&m.thresholds, &m.extend),
         };
+        m.growth_probs(&mut s, memory.is_some());
         let spamsplice::model::Scratch {
             analysis: an,
             probs,
             z1,
             groups,
+            grow,
             ..
         } = &mut s;
         let r = Regime::of(&an.stats) as usize;
         let t = 0.5;
-        spamsplice::model::Model::decide(probs, groups, &an.tok.tokens, th, ext);
+        spamsplice::model::Model::decide(probs, grow, groups, &an.tok.tokens, th, ext);
         let errs: Vec<usize> = (0..an.info.len())
             .filter(|&i| {
                 an.info[i].candidate && ((probs[i] >= t) != ex.inside(an.tok.tokens[i].start))

@@ -335,6 +335,55 @@ pub struct DocFirstStage {
 
 /// First-stage probabilities from logits (0 for non-candidates, whose logit
 /// is `f32::NEG_INFINITY`), computed once per document for the second stage.
+/// Names of the growth stage's features ([`growth_row`]).
+pub const GROWTH_NAMES: &[&str] = &[
+    "z",
+    "z1",
+    "lex",
+    "ln_word_count",
+    "ln_stem1_count",
+    "ends_sentence",
+    "lead_punct",
+    "trail_punct",
+    "line_first",
+    "line_last",
+    "hangulish",
+    "ascii",
+    "domain_like",
+];
+pub const GROWTH_DIM: usize = 13;
+
+/// Probability below which a token beside a removed run is not offered to
+/// the growth stage: it stays. Keeps the second stage's floor exact
+/// ([`crate::model::Model::find_spans`]).
+pub const GROWTH_MIN_P: f32 = 0.05;
+
+/// The growth stage's features of token `tok` (`info`), with first-stage
+/// logit `z1` and probability `p` (second stage, then the memory's):
+/// whether a token beside a removed run goes with it is not its probability
+/// alone. A suffix word after a name (`5만`, `설치`) goes; the article's
+/// own word at a line's end, or an unknown word of a review beside a
+/// fragment, stays, however its neighbour lifted its probability.
+pub fn growth_row(tok: &Token, info: &TokenInfo, z1: f32, p: f32) -> [f32; GROWTH_DIM] {
+    let b = |x: bool| if x { 1.0 } else { 0.0 };
+    let p = p.clamp(1e-9, 1.0 - 1e-6);
+    [
+        (p / (1.0 - p)).ln(),
+        z1.clamp(-30.0, 30.0),
+        info.lex,
+        info.word_counts[0],
+        info.word_counts[1],
+        b(info.ends_sentence),
+        b(info.lead_punct),
+        b(info.trail_punct),
+        b(tok.first),
+        b(tok.last),
+        b(info.hangulish()),
+        b(info.class == 0),
+        b(info.domain_like),
+    ]
+}
+
 pub fn first_stage_probs(z1: &[f32], out: &mut Vec<f32>) {
     out.clear();
     out.extend(z1.iter().map(|&z| {

@@ -22,7 +22,7 @@ use crate::restore::{self, Joiner, Span};
 use crate::tokens::Token;
 
 pub const MAGIC: &[u8; 16] = b"SPAMSPLICE-MODEL";
-pub const FORMAT_VERSION: u32 = 11;
+pub const FORMAT_VERSION: u32 = 12;
 
 /// A linear model over hashed sparse features.
 ///
@@ -380,6 +380,13 @@ pub struct Model {
     /// documents judged alone.
     pub campaign_thresholds: Vec<f32>,
     pub campaign_extend: Vec<f32>,
+    /// Per [`Regime`], with a corpus's memory: the growth stage, whose
+    /// probability that a token beside a removed run goes with it is what
+    /// `campaign_extend` is compared with ([`Model::growth_probs`]); None
+    /// where dev held too few such tokens. Documents judged alone compare
+    /// `extend` with the token's own probability: fitted for them too, a
+    /// growth stage did as well on unseen names and worse on known ones.
+    pub growth: Vec<Option<Linear>>,
     pub meta: Meta,
     /// Identifies this model to the per-thread token memo
     /// ([`features::Analysis::cache_for`]); fresh for each model built or
@@ -418,6 +425,9 @@ pub struct Scratch {
     pub cores: DocCores,
     /// The campaign stage's rows ([`Model::apply_campaign`]).
     pub campaign_rows: Vec<(usize, [f32; CAMPAIGN_DIM])>,
+    /// Per token: the probability [`Model::decide`] grows a removed run
+    /// over it with ([`Model::growth_probs`]).
+    pub grow: Vec<f32>,
 }
 
 thread_local! {
@@ -550,6 +560,17 @@ impl Model {
         {
             return Err("its campaign stage differs from this build's (retrain the model)".into());
         }
+        if self.growth.len() != REGIMES
+            || self.growth.iter().flatten().any(|c| {
+                c.names
+                    .iter()
+                    .map(String::as_str)
+                    .ne(features::GROWTH_NAMES.iter().copied())
+                    || c.coef.len() != features::GROWTH_DIM
+            })
+        {
+            return Err("its growth stage differs from this build's (retrain the model)".into());
+        }
         let sets = [
             (&self.thresholds, REGIMES),
             (&self.extend, REGIMES),
@@ -582,6 +603,7 @@ impl Model {
     /// stays below 0.5, as 0 does. `NEG_INFINITY` (no shortcut) when some
     /// threshold is tiny (or not positive).
     fn stage2_floor(&self) -> f32 {
+        // Documents judged alone grow by the tokens' own probabilities.
         stage2_floor(&self.thresholds, &self.extend)
     }
 
@@ -687,18 +709,24 @@ impl Model {
     /// Decides which tokens go, in place: shifts each probability by its
     /// group's threshold so that one cut at 0.5 applies every group's own
     /// threshold, after growing each run of removed tokens along its line
-    /// over neighbours whose probability reaches their group's lower
-    /// `extend` threshold (hysteresis: a fragment's weak words, such as a
-    /// bare unseen name beside a sure one, go with it; a weak word alone
-    /// does not). A grown token's score is 0.5.
+    /// over neighbours whose growth probability (`grow`, from
+    /// [`Model::growth_probs`]) reaches their group's `extend` threshold
+    /// (hysteresis: a fragment's weak words, such as a bare unseen name or a
+    /// suffix word beside a sure one, go with it; a weak word alone does
+    /// not). A grown token's score is 0.5.
     pub fn decide(
         probs: &mut [f32],
+        grow: &[f32],
         groups: &[u8],
         tokens: &[Token],
         thresholds: &[f32],
         extend: &[f32],
     ) {
-        let n = probs.len().min(groups.len()).min(tokens.len());
+        let n = probs
+            .len()
+            .min(groups.len())
+            .min(tokens.len())
+            .min(grow.len());
         let (probs, groups, tokens) = (&mut probs[..n], &groups[..n], &tokens[..n]);
         let th = |i: usize| thresholds[groups[i] as usize];
         let low = |i: usize| {
@@ -711,7 +739,7 @@ impl Model {
         if (0..n).any(|i| probs[i] >= th(i)) {
             let grown = |i: usize, j: usize, probs: &mut [f32]| {
                 // Token j joins when its neighbour i (same line) is removed.
-                if probs[i] >= th(i) && probs[j] < th(j) && probs[j] >= low(j) {
+                if probs[i] >= th(i) && probs[j] < th(j) && grow[j] >= low(j) {
                     probs[j] = th(j);
                 }
             };
@@ -786,6 +814,43 @@ impl Model {
         }
     }
 
+    /// Fills `s.grow` for a scored document: with the memory (`memory`,
+    /// after [`Model::apply_campaign`]), per token, the growth stage's
+    /// probability that it goes with a removed run beside it, 0 below
+    /// [`features::GROWTH_MIN_P`]; alone, or where its group has no growth
+    /// stage, the token's own probability.
+    pub fn growth_probs(&self, s: &mut Scratch, memory: bool) {
+        if !memory {
+            s.grow.clone_from(&s.probs);
+            return;
+        }
+        let a = &s.analysis;
+        let (probs, groups, z1) = (&s.probs, &s.groups, &s.z1);
+        self.growth_probs_of(probs, groups, &a.tok.tokens, &a.info, z1, &mut s.grow);
+    }
+
+    /// [`Model::growth_probs`] with the memory, from a scored document's
+    /// parts, into `out`.
+    pub fn growth_probs_of(
+        &self,
+        probs: &[f32],
+        groups: &[u8],
+        tokens: &[Token],
+        info: &[features::TokenInfo],
+        z1: &[f32],
+        out: &mut Vec<f32>,
+    ) {
+        out.clear();
+        out.extend(probs.iter().enumerate().map(|(i, &p)| {
+            let g = groups.get(i).map_or(0, |&g| g as usize % REGIMES);
+            match self.growth.get(g).and_then(Option::as_ref) {
+                None => p,
+                Some(_) if p < features::GROWTH_MIN_P || !info[i].candidate => 0.0,
+                Some(stage) => stage.prob(&features::growth_row(&tokens[i], &info[i], z1[i], p)),
+            }
+        }));
+    }
+
     /// The campaign stage of token group `g`, if it has one.
     pub fn campaign_stage(&self, g: u8) -> Option<&Linear> {
         self.campaign.get(g as usize).and_then(Option::as_ref)
@@ -819,8 +884,13 @@ impl Model {
                     (&self.thresholds, &self.extend)
                 }
             };
+            self.growth_probs(
+                s,
+                memory.is_some() && self.campaign.iter().any(Option::is_some),
+            );
             Model::decide(
                 &mut s.probs,
+                &s.grow,
                 &s.groups,
                 &s.analysis.tok.tokens,
                 thresholds,
@@ -1147,7 +1217,8 @@ mod tests {
                         let mut a = vec![ctx[0], p, ctx[1], p, ctx[2]];
                         let mut b = vec![ctx[0], 0.0, ctx[1], 0.0, ctx[2]];
                         for v in [&mut a, &mut b] {
-                            Model::decide(v, &[0; 5], &one_line(5), &[th], &[low]);
+                            let g = v.clone();
+                            Model::decide(v, &g, &[0; 5], &one_line(5), &[th], &[low]);
                         }
                         let cut = |v: &[f32]| {
                             v.iter()
@@ -1169,7 +1240,8 @@ mod tests {
         let toks = one_line(6);
         // news, weak, sure, weak, weaker, weak-alone... all group 0.
         let mut p = vec![0.1, 0.5, 0.95, 0.6, 0.2, 0.5];
-        Model::decide(&mut p, &[0; 6], &toks, &[0.9], &[0.4]);
+        let g = p.clone();
+        Model::decide(&mut p, &g, &[0; 6], &toks, &[0.9], &[0.4]);
         let removed: Vec<bool> = p.iter().map(|&x| x >= 0.5).collect();
         assert_eq!(removed, [false, true, true, true, false, false]);
         // Growth stops at a line end.
@@ -1178,14 +1250,16 @@ mod tests {
         toks[2].first = true;
         toks[2].line = 1;
         let mut p = vec![0.95, 0.5, 0.5];
-        Model::decide(&mut p, &[0; 3], &toks, &[0.9], &[0.4]);
+        let g = p.clone();
+        Model::decide(&mut p, &g, &[0; 3], &toks, &[0.9], &[0.4]);
         assert_eq!(
             p.iter().map(|&x| x >= 0.5).collect::<Vec<_>>(),
             [true, true, false]
         );
         // Off: a threshold above 1.
         let mut p = vec![0.95, 0.5];
-        Model::decide(&mut p, &[0; 2], &one_line(2), &[0.9], &[2.0]);
+        let g = p.clone();
+        Model::decide(&mut p, &g, &[0; 2], &one_line(2), &[0.9], &[2.0]);
         assert!(p[1] < 0.5);
     }
 
@@ -1205,7 +1279,8 @@ mod tests {
         // memory scored at 0.7 (below its 0.8), and one it did not at 0.6.
         let g = (1 + REGIMES) as u8;
         let mut p = vec![0.9, 0.35, 0.1, 0.7, 0.1, 0.6];
-        Model::decide(&mut p, &[g, 1, 1, g, 1, 1], &one_line(6), th, ext);
+        let grow = p.clone();
+        Model::decide(&mut p, &grow, &[g, 1, 1, g, 1, 1], &one_line(6), th, ext);
         let removed: Vec<bool> = p.iter().map(|&x| x >= 0.5).collect();
         assert_eq!(removed, [true, true, false, false, false, true]);
     }

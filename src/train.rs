@@ -13,7 +13,7 @@ use rayon::prelude::*;
 use crate::campaign::{Campaign, DocCores, DocWords, CAMPAIGN_DIM, CAMPAIGN_NAMES};
 use crate::error::{Error, Result};
 use crate::features::{
-    self, Analysis, Regime, TokenInfo, DENSE_DIM, DENSE_NAMES, REGIMES, STAGE2_NAMES,
+    self, Analysis, Regime, TokenInfo, DENSE_DIM, DENSE_NAMES, GROWTH_NAMES, REGIMES, STAGE2_NAMES,
 };
 use crate::labeled::Example;
 use crate::model::{Lexical, Linear, Meta, Model, TokenStages};
@@ -75,6 +75,9 @@ pub struct Report {
     /// Per regime: the threshold search with the campaign stage (the model's
     /// `campaign_thresholds` and `campaign_extend`).
     pub campaign_grid: Vec<Grid>,
+    /// Per regime, with the memory: dev tokens beside a removed run (the
+    /// growth stage's rows).
+    pub growth_rows: Vec<usize>,
 }
 
 /// Fewest rows of each label for a regime's campaign stage to be fitted.
@@ -176,6 +179,10 @@ struct Scored<'e> {
     /// Per token: the campaign stage's features, where other documents
     /// of dev were found to carry its word.
     campaign: Vec<(usize, [f32; CAMPAIGN_DIM])>,
+    info: Vec<TokenInfo>,
+    z1: Vec<f32>,
+    /// Per token: what growth compares with `extend` ([`Model::growth_probs`]).
+    grow: Vec<f32>,
 }
 
 /// Per-group thresholds and growth thresholds: from `start`, each group of
@@ -196,7 +203,7 @@ fn choose_thresholds(
             .par_iter()
             .map(|d| {
                 let mut p = d.probs.clone();
-                Model::decide(&mut p, &d.groups, &d.tok.tokens, th, ext);
+                Model::decide(&mut p, &d.grow, &d.groups, &d.tok.tokens, th, ext);
                 let spans: Vec<Span> = restore::spans(&d.ex.text, &d.tok, &p, 0.5, joiner);
                 (
                     crate::restore::Cleaned::from_spans(&d.ex.text, spans).text == d.ex.clean,
@@ -249,12 +256,12 @@ fn choose_thresholds(
             });
             th[g] = t;
             grids[g - search.start] = rows;
-            // Then the group's extension threshold, below its threshold.
-            let mut below = ext_grid
-                .iter()
-                .copied()
-                .filter(|&e| e == EXTEND_OFF || e < t);
-            ext[g] = best(&ext, g, &mut below, &|trial| rates(&th, trial)).0;
+            // Then the group's growth threshold (on the growth stage's
+            // probability, which is not the token's own).
+            ext[g] = best(&ext, g, &mut ext_grid.iter().copied(), &|trial| {
+                rates(&th, trial)
+            })
+            .0;
         }
     }
     (th[search.clone()].to_vec(), ext[search].to_vec(), grids)
@@ -466,6 +473,7 @@ pub fn fit(
         tokens: stages,
         joiner,
         campaign: vec![None; REGIMES],
+        growth: vec![None; REGIMES],
         campaign_thresholds: vec![0.5; 2 * REGIMES],
         campaign_extend: vec![EXTEND_OFF; 2 * REGIMES],
         meta: Meta {
@@ -492,6 +500,53 @@ pub fn fit(
     Ok((model, report))
 }
 
+/// Fits the growth stage on the tokens of `scored` (with the campaign
+/// stage applied) beside a run its thresholds remove, then sets every
+/// document's `grow` by it.
+fn fit_growth(
+    model: &mut Model,
+    scored: &mut [Scored],
+    cfg: &Config,
+    report: &mut Report,
+) -> Result<()> {
+    let th = &model.campaign_thresholds;
+    let mut rows: Vec<(Vec<Vec<f32>>, Vec<bool>)> = vec![(Vec::new(), Vec::new()); REGIMES];
+    for d in scored.iter() {
+        let toks = &d.tok.tokens;
+        let n = d.probs.len().min(toks.len());
+        let removed = |i: usize| d.probs[i] >= th[d.groups[i] as usize];
+        for j in 0..n {
+            if !d.info[j].candidate || removed(j) || d.probs[j] < features::GROWTH_MIN_P {
+                continue;
+            }
+            let beside = (j > 0 && !toks[j].first && removed(j - 1))
+                || (j + 1 < n && !toks[j].last && removed(j + 1));
+            if beside {
+                let r = &mut rows[d.groups[j] as usize % REGIMES];
+                let x = features::growth_row(&toks[j], &d.info[j], d.z1[j], d.probs[j]);
+                r.0.push(x.to_vec());
+                r.1.push(d.ex.inside(toks[j].start));
+            }
+        }
+    }
+    for (g, (x, y)) in rows.iter().enumerate() {
+        report.growth_rows.push(x.len());
+        let pos = y.iter().filter(|&&b| b).count();
+        if pos >= CAMPAIGN_MIN_ROWS && y.len() - pos >= CAMPAIGN_MIN_ROWS {
+            let fitted = Linear::fit(GROWTH_NAMES, x, y, cfg.l2, cfg.max_iter)?;
+            model.growth[g] = Some(fitted);
+        }
+    }
+    let model = &*model;
+    scored.par_iter_mut().for_each(|d| {
+        let mut grow = Vec::new();
+        let (probs, groups, toks) = (&d.probs, &d.groups, &d.tok.tokens);
+        model.growth_probs_of(probs, groups, toks, &d.info, &d.z1, &mut grow);
+        d.grow = grow;
+    });
+    Ok(())
+}
+
 /// The decisions fitted on dev after the token stages and the joiner: the
 /// thresholds for documents judged alone, the campaign stage, and the
 /// thresholds with it. Separate from [`fit`] so a model's campaign stage can
@@ -506,7 +561,9 @@ pub fn calibrate(
 ) -> Result<()> {
     stage("thresholds");
     // Score dev once; pick the thresholds for documents judged alone, then
-    // fit the campaign stage and pick its own.
+    // fit the campaign stage and pick its own, then fit the growth stage and
+    // pick both sets again with it.
+    model.growth = vec![None; REGIMES];
     let (mut scored, mut words): (Vec<Scored>, Vec<DocWords>) = (Vec::new(), Vec::new());
     dev.par_iter()
         .map_init(crate::model::Scratch::default, |s, ex| {
@@ -520,6 +577,9 @@ pub fn calibrate(
                     groups: s.groups.clone(),
                     cores: s.cores.clone(),
                     campaign: Vec::new(),
+                    info: s.analysis.info.clone(),
+                    z1: s.z1.clone(),
+                    grow: s.probs.clone(),
                 },
                 words,
             )
@@ -566,10 +626,27 @@ pub fn calibrate(
                 d.groups[*i] += REGIMES as u8;
             }
         }
+        // No growth stage yet: runs grow by the tokens' own probabilities.
+        d.grow.clone_from(&d.probs);
     }
     stage("thresholds with the campaign stage");
     let both = |a: &[f32]| [a, a].concat();
     let start = (both(&model.thresholds), both(&model.extend));
+    (
+        model.campaign_thresholds,
+        model.campaign_extend,
+        report.campaign_grid,
+    ) = choose_thresholds(&scored, &model.joiner, cfg, start, 0..2 * REGIMES);
+
+    // The growth stage: the tokens beside a removed run, labelled by
+    // whether they go.
+    stage("growth stage (linfa)");
+    fit_growth(model, &mut scored, cfg, report)?;
+    stage("thresholds with the growth stage");
+    let start = (
+        model.campaign_thresholds.clone(),
+        model.campaign_extend.clone(),
+    );
     (
         model.campaign_thresholds,
         model.campaign_extend,

@@ -75,6 +75,10 @@ pub fn run(args: Args) -> anyhow::Result<i32> {
             "campaign stage: dev tokens whose word other dev documents carry, per group: {:?}",
             report.campaign_rows
         );
+        eprintln!(
+            "growth stage: dev tokens beside a removed run, per group: {:?}",
+            report.growth_rows
+        );
         let names = ["foreign-written tokens", "Korean", "Korean mojibake"];
         for (r, grid) in report.grid.iter().enumerate() {
             let chosen = model.thresholds[r];
@@ -88,7 +92,9 @@ pub fn run(args: Args) -> anyhow::Result<i32> {
                 eprintln!("  threshold {t:.2}: dev exact restoration {inj:.4}, clean pass-through {cln:.4}{mark}");
             }
             match model.extend.get(r) {
-                Some(&e) if e <= 1.0 => eprintln!("  runs grow over neighbours from {e:.2}"),
+                Some(&e) if e <= 1.0 => {
+                    eprintln!("  runs grow over neighbours the growth stage gives {e:.2} or more")
+                }
                 _ => eprintln!("  runs do not grow"),
             }
         }
