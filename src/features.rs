@@ -350,8 +350,13 @@ pub const GROWTH_NAMES: &[&str] = &[
     "hangulish",
     "ascii",
     "domain_like",
+    "neighbour_z",
+    "has_digit",
+    "ln_chars",
+    "memory_ln_found_docs",
+    "memory_found_share",
 ];
-pub const GROWTH_DIM: usize = 13;
+pub const GROWTH_DIM: usize = 18;
 
 /// Probability below which a token beside a removed run is not offered to
 /// the growth stage: it stays. Keeps the second stage's floor exact
@@ -364,11 +369,24 @@ pub const GROWTH_MIN_P: f32 = 0.05;
 /// alone. A suffix word after a name (`5만`, `설치`) goes; the article's
 /// own word at a line's end, or an unknown word of a review beside a
 /// fragment, stays, however its neighbour lifted its probability.
-pub fn growth_row(tok: &Token, info: &TokenInfo, z1: f32, p: f32) -> [f32; GROWTH_DIM] {
+/// `neighbour_p` is the larger probability of its neighbours on the line,
+/// `memory` its row of the campaign stage ([`crate::campaign::Campaign::features`]),
+/// if it has one.
+pub fn growth_row(
+    tok: &Token,
+    info: &TokenInfo,
+    z1: f32,
+    p: f32,
+    neighbour_p: f32,
+    memory: Option<&[f32; crate::campaign::CAMPAIGN_DIM]>,
+) -> [f32; GROWTH_DIM] {
     let b = |x: bool| if x { 1.0 } else { 0.0 };
-    let p = p.clamp(1e-9, 1.0 - 1e-6);
+    let logit = |p: f32| {
+        let p = p.clamp(1e-9, 1.0 - 1e-6);
+        (p / (1.0 - p)).ln()
+    };
     [
-        (p / (1.0 - p)).ln(),
+        logit(p),
         z1.clamp(-30.0, 30.0),
         info.lex,
         info.word_counts[0],
@@ -381,6 +399,11 @@ pub fn growth_row(tok: &Token, info: &TokenInfo, z1: f32, p: f32) -> [f32; GROWT
         b(info.hangulish()),
         b(info.class == 0),
         b(info.domain_like),
+        logit(neighbour_p),
+        b(info.profile.digits > 0),
+        (info.profile.chars as f32).ln_1p(),
+        memory.map_or(0.0, |m| m[1]),
+        memory.map_or(0.0, |m| m[6]),
     ]
 }
 

@@ -408,6 +408,17 @@ pub fn next_id() -> u64 {
     NEXT.fetch_add(1, Ordering::Relaxed)
 }
 
+/// A scored document's parts that [`Model::growth_probs_of`] reads.
+pub struct Scored<'a> {
+    pub probs: &'a [f32],
+    pub groups: &'a [u8],
+    pub tokens: &'a [Token],
+    pub info: &'a [features::TokenInfo],
+    pub z1: &'a [f32],
+    /// The campaign stage's rows, by token index ascending.
+    pub campaign_rows: &'a [(usize, [f32; CAMPAIGN_DIM])],
+}
+
 /// Per-thread buffers reused across documents.
 #[derive(Debug, Default)]
 pub struct Scratch {
@@ -825,28 +836,48 @@ impl Model {
             return;
         }
         let a = &s.analysis;
-        let (probs, groups, z1) = (&s.probs, &s.groups, &s.z1);
-        self.growth_probs_of(probs, groups, &a.tok.tokens, &a.info, z1, &mut s.grow);
+        let scored = Scored {
+            probs: &s.probs,
+            groups: &s.groups,
+            tokens: &a.tok.tokens,
+            info: &a.info,
+            z1: &s.z1,
+            campaign_rows: &s.campaign_rows,
+        };
+        self.growth_probs_of(&scored, &mut s.grow);
     }
 
     /// [`Model::growth_probs`] with the memory, from a scored document's
     /// parts, into `out`.
-    pub fn growth_probs_of(
-        &self,
-        probs: &[f32],
-        groups: &[u8],
-        tokens: &[Token],
-        info: &[features::TokenInfo],
-        z1: &[f32],
-        out: &mut Vec<f32>,
-    ) {
+    pub fn growth_probs_of(&self, d: &Scored, out: &mut Vec<f32>) {
         out.clear();
-        out.extend(probs.iter().enumerate().map(|(i, &p)| {
-            let g = groups.get(i).map_or(0, |&g| g as usize % REGIMES);
+        let n = d.probs.len();
+        out.extend(d.probs.iter().enumerate().map(|(i, &p)| {
+            let g = d.groups.get(i).map_or(0, |&g| g as usize % REGIMES);
             match self.growth.get(g).and_then(Option::as_ref) {
                 None => p,
-                Some(_) if p < features::GROWTH_MIN_P || !info[i].candidate => 0.0,
-                Some(stage) => stage.prob(&features::growth_row(&tokens[i], &info[i], z1[i], p)),
+                Some(_) if p < features::GROWTH_MIN_P || !d.info[i].candidate => 0.0,
+                Some(stage) => {
+                    let t = &d.tokens[i];
+                    let left = if i > 0 && !t.first {
+                        d.probs[i - 1]
+                    } else {
+                        0.0
+                    };
+                    let right = if i + 1 < n && !t.last {
+                        d.probs[i + 1]
+                    } else {
+                        0.0
+                    };
+                    let memory = d
+                        .campaign_rows
+                        .binary_search_by_key(&i, |r| r.0)
+                        .ok()
+                        .map(|k| &d.campaign_rows[k].1);
+                    let x =
+                        features::growth_row(t, &d.info[i], d.z1[i], p, left.max(right), memory);
+                    stage.prob(&x)
+                }
             }
         }));
     }

@@ -185,6 +185,20 @@ struct Scored<'e> {
     grow: Vec<f32>,
 }
 
+impl Scored<'_> {
+    /// The parts [`Model::growth_probs_of`] reads.
+    fn parts(&self) -> crate::model::Scored<'_> {
+        crate::model::Scored {
+            probs: &self.probs,
+            groups: &self.groups,
+            tokens: &self.tok.tokens,
+            info: &self.info,
+            z1: &self.z1,
+            campaign_rows: &self.campaign,
+        }
+    }
+}
+
 /// Per-group thresholds and growth thresholds: from `start`, each group of
 /// `search` in turn has its threshold (two rounds of coordinate search),
 /// then its growth threshold below it, set for the most exact restorations
@@ -523,7 +537,29 @@ fn fit_growth(
                 || (j + 1 < n && !toks[j].last && removed(j + 1));
             if beside {
                 let r = &mut rows[d.groups[j] as usize % REGIMES];
-                let x = features::growth_row(&toks[j], &d.info[j], d.z1[j], d.probs[j]);
+                let left = if j > 0 && !toks[j].first {
+                    d.probs[j - 1]
+                } else {
+                    0.0
+                };
+                let right = if j + 1 < n && !toks[j].last {
+                    d.probs[j + 1]
+                } else {
+                    0.0
+                };
+                let memory = d
+                    .campaign
+                    .binary_search_by_key(&j, |r| r.0)
+                    .ok()
+                    .map(|k| &d.campaign[k].1);
+                let x = features::growth_row(
+                    &toks[j],
+                    &d.info[j],
+                    d.z1[j],
+                    d.probs[j],
+                    left.max(right),
+                    memory,
+                );
                 r.0.push(x.to_vec());
                 r.1.push(d.ex.inside(toks[j].start));
             }
@@ -540,8 +576,7 @@ fn fit_growth(
     let model = &*model;
     scored.par_iter_mut().for_each(|d| {
         let mut grow = Vec::new();
-        let (probs, groups, toks) = (&d.probs, &d.groups, &d.tok.tokens);
-        model.growth_probs_of(probs, groups, toks, &d.info, &d.z1, &mut grow);
+        model.growth_probs_of(&d.parts(), &mut grow);
         d.grow = grow;
     });
     Ok(())
