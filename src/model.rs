@@ -419,6 +419,36 @@ pub struct Scored<'a> {
     pub campaign_rows: &'a [(usize, [f32; CAMPAIGN_DIM])],
 }
 
+impl Scored<'_> {
+    /// Token `i`'s growth-stage features ([`features::growth_row`]).
+    pub fn growth_row(&self, i: usize) -> [f32; features::GROWTH_DIM] {
+        let t = &self.tokens[i];
+        let left = if i > 0 && !t.first {
+            self.probs[i - 1]
+        } else {
+            0.0
+        };
+        let right = if i + 1 < self.probs.len() && !t.last {
+            self.probs[i + 1]
+        } else {
+            0.0
+        };
+        let memory = self
+            .campaign_rows
+            .binary_search_by_key(&i, |r| r.0)
+            .ok()
+            .map(|k| &self.campaign_rows[k].1);
+        features::growth_row(
+            t,
+            &self.info[i],
+            self.z1[i],
+            self.probs[i],
+            left.max(right),
+            memory,
+        )
+    }
+}
+
 /// Per-thread buffers reused across documents.
 #[derive(Debug, Default)]
 pub struct Scratch {
@@ -851,33 +881,12 @@ impl Model {
     /// parts, into `out`.
     pub fn growth_probs_of(&self, d: &Scored, out: &mut Vec<f32>) {
         out.clear();
-        let n = d.probs.len();
         out.extend(d.probs.iter().enumerate().map(|(i, &p)| {
             let g = d.groups.get(i).map_or(0, |&g| g as usize % REGIMES);
             match self.growth.get(g).and_then(Option::as_ref) {
                 None => p,
                 Some(_) if p < features::GROWTH_MIN_P || !d.info[i].candidate => 0.0,
-                Some(stage) => {
-                    let t = &d.tokens[i];
-                    let left = if i > 0 && !t.first {
-                        d.probs[i - 1]
-                    } else {
-                        0.0
-                    };
-                    let right = if i + 1 < n && !t.last {
-                        d.probs[i + 1]
-                    } else {
-                        0.0
-                    };
-                    let memory = d
-                        .campaign_rows
-                        .binary_search_by_key(&i, |r| r.0)
-                        .ok()
-                        .map(|k| &d.campaign_rows[k].1);
-                    let x =
-                        features::growth_row(t, &d.info[i], d.z1[i], p, left.max(right), memory);
-                    stage.prob(&x)
-                }
+                Some(stage) => stage.prob(&d.growth_row(i)),
             }
         }));
     }

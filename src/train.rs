@@ -537,29 +537,7 @@ fn fit_growth(
                 || (j + 1 < n && !toks[j].last && removed(j + 1));
             if beside {
                 let r = &mut rows[d.groups[j] as usize % REGIMES];
-                let left = if j > 0 && !toks[j].first {
-                    d.probs[j - 1]
-                } else {
-                    0.0
-                };
-                let right = if j + 1 < n && !toks[j].last {
-                    d.probs[j + 1]
-                } else {
-                    0.0
-                };
-                let memory = d
-                    .campaign
-                    .binary_search_by_key(&j, |r| r.0)
-                    .ok()
-                    .map(|k| &d.campaign[k].1);
-                let x = features::growth_row(
-                    &toks[j],
-                    &d.info[j],
-                    d.z1[j],
-                    d.probs[j],
-                    left.max(right),
-                    memory,
-                );
+                let x = d.parts().growth_row(j);
                 r.0.push(x.to_vec());
                 r.1.push(d.ex.inside(toks[j].start));
             }
