@@ -2,11 +2,13 @@
 //! linfa: build features with ndarray, fit, choose the threshold on held-out
 //! data.
 //!
-//! The lexical scorer is fitted on the train split. The dense token model and
-//! the joiner are fitted on half of the dev split, whose spam terms the train
-//! split never used: fitted on train, they would learn to trust a lexical
-//! score that has memorized its terms, and fail on unseen ones. The other
-//! half of dev picks the threshold.
+//! The lexical scorer is fitted on the train split, and the joiner on cuts
+//! of its clean text ([`join_stats`], [`fit_joiner`]). The token stages are
+//! fitted on the dev split, whose spam terms the lexical scorer never saw:
+//! fitted on train, they would learn to trust a lexical score that has
+//! memorized its terms, and fail on unseen ones. Dev then picks the
+//! decisions ([`calibrate`]): the thresholds, the campaign stage (dev taken
+//! as a corpus of its own), the growth stage and the thresholds with them.
 
 use rayon::prelude::*;
 
