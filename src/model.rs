@@ -401,6 +401,75 @@ pub struct Model {
     pub first_split: std::sync::OnceLock<Vec<FirstStage>>,
 }
 
+/// A linfa logistic regression over features and indicators of their
+/// quantile bins (cut points learned from the training rows), so that it
+/// can bend: a count seen twice and one seen two thousand times are not one
+/// step apart on a line.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub struct Binned {
+    /// Per feature: ascending cut points of its bins.
+    pub bins: Vec<Vec<f32>>,
+    pub model: Linear,
+}
+
+impl Binned {
+    /// Fits one regression over features `names`, each cut into at most
+    /// `nbins` bins at the quantiles of `rows`.
+    pub fn fit<R: AsRef<[f32]>>(
+        names: &[&str],
+        rows: &[R],
+        labels: &[bool],
+        nbins: usize,
+        l2: f64,
+        max_iter: u64,
+    ) -> Result<Binned> {
+        let mut bins = Vec::with_capacity(names.len());
+        let mut col: Vec<f32> = Vec::with_capacity(rows.len());
+        for j in 0..names.len() {
+            col.clear();
+            col.extend(rows.iter().map(|r| r.as_ref()[j]).filter(|x| x.is_finite()));
+            col.sort_by(f32::total_cmp);
+            let mut cuts: Vec<f32> = (1..nbins)
+                .filter_map(|k| col.get(k * col.len() / nbins).copied())
+                .collect();
+            cuts.dedup();
+            bins.push(cuts);
+        }
+        let wide_names = Binned::names(names, &bins);
+        let wide_names: Vec<&str> = wide_names.iter().map(String::as_str).collect();
+        let wide: Vec<Vec<f32>> = rows
+            .iter()
+            .map(|r| Binned::widen(&bins, r.as_ref()))
+            .collect();
+        let model = Linear::fit(&wide_names, &wide, labels, l2, max_iter)?;
+        Ok(Binned { bins, model })
+    }
+
+    /// Feature names: `base`, then one per bin (`name#k`).
+    pub fn names(base: &[&str], bins: &[Vec<f32>]) -> Vec<String> {
+        let mut names: Vec<String> = base.iter().map(|s| s.to_string()).collect();
+        for (name, cuts) in base.iter().zip(bins) {
+            names.extend((0..=cuts.len()).map(|k| format!("{name}#{k}")));
+        }
+        names
+    }
+
+    /// The features followed by their bin indicators.
+    fn widen(bins: &[Vec<f32>], x: &[f32]) -> Vec<f32> {
+        let mut out = x.to_vec();
+        for (&v, cuts) in x.iter().zip(bins) {
+            let k = cuts.partition_point(|&c| c < v);
+            out.extend((0..=cuts.len()).map(|b| if b == k { 1.0 } else { 0.0 }));
+        }
+        out
+    }
+
+    /// The probability of the positive class for features `x`.
+    pub fn prob(&self, x: &[f32]) -> f32 {
+        self.model.prob(&Binned::widen(&self.bins, x))
+    }
+}
+
 /// A process-unique, non-zero model id.
 pub fn next_id() -> u64 {
     use std::sync::atomic::{AtomicU64, Ordering};

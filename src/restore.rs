@@ -13,7 +13,6 @@ use serde::{Deserialize, Serialize};
 
 use crate::counts::{self, KeyCounts};
 use crate::encoding;
-use crate::model::Linear;
 use crate::tokens::{is_space, is_space_char, Tokenized};
 
 /// A deleted range of the input, in byte offsets, with the model's score.
@@ -649,12 +648,7 @@ pub struct Joiner {
 }
 
 /// One regression of the [`Joiner`] and the bins of its features.
-#[derive(Debug, Clone, Serialize, Deserialize)]
-pub struct JoinModel {
-    /// Per feature: ascending cut points of its bins.
-    pub bins: Vec<Vec<f32>>,
-    pub model: Linear,
-}
+pub type JoinModel = crate::model::Binned;
 
 /// The script at a cut, which picks the [`Joiner`]'s regression.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -740,9 +734,9 @@ impl Joiner {
                 .unzip();
             let both = y.iter().any(|&b| b) && y.iter().any(|&b| !b);
             fitted.push(if both {
-                JoinModel::fit(&r, &y, l2, max_iter)?
+                JoinModel::fit(JOIN_NAMES, &r, &y, JOIN_BINS, l2, max_iter)?
             } else {
-                JoinModel::fit(rows, labels, l2, max_iter)?
+                JoinModel::fit(JOIN_NAMES, rows, labels, JOIN_BINS, l2, max_iter)?
             });
         }
         Ok(Joiner {
@@ -753,10 +747,9 @@ impl Joiner {
 
     pub fn check(&self) -> std::result::Result<(), String> {
         if self.scripts.len() != JoinScript::COUNT
-            || self
-                .scripts
-                .iter()
-                .any(|m| m.bins.len() != JOIN_DIM || m.model.names() != JoinModel::names(&m.bins))
+            || self.scripts.iter().any(|m| {
+                m.bins.len() != JOIN_DIM || m.model.names() != JoinModel::names(JOIN_NAMES, &m.bins)
+            })
         {
             return Err("its joiner features differ from this build's (retrain the model)".into());
         }
@@ -910,61 +903,6 @@ impl Joiner {
         }
         let x = Joiner::features(&self.stats, left, right, local);
         self.scripts[JoinScript::of(left, right) as usize].prob(&x)
-    }
-}
-
-impl JoinModel {
-    /// Fits one regression, its bins cut at the quantiles of `rows`.
-    fn fit<R: AsRef<[f32]>>(
-        rows: &[R],
-        labels: &[bool],
-        l2: f64,
-        max_iter: u64,
-    ) -> crate::error::Result<JoinModel> {
-        let mut bins = Vec::with_capacity(JOIN_DIM);
-        let mut col: Vec<f32> = Vec::with_capacity(rows.len());
-        for j in 0..JOIN_DIM {
-            col.clear();
-            col.extend(rows.iter().map(|r| r.as_ref()[j]).filter(|x| x.is_finite()));
-            col.sort_by(f32::total_cmp);
-            let mut cuts: Vec<f32> = (1..JOIN_BINS)
-                .filter_map(|k| col.get(k * col.len() / JOIN_BINS).copied())
-                .collect();
-            cuts.dedup();
-            bins.push(cuts);
-        }
-        let names = JoinModel::names(&bins);
-        let names: Vec<&str> = names.iter().map(String::as_str).collect();
-        let wide: Vec<Vec<f32>> = rows
-            .iter()
-            .map(|r| JoinModel::widen(&bins, r.as_ref()))
-            .collect();
-        let model = Linear::fit(&names, &wide, labels, l2, max_iter)?;
-        Ok(JoinModel { bins, model })
-    }
-
-    /// Feature names: [`JOIN_NAMES`], then one per bin (`name#k`).
-    fn names(bins: &[Vec<f32>]) -> Vec<String> {
-        let mut names: Vec<String> = JOIN_NAMES.iter().map(|s| s.to_string()).collect();
-        for (name, cuts) in JOIN_NAMES.iter().zip(bins) {
-            names.extend((0..=cuts.len()).map(|k| format!("{name}#{k}")));
-        }
-        names
-    }
-
-    /// The features followed by their bin indicators.
-    fn widen(bins: &[Vec<f32>], x: &[f32]) -> Vec<f32> {
-        let mut out = x.to_vec();
-        for (&v, cuts) in x.iter().zip(bins) {
-            let k = cuts.partition_point(|&c| c < v);
-            out.extend((0..=cuts.len()).map(|b| if b == k { 1.0 } else { 0.0 }));
-        }
-        out
-    }
-
-    /// The probability that the cut closes up, from the features `x`.
-    fn prob(&self, x: &[f32; JOIN_DIM]) -> f32 {
-        self.model.prob(&JoinModel::widen(&self.bins, x))
     }
 }
 
