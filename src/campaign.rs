@@ -354,13 +354,8 @@ impl Campaign {
         ])
     }
 
-    /// The share of `core`'s syllables covered by words other documents
-    /// found (whole or as heads), pieces of two syllables or more, one of
-    /// them a name (three syllables or more, rare in clean text): a
-    /// campaign glues its names to each other and to suffixes in ever new
-    /// compounds (`슈가러쉬빠찡코무료체험`), none of them found whole
-    /// elsewhere, all of them made of found names. 0 below [`COVER_MIN`],
-    /// without a name, or for a word of more than [`COVER_MAX`] syllables.
+    /// The first two syllables of the words that may be name pieces (the
+    /// `name_starts` field), built on first use.
     fn name_starts(&self) -> &std::collections::HashSet<u64, BuildHasherDefault<WordHasher>> {
         self.name_starts.get_or_init(|| {
             let mut set = std::collections::HashSet::default();
@@ -380,6 +375,13 @@ impl Campaign {
         })
     }
 
+    /// The share of `core`'s syllables covered by words other documents
+    /// found (whole or as heads), pieces of two syllables or more, one of
+    /// them a name (three syllables or more, rare in clean text): a
+    /// campaign glues its names to each other and to suffixes in ever new
+    /// compounds (`슈가러쉬빠찡코무료체험`), none of them found whole
+    /// elsewhere, all of them made of found names. 0 below [`COVER_MIN`],
+    /// without a name, or for a word of more than [`COVER_MAX`] syllables.
     fn cover(&self, core: &str, own: &DocWords, clean: &JoinStats) -> f32 {
         let mut at = [0usize; COVER_MAX + 1];
         let mut cs = ['\0'; COVER_MAX];

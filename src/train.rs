@@ -82,8 +82,9 @@ pub struct Report {
     pub growth_rows: Vec<usize>,
 }
 
-/// Fewest rows of each label for a regime's campaign stage to be fitted.
-const CAMPAIGN_MIN_ROWS: usize = 20;
+/// Fewest rows of each label for a regime's campaign or growth stage to be
+/// fitted.
+const STAGE_MIN_ROWS: usize = 20;
 
 /// One dev document's candidate tokens, kept for the second stage.
 struct DocRows<'e> {
@@ -548,7 +549,7 @@ fn fit_growth(
     for (g, (x, y)) in rows.iter().enumerate() {
         report.growth_rows.push(x.len());
         let pos = y.iter().filter(|&&b| b).count();
-        if pos >= CAMPAIGN_MIN_ROWS && y.len() - pos >= CAMPAIGN_MIN_ROWS {
+        if pos >= STAGE_MIN_ROWS && y.len() - pos >= STAGE_MIN_ROWS {
             let fitted = Linear::fit(GROWTH_NAMES, x, y, cfg.l2, cfg.max_iter)?;
             model.growth[g] = Some(fitted);
         }
@@ -628,7 +629,7 @@ pub fn calibrate(
         report.campaign_rows.push(x.len());
         // Too few of either kind to learn from: the group keeps its scores.
         let pos = y.iter().filter(|&&b| b).count();
-        if pos >= CAMPAIGN_MIN_ROWS && y.len() - pos >= CAMPAIGN_MIN_ROWS {
+        if pos >= STAGE_MIN_ROWS && y.len() - pos >= STAGE_MIN_ROWS {
             model.campaign[g] = Some(Linear::fit(CAMPAIGN_NAMES, &x, &y, cfg.l2, cfg.max_iter)?);
         }
     }
