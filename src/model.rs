@@ -813,7 +813,7 @@ impl Model {
                 };
             }
         }
-        spaced_runs_together(&a.tok.tokens, &a.info, probs);
+        spaced_runs_together(doc, &a.tok.tokens, &a.info, probs);
     }
 
     /// Decides which tokens go, in place: shifts each probability by its
@@ -1089,18 +1089,41 @@ impl FirstStage {
 /// Gives each spaced run's tokens (`R O Y A L 6 7 5 4 . T O P`, a run
 /// along one line, [`features::TokenInfo::spaced`]) their mean probability:
 /// the run spells one word, which goes or stays whole. Scored one by one,
-/// a letter that is a word of its own (`A`) stayed behind.
-fn spaced_runs_together(tokens: &[Token], info: &[features::TokenInfo], probs: &mut [f32]) {
+/// a letter that is a word of its own (`A`) stayed behind. A run is cut
+/// where the kind of char changes (an address's ASCII, a name's syllables)
+/// and at other punctuation: the article's own one-char words beside a
+/// spelled-out address (`... . C O . K R 그 사람을`, `K R , 토스트`) are
+/// not part of it.
+fn spaced_runs_together(
+    doc: &str,
+    tokens: &[Token],
+    info: &[features::TokenInfo],
+    probs: &mut [f32],
+) {
     let n = probs.len().min(info.len()).min(tokens.len());
-    let in_run = |i: usize| info[i].spaced && info[i].candidate;
+    // 0: ASCII letters, digits and the dots and hyphens of an address;
+    // 1: other letters (Hangul); None: the rest, never in a run.
+    let kind = |i: usize| {
+        if !(info[i].spaced && info[i].candidate) {
+            return None;
+        }
+        let c = doc[tokens[i].start..tokens[i].end].chars().next()?;
+        if c.is_ascii_alphanumeric() || c == '.' || c == '-' {
+            Some(0)
+        } else if c.is_alphanumeric() {
+            Some(1)
+        } else {
+            None
+        }
+    };
     let mut i = 0;
     while i < n {
-        if !in_run(i) {
+        let Some(k) = kind(i) else {
             i += 1;
             continue;
-        }
+        };
         let start = i;
-        while i + 1 < n && !tokens[i].last && in_run(i + 1) {
+        while i + 1 < n && !tokens[i].last && kind(i + 1) == Some(k) {
             i += 1;
         }
         let run = &mut probs[start..=i];
@@ -1135,27 +1158,32 @@ mod tests {
 
     #[test]
     fn a_spaced_run_goes_or_stays_whole() {
-        // `x R O Y A L . T O P y z`: the run spans tokens 1..=9 of line one;
-        // `y` is not in it, and the run stops at the line's end.
-        let doc = "x R O Y A L . T O P y\nz";
+        // `x R O Y A L . T O P 그 , y z`: tokens 1..=11 of line one are
+        // marked spaced; the address (1..=9) is one run, the article's `그`
+        // after it is another, and `,` is in none. `y` is not spaced, and
+        // the run would stop at the line's end.
+        let doc = "x R O Y A L . T O P 그 , y\nz";
         let mut tok = crate::tokens::Tokenized::default();
         tok.split(doc);
         let n = tok.tokens.len();
-        assert_eq!(n, 12);
+        assert_eq!(n, 14);
         let mut info = vec![features::TokenInfo::default(); n];
         for (k, inf) in info.iter_mut().enumerate() {
             inf.candidate = true;
-            inf.spaced = (1..=9).contains(&k);
+            inf.spaced = (1..=11).contains(&k);
         }
         let mut probs = vec![0.9f32; n];
         probs[4] = 0.1; // `A`, a word of its own
-        probs[10] = 0.2;
-        spaced_runs_together(&tok.tokens, &info, &mut probs);
+        probs[10] = 0.2; // `그`
+        probs[11] = 0.3; // `,`
+        probs[12] = 0.4;
+        spaced_runs_together(doc, &tok.tokens, &info, &mut probs);
         let mean = (8.0 * 0.9 + 0.1) / 9.0;
         for p in &probs[1..=9] {
             assert!((p - mean).abs() < 1e-6, "{probs:?}");
         }
-        assert_eq!((probs[0], probs[10], probs[11]), (0.9, 0.2, 0.9));
+        assert_eq!(probs[0], 0.9);
+        assert_eq!(probs[10..], [0.2, 0.3, 0.4, 0.9]);
     }
 
     #[test]
