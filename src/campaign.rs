@@ -407,8 +407,11 @@ impl Campaign {
             let f = self
                 .found
                 .get(p)
-                .map_or(0, |&c| c - u32::from(own.found(p)));
-            let h = self.heads.get(p).map_or(0, |&c| c - u32::from(own.head(p)));
+                .map_or(0, |&c| c.saturating_sub(u32::from(own.found(p))));
+            let h = self
+                .heads
+                .get(p)
+                .map_or(0, |&c| c.saturating_sub(u32::from(own.head(p))));
             f.max(h) >= PIECE_DOCS_MIN
         };
         // best[j]: most syllables of the first j that found pieces cover,
