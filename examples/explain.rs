@@ -38,7 +38,9 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
             }
             None => (&m.thresholds, &m.extend),
         };
-        m.growth_probs(&mut s, memory.is_some());
+        if memory.is_some() {
+            m.growth_probs(&mut s);
+        }
         let spamsplice::model::Scratch {
             analysis: an,
             probs,
@@ -49,6 +51,7 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
         } = &mut s;
         let r = Regime::of(&an.stats) as usize;
         let t = 0.5;
+        let grow = memory.is_some().then_some(grow.as_slice());
         spamsplice::model::Model::decide(probs, grow, groups, &an.tok.tokens, th, ext);
         let errs: Vec<usize> = (0..an.info.len())
             .filter(|&i| {

@@ -478,7 +478,7 @@ pub fn next_id() -> u64 {
 }
 
 /// A scored document's parts that [`Model::growth_probs_of`] reads.
-pub struct Scored<'a> {
+pub struct GrowthInputs<'a> {
     pub probs: &'a [f32],
     pub groups: &'a [u8],
     pub tokens: &'a [Token],
@@ -488,7 +488,7 @@ pub struct Scored<'a> {
     pub campaign_rows: &'a [(usize, [f32; CAMPAIGN_DIM])],
 }
 
-impl Scored<'_> {
+impl GrowthInputs<'_> {
     /// Token `i`'s growth-stage features ([`features::growth_row`]).
     pub fn growth_row(&self, i: usize) -> [f32; features::GROWTH_DIM] {
         let t = &self.tokens[i];
@@ -826,7 +826,7 @@ impl Model {
     /// not). A grown token's score is 0.5.
     pub fn decide(
         probs: &mut [f32],
-        grow: &[f32],
+        grow: Option<&[f32]>,
         groups: &[u8],
         tokens: &[Token],
         thresholds: &[f32],
@@ -836,7 +836,7 @@ impl Model {
             .len()
             .min(groups.len())
             .min(tokens.len())
-            .min(grow.len());
+            .min(grow.map_or(usize::MAX, <[f32]>::len));
         let (probs, groups, tokens) = (&mut probs[..n], &groups[..n], &tokens[..n]);
         let th = |i: usize| thresholds[groups[i] as usize];
         let low = |i: usize| {
@@ -849,7 +849,10 @@ impl Model {
         if (0..n).any(|i| probs[i] >= th(i)) {
             let grown = |i: usize, j: usize, probs: &mut [f32]| {
                 // Token j joins when its neighbour i (same line) is removed.
-                if probs[i] >= th(i) && probs[j] < th(j) && grow[j] >= low(j) {
+                if probs[i] >= th(i)
+                    && probs[j] < th(j)
+                    && grow.map_or(probs[j], |g| g[j]) >= low(j)
+                {
                     probs[j] = th(j);
                 }
             };
@@ -924,18 +927,15 @@ impl Model {
         }
     }
 
-    /// Fills `s.grow` for a scored document: with the memory (`memory`,
-    /// after [`Model::apply_campaign`]), per token, the growth stage's
-    /// probability that it goes with a removed run beside it, 0 below
-    /// [`features::GROWTH_MIN_P`]; alone, or where its group has no growth
-    /// stage, the token's own probability.
-    pub fn growth_probs(&self, s: &mut Scratch, memory: bool) {
-        if !memory {
-            s.grow.clone_from(&s.probs);
-            return;
-        }
+    /// Fills `s.grow` for a document scored with the memory (after
+    /// [`Model::apply_campaign`]): per token, the growth stage's probability
+    /// that it goes with a removed run beside it, 0 below
+    /// [`features::GROWTH_MIN_P`]; where its group has no growth stage, the
+    /// token's own probability. Documents judged alone need none of it:
+    /// [`Model::decide`] compares their own probabilities.
+    pub fn growth_probs(&self, s: &mut Scratch) {
         let a = &s.analysis;
-        let scored = Scored {
+        let scored = GrowthInputs {
             probs: &s.probs,
             groups: &s.groups,
             tokens: &a.tok.tokens,
@@ -948,7 +948,7 @@ impl Model {
 
     /// [`Model::growth_probs`] with the memory, from a scored document's
     /// parts, into `out`.
-    pub fn growth_probs_of(&self, d: &Scored, out: &mut Vec<f32>) {
+    pub fn growth_probs_of(&self, d: &GrowthInputs, out: &mut Vec<f32>) {
         out.clear();
         out.extend(d.probs.iter().enumerate().map(|(i, &p)| {
             let g = d.groups.get(i).map_or(0, |&g| g as usize % REGIMES);
@@ -980,26 +980,25 @@ impl Model {
         ANALYSIS.with(|cell| {
             let mut guard = cell.borrow_mut();
             let s = &mut *guard;
-            let (thresholds, extend) = match memory {
+            let (thresholds, extend, grow) = match memory {
                 // The campaign stage reads every token's second-stage score.
                 Some(memory) if self.campaign.iter().any(Option::is_some) => {
                     self.score_tokens(doc, s);
                     let own = self.scored_words(doc, s);
                     self.apply_campaign(s, memory, &own);
-                    (&self.campaign_thresholds, &self.campaign_extend)
+                    self.growth_probs(s);
+                    let grow = Some(s.grow.as_slice());
+                    (&self.campaign_thresholds, &self.campaign_extend, grow)
                 }
+                // Alone, runs grow by the tokens' own probabilities.
                 _ => {
                     self.score_tokens_above(doc, s, self.stage2_floor());
-                    (&self.thresholds, &self.extend)
+                    (&self.thresholds, &self.extend, None)
                 }
             };
-            self.growth_probs(
-                s,
-                memory.is_some() && self.campaign.iter().any(Option::is_some),
-            );
             Model::decide(
                 &mut s.probs,
-                &s.grow,
+                grow,
                 &s.groups,
                 &s.analysis.tok.tokens,
                 thresholds,
@@ -1354,8 +1353,7 @@ mod tests {
                         let mut a = vec![ctx[0], p, ctx[1], p, ctx[2]];
                         let mut b = vec![ctx[0], 0.0, ctx[1], 0.0, ctx[2]];
                         for v in [&mut a, &mut b] {
-                            let g = v.clone();
-                            Model::decide(v, &g, &[0; 5], &one_line(5), &[th], &[low]);
+                            Model::decide(v, None, &[0; 5], &one_line(5), &[th], &[low]);
                         }
                         let cut = |v: &[f32]| {
                             v.iter()
@@ -1377,8 +1375,7 @@ mod tests {
         let toks = one_line(6);
         // news, weak, sure, weak, weaker, weak-alone... all group 0.
         let mut p = vec![0.1, 0.5, 0.95, 0.6, 0.2, 0.5];
-        let g = p.clone();
-        Model::decide(&mut p, &g, &[0; 6], &toks, &[0.9], &[0.4]);
+        Model::decide(&mut p, None, &[0; 6], &toks, &[0.9], &[0.4]);
         let removed: Vec<bool> = p.iter().map(|&x| x >= 0.5).collect();
         assert_eq!(removed, [false, true, true, true, false, false]);
         // Growth stops at a line end.
@@ -1387,16 +1384,14 @@ mod tests {
         toks[2].first = true;
         toks[2].line = 1;
         let mut p = vec![0.95, 0.5, 0.5];
-        let g = p.clone();
-        Model::decide(&mut p, &g, &[0; 3], &toks, &[0.9], &[0.4]);
+        Model::decide(&mut p, None, &[0; 3], &toks, &[0.9], &[0.4]);
         assert_eq!(
             p.iter().map(|&x| x >= 0.5).collect::<Vec<_>>(),
             [true, true, false]
         );
         // Off: a threshold above 1.
         let mut p = vec![0.95, 0.5];
-        let g = p.clone();
-        Model::decide(&mut p, &g, &[0; 2], &one_line(2), &[0.9], &[2.0]);
+        Model::decide(&mut p, None, &[0; 2], &one_line(2), &[0.9], &[2.0]);
         assert!(p[1] < 0.5);
     }
 
@@ -1416,8 +1411,7 @@ mod tests {
         // memory scored at 0.7 (below its 0.8), and one it did not at 0.6.
         let g = (1 + REGIMES) as u8;
         let mut p = vec![0.9, 0.35, 0.1, 0.7, 0.1, 0.6];
-        let grow = p.clone();
-        Model::decide(&mut p, &grow, &[g, 1, 1, g, 1, 1], &one_line(6), th, ext);
+        Model::decide(&mut p, None, &[g, 1, 1, g, 1, 1], &one_line(6), th, ext);
         let removed: Vec<bool> = p.iter().map(|&x| x >= 0.5).collect();
         assert_eq!(removed, [true, true, false, false, false, true]);
     }

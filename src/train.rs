@@ -184,14 +184,15 @@ struct Scored<'e> {
     campaign: Vec<(usize, [f32; CAMPAIGN_DIM])>,
     info: Vec<TokenInfo>,
     z1: Vec<f32>,
-    /// Per token: what growth compares with `extend` ([`Model::growth_probs`]).
-    grow: Vec<f32>,
+    /// Per token: what growth compares with `extend` once the growth stage
+    /// is fitted ([`Model::growth_probs`]); before, the token's own probability.
+    grow: Option<Vec<f32>>,
 }
 
 impl Scored<'_> {
     /// The parts [`Model::growth_probs_of`] reads.
-    fn parts(&self) -> crate::model::Scored<'_> {
-        crate::model::Scored {
+    fn parts(&self) -> crate::model::GrowthInputs<'_> {
+        crate::model::GrowthInputs {
             probs: &self.probs,
             groups: &self.groups,
             tokens: &self.tok.tokens,
@@ -220,7 +221,7 @@ fn choose_thresholds(
             .par_iter()
             .map(|d| {
                 let mut p = d.probs.clone();
-                Model::decide(&mut p, &d.grow, &d.groups, &d.tok.tokens, th, ext);
+                Model::decide(&mut p, d.grow.as_deref(), &d.groups, &d.tok.tokens, th, ext);
                 let spans: Vec<Span> = restore::spans(&d.ex.text, &d.tok, &p, 0.5, joiner);
                 (
                     crate::restore::Cleaned::from_spans(&d.ex.text, spans).text == d.ex.clean,
@@ -558,7 +559,7 @@ fn fit_growth(
     scored.par_iter_mut().for_each(|d| {
         let mut grow = Vec::new();
         model.growth_probs_of(&d.parts(), &mut grow);
-        d.grow = grow;
+        d.grow = Some(grow);
     });
     Ok(())
 }
@@ -595,7 +596,7 @@ pub fn calibrate(
                     campaign: Vec::new(),
                     info: s.analysis.info.clone(),
                     z1: s.z1.clone(),
-                    grow: s.probs.clone(),
+                    grow: None,
                 },
                 words,
             )
@@ -642,8 +643,6 @@ pub fn calibrate(
                 d.groups[*i] += REGIMES as u8;
             }
         }
-        // No growth stage yet: runs grow by the tokens' own probabilities.
-        d.grow.clone_from(&d.probs);
     }
     stage("thresholds with the campaign stage");
     let both = |a: &[f32]| [a, a].concat();
