@@ -3,7 +3,7 @@
 //! probability that the cut word closes up and the features that are not
 //! zero. The document's own spellings are not counted (no document).
 //! Usage: join_explain MODEL LEFT RIGHT [LEFT RIGHT ...]
-use spamsplice::restore::{JoinScript, Joiner, LocalCounts, JOIN_NAMES};
+use spamsplice::restore::{JoinScript, LocalCounts, JOIN_NAMES};
 
 fn main() -> Result<(), Box<dyn std::error::Error>> {
     let a: Vec<String> = std::env::args().collect();
@@ -20,7 +20,7 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
             JoinScript::of(left, right),
             joiner.close_prob(left, right, local)
         );
-        let x = Joiner::features(&joiner.stats, left, right, local);
+        let x = joiner.features(left, right, local);
         for (name, v) in JOIN_NAMES.iter().zip(x).filter(|(_, v)| *v != 0.0) {
             println!("  {name:<24} {v:>7.2}");
         }

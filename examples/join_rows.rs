@@ -39,7 +39,13 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
                 .saturating_sub(own.as_ref().map_or(0, |o| o.get(t, k)))
         };
         for e in ex_rows {
-            let x = Joiner::features_with(&get, &e.left, &e.right, e.local);
+            let x = Joiner::features_with(
+                &get,
+                &det.model().joiner.spacing,
+                &e.left,
+                &e.right,
+                e.local,
+            );
             let tail: String = e
                 .left
                 .chars()

@@ -34,6 +34,7 @@ pub mod lexicon;
 pub mod model;
 pub mod pipeline;
 pub mod restore;
+pub mod spacing;
 pub mod synth;
 pub mod tokens;
 pub mod train;

@@ -13,6 +13,7 @@ use serde::{Deserialize, Serialize};
 
 use crate::counts::{self, KeyCounts};
 use crate::encoding;
+use crate::spacing::Spacing;
 use crate::tokens::{is_space, is_space_char, Tokenized};
 
 /// A deleted range of the input, in byte offsets, with the model's score.
@@ -578,8 +579,9 @@ pub const JOIN_NAMES: &[&str] = &[
     "ln_right_word_or_stem",
     "ln_joined_word_or_stem",
     "joined_minus_right_or_stem",
+    "spacing_logit",
 ];
-pub const JOIN_DIM: usize = 43;
+pub const JOIN_DIM: usize = 44;
 
 /// How often the document itself writes the two sides joined (`eBay`) and
 /// apart (`한 번`): articles repeat their names and their spacing.
@@ -643,6 +645,8 @@ impl LocalCounts {
 #[derive(Debug, Clone, Serialize, Deserialize)]
 pub struct Joiner {
     pub stats: JoinStats,
+    /// The learned model of where words break ([`Spacing`]).
+    pub spacing: Spacing,
     /// Per [`JoinScript`], in its order.
     pub scripts: Vec<JoinModel>,
 }
@@ -717,6 +721,7 @@ impl Joiner {
     /// answers is given the regression of all rows.
     pub fn fit(
         stats: JoinStats,
+        spacing: Spacing,
         rows: &[Vec<f32>],
         labels: &[bool],
         scripts: &[JoinScript],
@@ -741,6 +746,7 @@ impl Joiner {
         }
         Ok(Joiner {
             stats,
+            spacing,
             scripts: fitted,
         })
     }
@@ -756,23 +762,29 @@ impl Joiner {
         if self.stats.edges.iter().any(|v| v.len() != 1 << EDGE_BITS) {
             return Err("joiner tables have the wrong size".into());
         }
+        if !self.spacing.is_valid() {
+            return Err("the joiner's spacing model has the wrong size".into());
+        }
         Ok(())
     }
 
     /// The joiner's features for text `left` (ending at the cut) and `right`
     /// (starting after it).
-    pub fn features(
-        stats: &JoinStats,
-        left: &str,
-        right: &str,
-        local: LocalCounts,
-    ) -> [f32; JOIN_DIM] {
-        Joiner::features_with(&|t, k| stats.get(t, k), left, right, local)
+    pub fn features(&self, left: &str, right: &str, local: LocalCounts) -> [f32; JOIN_DIM] {
+        Joiner::features_with(
+            &|t, k| self.stats.get(t, k),
+            &self.spacing,
+            left,
+            right,
+            local,
+        )
     }
 
-    /// [`Joiner::features`] over any count lookup (e.g. with a document left out).
+    /// [`Joiner::features`] over any count lookup (e.g. with a document left
+    /// out) and spacing model (one that did not learn from the document).
     pub fn features_with(
         get: &dyn Fn(usize, u64) -> u32,
+        spacing: &Spacing,
         left: &str,
         right: &str,
         local: LocalCounts,
@@ -888,6 +900,7 @@ impl Joiner {
             rsw,
             jsw,
             jsw - rsw,
+            spacing.logit(&lc, &rc).clamp(-15.0, 15.0),
         ]
     }
 
@@ -901,7 +914,7 @@ impl Joiner {
         if right.is_empty() {
             return 1.0;
         }
-        let x = Joiner::features(&self.stats, left, right, local);
+        let x = self.features(left, right, local);
         self.scripts[JoinScript::of(left, right) as usize].prob(&x)
     }
 }
@@ -1055,7 +1068,9 @@ mod tests {
             at("ln_right_stem2"),
             at("ln_joined_stem1"),
         );
-        let f = |l: &str, r: &str| Joiner::features(&st, l, r, LocalCounts::default());
+        let sp = crate::spacing::Spacing::fit(&[], 1, 1);
+        let get = |t, k| st.get(t, k);
+        let f = |l: &str, r: &str| Joiner::features_with(&get, &sp, l, r, LocalCounts::default());
         let one = 2f32.ln();
         // `floats` is unseen, `float` seen; `floats,` is trimmed first.
         assert_eq!(f("guru", "floats, sub")[r1], one);

@@ -20,6 +20,7 @@ use crate::features::{
 use crate::labeled::Example;
 use crate::model::{Lexical, Linear, Meta, Model, TokenStages};
 use crate::restore::{self, DocCounts, JoinScript, JoinStats, Joiner, Span};
+use crate::spacing::Spacing;
 use crate::tokens::Token;
 
 /// Training settings; defaults are the recipe of the default model.
@@ -35,6 +36,8 @@ pub struct Config {
     pub join_per_doc: usize,
     /// Train documents the joiner draws examples from (evenly spaced).
     pub join_docs: usize,
+    /// Passes of the joiner's spacing model over the clean text.
+    pub spacing_epochs: usize,
     /// Minimum pass-through rate of clean documents when picking the threshold.
     pub min_clean_pass: f64,
 }
@@ -49,6 +52,7 @@ impl Default for Config {
             max_iter: 300,
             join_per_doc: 40,
             join_docs: 3000,
+            spacing_epochs: 2,
             min_clean_pass: 0.999,
         }
     }
@@ -310,6 +314,30 @@ pub fn fit_joiner(
     report: &mut Report,
 ) -> Result<Joiner> {
     use rand::SeedableRng;
+    // The spacing model is cross-fitted: examples cut from one half of the
+    // clean texts are scored by a model fitted on the other half, so the
+    // joiner weighs it as it will weigh it on unseen articles; the model
+    // kept learns from all of them. A text's half is a hash of it, so
+    // copies of one article stay together.
+    let mut seen = std::collections::HashSet::new();
+    let texts: Vec<&str> = train
+        .iter()
+        .map(|e| e.clean.as_str())
+        .filter(|t| seen.insert(*t))
+        .collect();
+    let fold = |t: &str| (crate::lexicon::stable_hash(t.as_bytes()) >> 7) as usize & 1;
+    let halves: [Vec<&str>; 2] =
+        [0, 1].map(|k| texts.iter().copied().filter(|t| fold(t) == k).collect());
+    let (spacing, (other0, other1)) = rayon::join(
+        || Spacing::fit(&texts, cfg.spacing_epochs, cfg.seed),
+        || {
+            rayon::join(
+                || Spacing::fit(&halves[1], cfg.spacing_epochs, cfg.seed),
+                || Spacing::fit(&halves[0], cfg.spacing_epochs, cfg.seed),
+            )
+        },
+    );
+    let held_out = [&other0, &other1];
     // Examples come from the train documents themselves, each seen with its
     // own counts left out of the tables, as an unseen article would be.
     let step = (train.len() / cfg.join_docs.max(1)).max(1);
@@ -328,11 +356,12 @@ pub fn fit_joiner(
             }
             let own = DocCounts::of(&ex.clean);
             let get = |t: usize, k: u64| stats.get(t, k).saturating_sub(own.get(t, k));
+            let sp = held_out[fold(&ex.clean)];
             examples
                 .iter()
                 .map(|e| {
                     (
-                        Joiner::features_with(&get, &e.left, &e.right, e.local).to_vec(),
+                        Joiner::features_with(&get, sp, &e.left, &e.right, e.local).to_vec(),
                         e.closes_up,
                         JoinScript::of(&e.left, &e.right),
                     )
@@ -348,7 +377,15 @@ pub fn fit_joiner(
         jscripts.push(script);
     }
     report.join_rows = jrows.len();
-    Joiner::fit(stats, &jrows, &jlabels, &jscripts, cfg.l2, cfg.max_iter)
+    Joiner::fit(
+        stats,
+        spacing,
+        &jrows,
+        &jlabels,
+        &jscripts,
+        cfg.l2,
+        cfg.max_iter,
+    )
 }
 
 /// Fits the whole model. `stage` is told what is being done (for a progress
