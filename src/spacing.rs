@@ -23,10 +23,17 @@ pub const SPACING_BITS: u32 = 21;
 const SPACING_SIZE: usize = 1 << SPACING_BITS;
 
 /// Chars either side of a boundary the windows reach.
-const REACH: usize = 3;
+const REACH: usize = 4;
 
 /// The windows (chars left of the boundary, chars right of it).
-const WINDOWS: [(usize, usize); 15] = [
+const WINDOWS: [(usize, usize); 22] = [
+    (4, 0),
+    (0, 4),
+    (4, 1),
+    (1, 4),
+    (4, 2),
+    (2, 4),
+    (4, 3),
     (1, 0),
     (2, 0),
     (3, 0),

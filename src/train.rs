@@ -291,18 +291,32 @@ fn choose_thresholds(
 
 /// The joiner's counts over the clean text of `train`.
 pub fn join_stats(train: &[Example]) -> JoinStats {
-    let mut stats = train
+    let texts = distinct_clean(train);
+    let mut stats = texts
         .par_chunks(256)
         .map(|chunk| {
             let mut s = JoinStats::default();
-            for ex in chunk {
-                s.add(&ex.clean);
+            for t in chunk {
+                s.add(t);
             }
             s
         })
         .reduce(JoinStats::default, JoinStats::merge);
     stats.finish();
     stats
+}
+
+/// The distinct clean texts of `train`, first copies first: a generated
+/// set holds an article once per way it was injected, and a copy counted
+/// twice would stand in for the article itself when the joiner's examples
+/// leave their own document out of the counts.
+fn distinct_clean(train: &[Example]) -> Vec<&str> {
+    let mut seen = std::collections::HashSet::new();
+    train
+        .iter()
+        .map(|e| e.clean.as_str())
+        .filter(|t| seen.insert(*t))
+        .collect()
 }
 
 /// Fits the joiner on cuts made in the clean text of `train` (each
@@ -319,12 +333,7 @@ pub fn fit_joiner(
     // joiner weighs it as it will weigh it on unseen articles; the model
     // kept learns from all of them. A text's half is a hash of it, so
     // copies of one article stay together.
-    let mut seen = std::collections::HashSet::new();
-    let texts: Vec<&str> = train
-        .iter()
-        .map(|e| e.clean.as_str())
-        .filter(|t| seen.insert(*t))
-        .collect();
+    let texts = distinct_clean(train);
     let fold = |t: &str| (crate::lexicon::stable_hash(t.as_bytes()) >> 7) as usize & 1;
     let halves: [Vec<&str>; 2] =
         [0, 1].map(|k| texts.iter().copied().filter(|t| fold(t) == k).collect());
