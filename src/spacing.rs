@@ -19,7 +19,7 @@ use crate::model::{sigmoid, Lexical};
 use crate::tokens::is_space_char;
 
 /// Buckets of the hashed window weights (2 bytes each in the model).
-pub const SPACING_BITS: u32 = 21;
+pub const SPACING_BITS: u32 = 22;
 const SPACING_SIZE: usize = 1 << SPACING_BITS;
 
 /// Chars either side of a boundary the windows reach.
