@@ -4,10 +4,14 @@
 //! * `refit campaign MODEL DEV_CSV OUT`: the decisions fitted on dev
 //!   (`train::calibrate`: thresholds, campaign stage, growth stage), 15 s;
 //! * `refit joiner MODEL TRAIN_CSV DEV_CSV OUT`: the joiner (its clean-text
-//!   counts from TRAIN and its regressions), then the decisions, 90 s.
+//!   counts and spacing model from TRAIN, and its regressions), then the
+//!   decisions, 2 min.
 //!
-//! The token stages read neither, and `spamsplice train` ends with the same
-//! steps, so a refit gives the recipe's model byte for byte.
+//! `spamsplice train` ends with the same steps, and the token stages read
+//! neither the joiner's regressions nor its spacing model, so a refit on
+//! the model's own data gives the recipe's model byte for byte. They do
+//! read the clean-text counts (the CP949 view's prior, the word counts):
+//! a change to how those are made needs a full training.
 fn main() -> Result<(), Box<dyn std::error::Error>> {
     let a: Vec<String> = std::env::args().collect();
     let usage =
