@@ -631,7 +631,8 @@ impl LocalCounts {
 
 /// Decides whether a word cut by an injected line break closes up
 /// (`restorin`+`g`) or keeps a space (`Nov. 1,`+`in`): a linfa logistic
-/// regression over statistics of clean text ([`JoinStats`]).
+/// regression over statistics of clean text ([`JoinStats`]) and the logit
+/// of a learned model of where words break ([`Spacing`]).
 ///
 /// Each feature also enters through indicators of its quantile bin (cut
 /// points learned from the training rows), so the regression can bend: a
