@@ -169,7 +169,9 @@ impl DocWords {
         }
     }
 
-    fn found(&self, core: &str) -> bool {
+    /// True when the document was sure of the word `core` (probability
+    /// [`FOUND`] or more).
+    pub fn found(&self, core: &str) -> bool {
         self.found.iter().any(|f| f == core)
     }
 

@@ -83,6 +83,16 @@ impl Detector {
         self.model.doc_words(text)
     }
 
+    /// The words of one document for the memory's second round, given the
+    /// first round's `memory` ([`Model::campaign_words_with`]): a second
+    /// pass over the corpus, `memory2.add(&detector.campaign_words_with(doc,
+    /// &memory1))`, and the documents cleaned with `memory2`.
+    ///
+    /// [`Model::campaign_words_with`]: crate::model::Model::campaign_words_with
+    pub fn campaign_words_with(&self, text: &str, memory: &Campaign) -> DocWords {
+        self.model.campaign_words_with(text, memory)
+    }
+
     /// Cleans one document of a corpus whose first pass built `memory`: a
     /// word other documents were found to carry is judged with that
     /// knowledge ([`crate::campaign`]). The same as [`Detector::clean`] for

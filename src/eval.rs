@@ -147,11 +147,17 @@ pub fn evaluate(det: &Detector, examples: &[Example]) -> Report {
     evaluate_with(det, examples, None)
 }
 
-/// The memory of `examples` as one corpus (their labels unread).
+/// The memory of `examples` as one corpus (their labels unread), in its two
+/// rounds ([`Detector::campaign_words_with`]).
 pub fn campaign_of(det: &Detector, examples: &[Example]) -> Campaign {
     let words: Vec<_> = examples
         .par_iter()
         .map(|ex| det.campaign_words(&ex.text))
+        .collect();
+    let first: Campaign = words.iter().collect();
+    let words: Vec<_> = examples
+        .par_iter()
+        .map(|ex| det.campaign_words_with(&ex.text, &first))
         .collect();
     words.iter().collect()
 }

@@ -889,6 +889,26 @@ impl Model {
         })
     }
 
+    /// The words of `doc` for a second round of the memory: what the
+    /// campaign stage, given the first round's `memory`, was sure of. A
+    /// name left bare in many documents counts against itself in the first
+    /// round (documents that carry it unfound); those the stage then finds
+    /// count for it in the second. Without a campaign stage, the first
+    /// round's words.
+    pub fn campaign_words_with(&self, doc: &str, memory: &Campaign) -> DocWords {
+        if doc.is_ascii() || self.campaign.iter().all(Option::is_none) {
+            return self.doc_words(doc);
+        }
+        ANALYSIS.with(|cell| {
+            let mut guard = cell.borrow_mut();
+            let s = &mut *guard;
+            self.score_tokens(doc, s);
+            let own = self.scored_words(doc, s);
+            self.apply_campaign(s, memory, &own);
+            DocWords::of(&s.cores, &s.probs)
+        })
+    }
+
     /// [`Model::doc_words`] of a document already scored into `s`; its
     /// tokens' words stay in `s.cores` for [`Model::apply_campaign`].
     pub fn scored_words(&self, doc: &str, s: &mut Scratch) -> DocWords {

@@ -343,8 +343,8 @@ fn campaign_mode_finds_a_name_the_corpus_shows_signed_elsewhere() {
 }
 
 /// The same sample as two shards: each remembered on its own, the memories
-/// added up, then each shard filtered in one pass (one from standard input)
-/// gives what `--campaign` gives over the whole.
+/// added up, both rounds, then each shard filtered in one pass (one from
+/// standard input) gives what `--campaign` gives over the whole.
 #[test]
 fn shard_memories_added_up_clean_as_the_whole_corpus() {
     if !model_ready() {
@@ -360,24 +360,34 @@ fn shard_memories_added_up_clean_as_the_whole_corpus() {
     std::fs::write(&s1, a.concat()).unwrap();
     std::fs::write(&s2, b.concat()).unwrap();
     let p = |x: &Path| x.to_str().unwrap().to_string();
-    let (m1, m2, m) = (d.join("1.mem"), d.join("2.mem"), d.join("all.mem"));
-    for (shard, mem) in [(&s1, &m1), (&s2, &m2)] {
-        let o = run(&["remember", "--quiet", &p(shard), "-o", &p(mem)], b"");
+    let (first, m) = (d.join("first.mem"), d.join("all.mem"));
+    // Each round: every shard remembered on its own, then the sum.
+    for (round, sum) in [(None, &first), (Some(&first), &m)] {
+        let (m1, m2) = (d.join("1.mem"), d.join("2.mem"));
+        for (shard, mem) in [(&s1, &m1), (&s2, &m2)] {
+            let mut a = vec!["remember".to_string(), "--quiet".into(), p(shard)];
+            if let Some(f) = round {
+                a.extend(["--first-round".into(), p(f)]);
+            }
+            a.extend(["-o".into(), p(mem)]);
+            let a: Vec<&str> = a.iter().map(String::as_str).collect();
+            let o = run(&a, b"");
+            assert_eq!(o.status.code(), Some(0), "{}", stderr(&o));
+        }
+        let o = run(
+            &[
+                "remember",
+                "--memory",
+                &p(&m1),
+                "--memory",
+                &p(&m2),
+                "-o",
+                &p(sum),
+            ],
+            b"",
+        );
         assert_eq!(o.status.code(), Some(0), "{}", stderr(&o));
     }
-    let o = run(
-        &[
-            "remember",
-            "--memory",
-            &p(&m1),
-            "--memory",
-            &p(&m2),
-            "-o",
-            &p(&m),
-        ],
-        b"",
-    );
-    assert_eq!(o.status.code(), Some(0), "{}", stderr(&o));
     let o1 = run(&["filter", "--quiet", "--memory", &p(&m), &p(&s1)], b"");
     assert_eq!(o1.status.code(), Some(0), "{}", stderr(&o1));
     let o2 = run(

@@ -72,11 +72,16 @@ impl Cleaner for Remembering<'_> {
 struct Learner<'d> {
     detector: &'d Detector,
     memory: std::sync::Mutex<Campaign>,
+    /// The first round's memory, in the second round.
+    first: Option<&'d Campaign>,
 }
 
 impl Cleaner for Learner<'_> {
     fn clean<'a>(&self, text: &'a str) -> Cleaned<'a> {
-        let words = self.detector.campaign_words(text);
+        let words = match self.first {
+            Some(first) => self.detector.campaign_words_with(text, first),
+            None => self.detector.campaign_words(text),
+        };
         // A panic elsewhere cannot leave a half-added document: `add` is
         // the only writer, so a poisoned memory is still whole.
         let mut memory = self.memory.lock().unwrap_or_else(|e| e.into_inner());
@@ -85,10 +90,12 @@ impl Cleaner for Learner<'_> {
     }
 }
 
-/// The first of two passes: reads the inputs as [`run`] does, document by
-/// document (text windows, JSONL fields), and returns the memory of their
-/// words for [`Remembering`]. Writes nothing. Standard input is refused: it
-/// cannot be read twice.
+/// The memory's two rounds, the first two of three passes: reads the
+/// inputs as [`run`] does, document by document (text windows, JSONL
+/// fields), once for the first round and once for the second
+/// ([`Detector::campaign_words_with`]), and returns the second round's
+/// memory for [`Remembering`]. Writes nothing. Standard input is refused: it
+/// cannot be read more than once.
 pub fn learn_campaign(
     detector: &Detector,
     inputs: &[PathBuf],
@@ -100,20 +107,33 @@ pub fn learn_campaign(
             "a campaign run reads its inputs twice: give files, not standard input".into(),
         ));
     }
-    remember(detector, inputs, opts, counters, Campaign::default()).map(|(m, _)| m)
+    let (first, _) = remember(detector, inputs, opts, counters, Campaign::default(), None)?;
+    // The second pass reads the same documents: count them once.
+    let again = Counters::default();
+    remember(
+        detector,
+        inputs,
+        opts,
+        &again,
+        Campaign::default(),
+        Some(&first),
+    )
+    .map(|(m, _)| m)
 }
 
 /// Adds the words of `inputs` (none: standard input) to `memory`, reading
-/// them as [`run`] does and writing nothing: the first pass on its own, for
-/// a memory saved ([`Campaign::to_bytes`]) and merged over the shards of a
-/// corpus that no one process reads whole. Returns the memory and what was
-/// read.
+/// them as [`run`] does and writing nothing: a round of the memory on its
+/// own, for a memory saved ([`Campaign::to_bytes`]) and merged over the
+/// shards of a corpus that no one process reads whole. With `first` (the
+/// whole corpus's first-round memory), the second round's words. Returns
+/// the memory and what was read.
 pub fn remember(
     detector: &Detector,
     inputs: &[PathBuf],
     opts: &Options,
     counters: &Counters,
     memory: Campaign,
+    first: Option<&Campaign>,
 ) -> Result<(Campaign, Summary)> {
     let stdin = [PathBuf::from("-")];
     let inputs = if inputs.is_empty() {
@@ -125,6 +145,7 @@ pub fn remember(
     let learner = Learner {
         detector,
         memory: std::sync::Mutex::new(memory),
+        first,
     };
     let mut sink = std::io::sink();
     let sinks = Sinks {
