@@ -902,11 +902,18 @@ impl Model {
         ANALYSIS.with(|cell| {
             let mut guard = cell.borrow_mut();
             let s = &mut *guard;
-            self.score_tokens(doc, s);
-            let own = self.scored_words(doc, s);
-            self.apply_campaign(s, memory, &own);
+            self.score_with_memory(doc, s, memory);
             DocWords::of(&s.cores, &s.probs)
         })
+    }
+
+    /// Scores `doc` into `s` in full (the campaign stage reads every
+    /// token's second-stage score) and rescores its words by `memory`
+    /// ([`Model::apply_campaign`]).
+    fn score_with_memory(&self, doc: &str, s: &mut Scratch, memory: &Campaign) {
+        self.score_tokens(doc, s);
+        let own = self.scored_words(doc, s);
+        self.apply_campaign(s, memory, &own);
     }
 
     /// [`Model::doc_words`] of a document already scored into `s`; its
@@ -1001,11 +1008,8 @@ impl Model {
             let mut guard = cell.borrow_mut();
             let s = &mut *guard;
             let (thresholds, extend, grow) = match memory {
-                // The campaign stage reads every token's second-stage score.
                 Some(memory) if self.campaign.iter().any(Option::is_some) => {
-                    self.score_tokens(doc, s);
-                    let own = self.scored_words(doc, s);
-                    self.apply_campaign(s, memory, &own);
+                    self.score_with_memory(doc, s, memory);
                     self.growth_probs(s);
                     let grow = Some(s.grow.as_slice());
                     (&self.campaign_thresholds, &self.campaign_extend, grow)

@@ -461,56 +461,38 @@ impl JoinStats {
 
 /// Calls `f(table, key)` for every count one clean document contributes.
 fn visit(doc: &str, mut f: impl FnMut(usize, u64)) {
-    let mut chars: Vec<char> = Vec::new();
-    let mut prev: Vec<char> = Vec::new();
-    for line in doc.split('\n') {
-        let mut prev_end: Option<usize> = None;
-        let mut prev_tok: &str = "";
-        prev.clear();
-        let mut pos = 0;
-        for tok in line.split(is_space_char) {
-            let start = pos;
-            pos += tok.len() + 1;
-            if tok.is_empty() {
-                continue;
-            }
-            f(T_WORDS, word_key(tok));
-            if !prev_tok.is_empty() {
-                f(T_BIGRAM, bigram_key(prev_tok, tok));
-            }
-            prev_tok = tok;
-            for part in tok.split('-').filter(|p| !p.is_empty()) {
-                if part.len() < tok.len() {
-                    f(T_WORDS, word_key(part));
-                }
-            }
-            chars.clear();
-            chars.extend(tok.chars());
-            let m = chars.len();
-            for k in 1..=3.min(m) {
-                f(T_END_AT, side_key(0, &chars[m - k..]));
-                f(T_START_AT, side_key(1, &chars[..k]));
-            }
-            for i in 1..m {
-                for k in 1..=3 {
-                    f(T_INSIDE, edge_key(k, &chars[..i], &chars[i..]));
-                    if k <= i {
-                        f(T_END_MID, side_key(0, &chars[i - k..i]));
-                    }
-                    if i + k <= m {
-                        f(T_START_MID, side_key(1, &chars[i..i + k]));
-                    }
-                }
-            }
-            if prev_end == Some(start.saturating_sub(1)) && start > 0 && !prev.is_empty() {
-                for k in 1..=3 {
-                    f(T_ACROSS, edge_key(k, &prev, &chars));
-                }
-            }
-            prev_end = Some(start + tok.len());
-            std::mem::swap(&mut prev, &mut chars);
+    crate::tokens::walk_words(doc, |tok, chars, prev| {
+        f(T_WORDS, word_key(tok));
+        if let Some(p) = &prev {
+            f(T_BIGRAM, bigram_key(p.word, tok));
         }
-    }
+        for part in tok.split('-').filter(|p| !p.is_empty()) {
+            if part.len() < tok.len() {
+                f(T_WORDS, word_key(part));
+            }
+        }
+        let m = chars.len();
+        for k in 1..=3.min(m) {
+            f(T_END_AT, side_key(0, &chars[m - k..]));
+            f(T_START_AT, side_key(1, &chars[..k]));
+        }
+        for i in 1..m {
+            for k in 1..=3 {
+                f(T_INSIDE, edge_key(k, &chars[..i], &chars[i..]));
+                if k <= i {
+                    f(T_END_MID, side_key(0, &chars[i - k..i]));
+                }
+                if i + k <= m {
+                    f(T_START_MID, side_key(1, &chars[i..i + k]));
+                }
+            }
+        }
+        if let Some(p) = prev.filter(|p| p.adjacent) {
+            for k in 1..=3 {
+                f(T_ACROSS, edge_key(k, p.chars, chars));
+            }
+        }
+    });
 }
 
 /// A document's own counts, to leave it out of [`JoinStats`] when the

@@ -16,7 +16,6 @@
 use serde::{Deserialize, Serialize};
 
 use crate::model::{sigmoid, Lexical};
-use crate::tokens::is_space_char;
 
 /// Buckets of the hashed window weights (2 bytes each in the model).
 pub const SPACING_BITS: u32 = 22;
@@ -86,36 +85,24 @@ fn buckets(left: &[char], right: &[char], out: &mut [u32; WINDOWS.len()]) {
 /// between two words on a line. `left` holds at most [`REACH`] chars, the
 /// word's own.
 fn boundaries(doc: &str, mut f: impl FnMut(&[char], &[char], bool)) {
-    let mut cur: Vec<char> = Vec::new();
-    let mut prev: Vec<char> = Vec::new();
-    for line in doc.split('\n') {
-        let mut prev_end: Option<usize> = None;
-        prev.clear();
-        let mut pos = 0;
-        for tok in line.split(is_space_char) {
-            let start = pos;
-            pos += tok.len() + 1;
-            if tok.is_empty() {
-                continue;
-            }
-            cur.clear();
-            cur.extend(tok.chars());
-            let m = cur.len();
-            if prev_end == Some(start.saturating_sub(1)) && start > 0 && !prev.is_empty() {
-                let p = prev.len();
-                f(&prev[p.saturating_sub(REACH)..], &cur[..m.min(REACH)], true);
-            }
-            for i in 1..m {
-                f(
-                    &cur[i.saturating_sub(REACH)..i],
-                    &cur[i..m.min(i + REACH)],
-                    false,
-                );
-            }
-            prev_end = Some(start + tok.len());
-            std::mem::swap(&mut prev, &mut cur);
+    crate::tokens::walk_words(doc, |_, cur, prev| {
+        let m = cur.len();
+        if let Some(p) = prev.filter(|p| p.adjacent) {
+            let n = p.chars.len();
+            f(
+                &p.chars[n.saturating_sub(REACH)..],
+                &cur[..m.min(REACH)],
+                true,
+            );
         }
-    }
+        for i in 1..m {
+            f(
+                &cur[i.saturating_sub(REACH)..i],
+                &cur[i..m.min(i + REACH)],
+                false,
+            );
+        }
+    });
 }
 
 impl Spacing {

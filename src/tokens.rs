@@ -40,6 +40,44 @@ pub fn is_space_char(c: char) -> bool {
     c.is_ascii() && is_space(c as u8)
 }
 
+/// The word before another on its line, for [`walk_words`].
+pub struct Prev<'a> {
+    pub word: &'a str,
+    pub chars: &'a [char],
+    /// One space alone stands between the two words.
+    pub adjacent: bool,
+}
+
+/// Calls `f(word, chars, prev)` for every word of `doc` (split on `\n`, then
+/// on [`is_space_char`]) with its chars and, after a line's first word, the
+/// word before it: the walk the joiner's counts and the spacing model learn
+/// clean text by.
+pub fn walk_words(doc: &str, mut f: impl FnMut(&str, &[char], Option<Prev>)) {
+    let mut chars: Vec<char> = Vec::new();
+    let mut prev: Vec<char> = Vec::new();
+    for line in doc.split('\n') {
+        let mut prev_word: Option<(&str, usize)> = None;
+        let mut pos = 0;
+        for tok in line.split(is_space_char) {
+            let start = pos;
+            pos += tok.len() + 1;
+            if tok.is_empty() {
+                continue;
+            }
+            chars.clear();
+            chars.extend(tok.chars());
+            let before = prev_word.map(|(word, end)| Prev {
+                word,
+                chars: &prev,
+                adjacent: end + 1 == start,
+            });
+            f(tok, &chars, before);
+            prev_word = Some((tok, start + tok.len()));
+            std::mem::swap(&mut prev, &mut chars);
+        }
+    }
+}
+
 /// A document cut into lines and tokens; the vectors are reused across calls.
 #[derive(Debug, Default, Clone)]
 pub struct Tokenized {

@@ -104,7 +104,7 @@ pub fn learn_campaign(
 ) -> Result<Campaign> {
     if inputs.is_empty() || inputs.iter().any(|p| p.as_os_str() == "-") {
         return Err(Error::Other(
-            "a campaign run reads its inputs twice: give files, not standard input".into(),
+            "a campaign run reads its inputs three times: give files, not standard input".into(),
         ));
     }
     let (first, _) = remember(detector, inputs, opts, counters, Campaign::default(), None)?;
