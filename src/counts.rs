@@ -178,6 +178,17 @@ impl KeyCounts {
         big
     }
 
+    /// Keeps the entries for which `keep(key, count)` holds and shrinks the
+    /// table to fit.
+    pub fn retain(&mut self, keep: impl Fn(u64, u32) -> bool) {
+        let old = std::mem::take(self);
+        let kept = old.iter().filter(|&(k, c)| keep(k, c)).count();
+        *self = KeyCounts::with_slots((kept * 2).max(MIN_SLOTS));
+        for (k, c) in old.iter().filter(|&(k, c)| keep(k, c)) {
+            self.insert(k, c);
+        }
+    }
+
     /// Drops the keys counted fewer than `min` times (rare pairs are most of
     /// the distinct ones and say little) and shrinks the table to fit.
     pub fn retain_at_least(&mut self, min: u32) {

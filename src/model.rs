@@ -22,7 +22,7 @@ use crate::restore::{self, Joiner, Span};
 use crate::tokens::Token;
 
 pub const MAGIC: &[u8; 16] = b"SPAMSPLICE-MODEL";
-pub const FORMAT_VERSION: u32 = 12;
+pub const FORMAT_VERSION: u32 = 13;
 
 /// A linear model over hashed sparse features.
 ///

@@ -267,6 +267,9 @@ pub const BIGRAM_MIN_COUNT: u32 = 3;
 pub struct JoinStats {
     words: KeyCounts,
     bigrams: KeyCounts,
+    /// How often each word is the start of a longer word (`guru` of
+    /// `gurus`), kept for words the word table holds.
+    continues: KeyCounts,
     /// Indexed by the `T_*` constants less one ([`T_INSIDE`]..=[`T_START_MID`]).
     #[serde(
         serialize_with = "crate::blob::ser_u32_tables",
@@ -287,6 +290,9 @@ pub const T_START_AT: usize = 5;
 pub const T_START_MID: usize = 6;
 /// Adjacent word pairs (`two girls`), keyed by both words.
 pub const T_BIGRAM: usize = 7;
+/// Words that go on past a shorter word (`restorin` of `restoring`), keyed
+/// as [`word_key`] keys the shorter one.
+pub const T_CONTINUES: usize = 8;
 
 const FNV64_START: u64 = 0xCBF2_9CE4_8422_2325;
 const FNV64_PRIME: u64 = 0x0000_0100_0000_01B3;
@@ -350,6 +356,7 @@ impl Default for JoinStats {
         JoinStats {
             words: KeyCounts::default(),
             bigrams: KeyCounts::default(),
+            continues: KeyCounts::default(),
             edges: [e(), e(), e(), e(), e(), e()],
             syllables: Default::default(),
         }
@@ -367,6 +374,7 @@ impl JoinStats {
         let JoinStats {
             words,
             bigrams,
+            continues,
             mut edges,
             syllables,
         } = self;
@@ -378,6 +386,7 @@ impl JoinStats {
         JoinStats {
             words: words.merge(other.words),
             bigrams: bigrams.merge(other.bigrams),
+            continues: continues.merge(other.continues),
             edges,
             syllables: syllables.merge(other.syllables),
         }
@@ -389,14 +398,18 @@ impl JoinStats {
         visit(doc, |t, k| match t {
             T_WORDS => self.words.add(k, 1),
             T_BIGRAM => self.bigrams.add(k, 1),
+            T_CONTINUES => self.continues.add(k, 1),
             _ => bump(&mut self.edges[t - 1][k as usize]),
         });
     }
 
-    /// Drops what the model need not keep ([`BIGRAM_MIN_COUNT`]); call once
-    /// counting is done.
+    /// Drops what the model need not keep ([`BIGRAM_MIN_COUNT`]; the
+    /// starts of longer words that are not words themselves, whose own
+    /// count of 0 already says they go on); call once counting is done.
     pub fn finish(&mut self) {
         self.bigrams.retain_at_least(BIGRAM_MIN_COUNT);
+        let words = &self.words;
+        self.continues.retain(|k, _| words.get(k) > 0);
     }
 
     /// The CP949 view's prior over characters, None before any counting.
@@ -454,6 +467,7 @@ impl JoinStats {
         match table {
             T_WORDS => self.words.get(key),
             T_BIGRAM => self.bigrams.get(key),
+            T_CONTINUES => self.continues.get(key),
             _ => self.edges[table - 1][key as usize],
         }
     }
@@ -463,6 +477,15 @@ impl JoinStats {
 fn visit(doc: &str, mut f: impl FnMut(usize, u64)) {
     crate::tokens::walk_words(doc, |tok, chars, prev| {
         f(T_WORDS, word_key(tok));
+        // Each shorter start of the word, keyed as the word table keys it.
+        let mut h = FNV64_START;
+        let mut cs = trim_word(tok).chars().peekable();
+        while let Some(c) = cs.next() {
+            fnv64_lower(&mut h, c);
+            if cs.peek().is_some() {
+                f(T_CONTINUES, counts::key(h));
+            }
+        }
         if let Some(p) = &prev {
             f(T_BIGRAM, bigram_key(p.word, tok));
         }
@@ -562,8 +585,10 @@ pub const JOIN_NAMES: &[&str] = &[
     "ln_joined_word_or_stem",
     "joined_minus_right_or_stem",
     "spacing_logit",
+    "ln_left_continues",
+    "left_ends_minus_continues",
 ];
-pub const JOIN_DIM: usize = 44;
+pub const JOIN_DIM: usize = 46;
 
 /// How often the document itself writes the two sides joined (`eBay`) and
 /// apart (`한 번`): articles repeat their names and their spacing.
@@ -783,6 +808,7 @@ impl Joiner {
             .rev()
             .collect();
         let rc: Vec<char> = rw.chars().take(8).collect();
+        let (lfull, rfull): (Vec<char>, Vec<char>) = (lw.chars().collect(), rw.chars().collect());
         let ln = |x: u32| (1.0 + x as f32).ln();
         let w = |s: &str| ln(get(T_WORDS, word_key(s)));
         let mut joined = String::with_capacity(lw.len() + rw.len());
@@ -822,6 +848,10 @@ impl Joiner {
         let (wl, wr, wj) = (w(lw).max(wlp), w(rw).max(w(rpart)), w(&joined));
         let (dj, ds) = (ln(local.joined), ln(local.spaced));
         let bg = ln(get(T_BIGRAM, bigram_key(lw, rw)));
+        // The word so far as a word that ends (`guru`, 8 times) against one
+        // that goes on (`guru…`, never): a cut inside a word leaves a start
+        // that clean text mostly continues.
+        let lcont = ln(get(T_CONTINUES, word_key(lw)));
         // A word less its last one or two chars (two at least left): clean
         // text too small to hold `floats` or `slums` holds `float` and
         // `slum`, and `정도로` is `정도` with its particle.
@@ -883,7 +913,9 @@ impl Joiner {
             rsw,
             jsw,
             jsw - rsw,
-            spacing.logit(&lc, &rc).clamp(-15.0, 15.0),
+            spacing.logit(&lfull, &rfull).clamp(-15.0, 15.0),
+            lcont,
+            w(lw) - lcont,
         ]
     }
 
@@ -1064,6 +1096,27 @@ mod tests {
         // `정도로` is `정도` with its particle; two chars must be left.
         assert_eq!(f("눈물날", "정도로")[r1], one);
         assert_eq!(f("눈물날", "정도")[r1], 0.0);
+    }
+
+    #[test]
+    fn a_word_so_far_is_counted_as_the_start_of_longer_words() {
+        let mut st = JoinStats::default();
+        st.add("The guru, the gurus and (Gurus) went restoring 대통령은 대통령");
+        st.finish();
+        // `guru` goes on in `gurus` twice (trimmed, lowercased), `대통령` once.
+        assert_eq!(st.get(T_CONTINUES, word_key("guru")), 2);
+        assert_eq!(st.get(T_CONTINUES, word_key("대통령")), 1);
+        // `gurus` never goes on; `restorin` goes on but is not a word, so
+        // the table does not keep it.
+        assert_eq!(st.get(T_CONTINUES, word_key("gurus")), 0);
+        assert_eq!(st.get(T_CONTINUES, word_key("restorin")), 0);
+        let sp = crate::spacing::Spacing::fit(&[], 1, 1);
+        let get = |t, k| st.get(t, k);
+        let x = Joiner::features_with(&get, &sp, "the guru", "floats", LocalCounts::default());
+        let at = |name: &str| JOIN_NAMES.iter().position(|n| *n == name).unwrap();
+        assert_eq!(x[at("ln_left_continues")], 3f32.ln());
+        // Once whole, twice going on.
+        assert_eq!(x[at("left_ends_minus_continues")], 2f32.ln() - 3f32.ln());
     }
 
     #[test]

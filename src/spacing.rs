@@ -6,12 +6,14 @@
 //! Held in fixed hashed tables, the longer of those windows share buckets
 //! with a dozen others, and each window is read on its own. This model reads
 //! them all at once: a logistic regression over hashed character windows of
-//! every width up to three chars a side (`정도|로`, `s|in`, `^초|크랭`),
-//! fitted by SGD on every boundary of clean text, inside a word (no space)
-//! and between words (one space). A window that shares its bucket is then
-//! outweighed by the others, and the widths that matter in one script and
-//! not in another are weighed apart. Its logit is one of the joiner's
-//! features.
+//! every width up to four chars a side (`정도|로`, `s|in`, `^초|크랭`), and
+//! over the word so far and the rest of the word each read whole (`^guru|`:
+//! a word that ends where it stops), fitted by SGD with AdaGrad steps on
+//! every boundary of clean text, inside a word (no space) and between words
+//! (one space). A window that shares its bucket is then outweighed by the
+//! others, the widths that matter in one script and not in another are
+//! weighed apart, and a word seen a handful of times still counts. Its logit
+//! is one of the joiner's features.
 
 use serde::{Deserialize, Serialize};
 
@@ -21,10 +23,8 @@ use crate::model::{sigmoid, Lexical};
 pub const SPACING_BITS: u32 = 22;
 const SPACING_SIZE: usize = 1 << SPACING_BITS;
 
-/// Chars either side of a boundary the windows reach.
-const REACH: usize = 4;
-
-/// The windows (chars left of the boundary, chars right of it).
+/// The windows (chars left of the boundary, chars right of it): up to four
+/// a side, two syllables of a mojibake page.
 const WINDOWS: [(usize, usize); 22] = [
     (4, 0),
     (0, 4),
@@ -50,91 +50,113 @@ const WINDOWS: [(usize, usize); 22] = [
     (3, 3),
 ];
 
+/// Longest word piece an anchored window holds whole (longer ones share
+/// one bucket per side).
+const ANCHOR: usize = 12;
+
+/// Buckets per boundary: the [`WINDOWS`], then the word so far and the
+/// rest of the word, each anchored at its word edge.
+const SLOTS: usize = WINDOWS.len() + 2;
+
+/// AdaGrad's base step.
+const LEARNING_RATE: f32 = 0.1;
+
 /// A learned model of spacing (see the module docs).
 #[derive(Debug, Clone, Serialize, Deserialize)]
 pub struct Spacing {
     lex: Lexical,
 }
 
-/// The [`WINDOWS`] buckets of the boundary between `left` (the chars before
-/// it, the last [`REACH`] used) and `right` (the chars after it). A side
-/// shorter than a window is padded with a word-edge mark, so a short word
-/// is seen whole (`^초|`).
-fn buckets(left: &[char], right: &[char], out: &mut [u32; WINDOWS.len()]) {
+/// The [`SLOTS`] buckets of the boundary between `left` (the word so far,
+/// from its first char) and `right` (the rest of the word, or the next
+/// word, to its last char). The [`WINDOWS`] read the chars
+/// nearest the boundary; a side shorter than a window is padded with a
+/// word-edge mark, so a short word is seen whole (`^초|`). The last two
+/// read each side whole, anchored at its word edge: `^guru|` is a word
+/// that ends where it stops, `^restorin|` one that goes on, whatever the
+/// chars nearest the cut say.
+fn buckets(left: &[char], right: &[char], out: &mut [u32; SLOTS]) {
     let mask = (SPACING_SIZE - 1) as u32;
-    let l = left.len();
-    for (slot, &(a, b)) in out.iter_mut().zip(WINDOWS.iter()) {
-        let mut h: u32 = 0x811C_9DC5 ^ ((a * 4 + b) as u32).wrapping_mul(0x9E37_79B9);
+    let hash = |tag: usize, l: &[char], pad_l: usize, r: &[char], pad_r: usize| {
+        let mut h: u32 = 0x811C_9DC5 ^ (tag as u32).wrapping_mul(0x9E37_79B9);
         let mut step = |c: char| {
             h ^= c as u32;
             h = h.wrapping_mul(0x0100_0193);
         };
-        for i in 0..a {
-            step(if i + l >= a { left[i + l - a] } else { '^' });
-        }
+        (0..pad_l).for_each(|_| step('^'));
+        l.iter().for_each(|&c| step(c));
         step('|');
-        for i in 0..b {
-            step(right.get(i).copied().unwrap_or('$'));
-        }
-        *slot = (h ^ (h >> 15)) & mask;
+        r.iter().for_each(|&c| step(c));
+        (0..pad_r).for_each(|_| step('$'));
+        (h ^ (h >> 15)) & mask
+    };
+    let l = left.len();
+    for (slot, &(a, b)) in out.iter_mut().zip(WINDOWS.iter()) {
+        let (la, rb) = (a.min(l), b.min(right.len()));
+        *slot = hash(a * 4 + b, &left[l - la..], a - la, &right[..rb], b - rb);
     }
+    // Tags past the windows' (`a * 4 + b`, at most 20).
+    const LEFT_TAG: usize = 100;
+    const RIGHT_TAG: usize = 101;
+    out[WINDOWS.len()] = if l <= ANCHOR {
+        hash(LEFT_TAG, left, 1, &[], 0)
+    } else {
+        hash(LEFT_TAG, &[], 0, &[], 0)
+    };
+    out[WINDOWS.len() + 1] = if right.len() <= ANCHOR {
+        hash(RIGHT_TAG, &[], 0, right, 1)
+    } else {
+        hash(RIGHT_TAG, &[], 0, &[], 0)
+    };
 }
 
 /// Calls `f(left, right, spaced)` for every boundary of a clean document
 /// the model learns from: each point inside a word, and each single space
-/// between two words on a line. `left` holds at most [`REACH`] chars, the
-/// word's own.
+/// between two words on a line. `left` is the word so far and `right` the
+/// rest of the word (or the next word), each whole.
 fn boundaries(doc: &str, mut f: impl FnMut(&[char], &[char], bool)) {
     crate::tokens::walk_words(doc, |_, cur, prev| {
-        let m = cur.len();
         if let Some(p) = prev.filter(|p| p.adjacent) {
-            let n = p.chars.len();
-            f(
-                &p.chars[n.saturating_sub(REACH)..],
-                &cur[..m.min(REACH)],
-                true,
-            );
+            f(p.chars, cur, true);
         }
-        for i in 1..m {
-            f(
-                &cur[i.saturating_sub(REACH)..i],
-                &cur[i..m.min(i + REACH)],
-                false,
-            );
+        for i in 1..cur.len() {
+            f(&cur[..i], &cur[i..], false);
         }
     });
 }
 
 impl Spacing {
-    /// Fits by SGD on the logistic loss over every boundary of `docs`
-    /// (clean text), `epochs` passes in a seeded order: deterministic for
-    /// a seed.
+    /// Fits by SGD (AdaGrad steps) on the logistic loss over every
+    /// boundary of `docs` (clean text), `epochs` passes in a seeded order:
+    /// deterministic for a seed.
     pub fn fit(docs: &[&str], epochs: usize, seed: u64) -> Spacing {
         use rand::seq::SliceRandom;
         use rand::SeedableRng;
         let mut w = vec![0f32; SPACING_SIZE];
+        // AdaGrad: each bucket's step shrinks with its own squared
+        // gradients, so a window seen a handful of times (`^guru|`) learns
+        // as far as its evidence goes while common ones settle.
+        let mut g2 = vec![0f32; SPACING_SIZE];
         let mut bias = 0f32;
+        let mut bias_g2 = 0f32;
         let mut order: Vec<usize> = (0..docs.len()).collect();
         let mut rng = rand_chacha::ChaCha8Rng::seed_from_u64(seed);
-        let mut t = 0u64;
-        let mut b = [0u32; WINDOWS.len()];
-        let norm = 1.0 / (WINDOWS.len() as f32).sqrt();
-        let l2 = 1e-7f32;
+        let mut b = [0u32; SLOTS];
+        let norm = 1.0 / (SLOTS as f32).sqrt();
         for _ in 0..epochs {
             order.shuffle(&mut rng);
             for &d in &order {
                 boundaries(docs[d], |left, right, spaced| {
                     buckets(left, right, &mut b);
                     let z = bias + b.iter().map(|&k| w[k as usize]).sum::<f32>();
-                    let g = sigmoid(z) - if spaced { 1.0 } else { 0.0 };
-                    t += 1;
-                    let lr = 0.1 / (1.0 + t as f32 * 1e-7).sqrt();
-                    let step = lr * g * norm;
+                    let g = (sigmoid(z) - if spaced { 1.0 } else { 0.0 }) * norm;
                     for &k in &b {
-                        let wk = &mut w[k as usize];
-                        *wk -= step + lr * l2 * *wk;
+                        let k = k as usize;
+                        g2[k] += g * g;
+                        w[k] -= LEARNING_RATE * g / (g2[k].sqrt() + 1e-6);
                     }
-                    bias -= lr * g * 0.1;
+                    bias_g2 += g * g;
+                    bias -= LEARNING_RATE * g / (bias_g2.sqrt() + 1e-6);
                 });
             }
         }
@@ -143,12 +165,11 @@ impl Spacing {
         }
     }
 
-    /// The log-odds that a space stands between the chars `left` and the
-    /// chars `right` (each a word's, nearest the boundary first used).
+    /// The log-odds that a space stands between `left` (a word so far,
+    /// whole) and `right` (the word or word piece after, whole).
     pub fn logit(&self, left: &[char], right: &[char]) -> f32 {
-        let mut b = [0u32; WINDOWS.len()];
-        let left = &left[left.len().saturating_sub(REACH)..];
-        buckets(left, &right[..right.len().min(REACH)], &mut b);
+        let mut b = [0u32; SLOTS];
+        buckets(left, right, &mut b);
         self.lex.score(&b)
     }
 
@@ -183,6 +204,23 @@ mod tests {
             .map(|(l, r, s)| (l.to_string(), r.to_string(), *s))
             .collect();
         assert_eq!(seen, want);
+    }
+
+    #[test]
+    fn anchored_windows_tell_a_whole_word_from_a_tail() {
+        let c = |s: &str| s.chars().collect::<Vec<char>>();
+        let (mut a, mut b, mut d) = ([0u32; SLOTS], [0u32; SLOTS], [0u32; SLOTS]);
+        buckets(&c("guru"), &c("floats"), &mut a);
+        buckets(&c("aguru"), &c("floats"), &mut b);
+        buckets(&c("guru"), &c("floatsx"), &mut d);
+        // Four chars a side read alike; only the word so far differs.
+        let n = WINDOWS.len();
+        assert_eq!(a[..n], b[..n]);
+        assert_ne!(a[n], b[n]);
+        assert_eq!(a[n + 1], b[n + 1]);
+        // And the rest of the word, read whole, on the right.
+        assert_eq!(a[..=n], d[..=n]);
+        assert_ne!(a[n + 1], d[n + 1]);
     }
 
     #[test]
