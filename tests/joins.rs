@@ -1,8 +1,9 @@
 //! A line break injected inside a word, or at a space, comes back as the
 //! article wrote it: the joiner (counts from clean text and the learned
-//! spacing model) closes `slum`+`s` up and keeps `Nov. 1,`+`in` apart, in
-//! English and in Korean. Sentences written for this test; the fragments
-//! are seed-style mojibake in the English host and Hangul in the Korean.
+//! spacing model) closes `slum`+`s` up and keeps `Nov. 1,`+`in` and
+//! `guru`+`swims` apart, in English and in Korean. Sentences written for
+//! this test; the fragments are seed-style mojibake in the English host and
+//! Hangul in the Korean.
 
 use spamsplice::encoding::forward;
 use spamsplice::Detector;
@@ -24,7 +25,7 @@ fn cut_words_close_up_and_spaces_stay() {
     let det = Detector::embedded().expect("embedded model");
     let en_frag = forward::cp949_ftfy("바다이야기게임장").expect("CP949");
     let ko_frag = "릴게임5만 사이트";
-    let cases: [(&str, &str, &str); 8] = [
+    let cases: [(&str, &str, &str); 9] = [
         // (clean line, text before the cut, fragment)
         (
             "Families in the slums gathered near the river at dawn.",
@@ -39,6 +40,12 @@ fn cut_words_close_up_and_spaces_stay() {
         (
             "Officials hope the talks will help restoring trade between the ports.",
             "Officials hope the talks will help restorin",
+            &en_frag,
+        ),
+        // `guru` is a word that rarely goes on, and `swims` is `swim`+`s`.
+        (
+            "The fitness guru swims across the bay every morning.",
+            "The fitness guru",
             &en_frag,
         ),
         (
