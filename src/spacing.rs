@@ -59,7 +59,7 @@ const ANCHOR: usize = 12;
 const SLOTS: usize = WINDOWS.len() + 2;
 
 /// AdaGrad's base step.
-const LEARNING_RATE: f32 = 0.1;
+const LEARNING_RATE: f32 = 0.05;
 
 /// A learned model of spacing (see the module docs).
 #[derive(Debug, Clone, Serialize, Deserialize)]
