@@ -799,16 +799,9 @@ impl Joiner {
     ) -> [f32; JOIN_DIM] {
         let left_ends_space = left.ends_with(is_space_char);
         let (lw, rw) = (last_word(left), first_word(right));
-        let lc: Vec<char> = lw
-            .chars()
-            .rev()
-            .take(8)
-            .collect::<Vec<_>>()
-            .into_iter()
-            .rev()
-            .collect();
-        let rc: Vec<char> = rw.chars().take(8).collect();
-        let (lfull, rfull): (Vec<char>, Vec<char>) = (lw.chars().collect(), rw.chars().collect());
+        // The two sides' chars, whole: the count tables read the three
+        // nearest the cut, the spacing model each side whole.
+        let (lc, rc): (Vec<char>, Vec<char>) = (lw.chars().collect(), rw.chars().collect());
         let ln = |x: u32| (1.0 + x as f32).ln();
         let w = |s: &str| ln(get(T_WORDS, word_key(s)));
         let mut joined = String::with_capacity(lw.len() + rw.len());
@@ -913,7 +906,7 @@ impl Joiner {
             rsw,
             jsw,
             jsw - rsw,
-            spacing.logit(&lfull, &rfull).clamp(-15.0, 15.0),
+            spacing.logit(&lc, &rc).clamp(-15.0, 15.0),
             lcont,
             w(lw) - lcont,
         ]
