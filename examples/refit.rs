@@ -32,8 +32,9 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
     let mut report = spamsplice::train::Report::default();
     if let Some(train) = train {
         let train = read(train)?;
-        let stats = spamsplice::train::join_stats(&train);
-        model.joiner = spamsplice::train::fit_joiner(&train, stats, &cfg, &mut report)?;
+        let texts = spamsplice::train::distinct_clean(&train);
+        let stats = spamsplice::train::join_stats(&texts);
+        model.joiner = spamsplice::train::fit_joiner(&train, &texts, stats, &cfg, &mut report)?;
     }
     model.campaign.iter_mut().for_each(|c| *c = None);
     let dev = read(dev)?;

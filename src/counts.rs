@@ -145,14 +145,16 @@ impl KeyCounts {
 
     fn grow(&mut self) {
         let slots = (self.keys.len() * 2).max(MIN_SLOTS);
-        self.rebuild(slots, 0);
+        self.rebuild(slots, |_, _| true);
     }
 
-    /// Re-inserts the entries with a count of at least `min` into `slots` slots.
-    fn rebuild(&mut self, slots: usize, min: u32) {
+    /// Re-inserts the entries for which `keep(key, count)` holds into
+    /// `slots` slots (at least twice as many as they are, so each finds a
+    /// free one).
+    fn rebuild(&mut self, slots: usize, keep: impl Fn(u64, u32) -> bool) {
         let old = std::mem::replace(self, KeyCounts::with_slots(slots));
-        for (k, c) in old.iter().filter(|&(_, c)| c >= min) {
-            self.add(k, c);
+        for (k, c) in old.iter().filter(|&(k, c)| keep(k, c)) {
+            self.insert(k, c);
         }
     }
 
@@ -181,20 +183,14 @@ impl KeyCounts {
     /// Keeps the entries for which `keep(key, count)` holds and shrinks the
     /// table to fit.
     pub fn retain(&mut self, keep: impl Fn(u64, u32) -> bool) {
-        let old = std::mem::take(self);
-        let kept = old.iter().filter(|&(k, c)| keep(k, c)).count();
-        *self = KeyCounts::with_slots((kept * 2).max(MIN_SLOTS));
-        for (k, c) in old.iter().filter(|&(k, c)| keep(k, c)) {
-            self.insert(k, c);
-        }
+        let kept = self.iter().filter(|&(k, c)| keep(k, c)).count();
+        self.rebuild((kept * 2).max(MIN_SLOTS), keep);
     }
 
     /// Drops the keys counted fewer than `min` times (rare pairs are most of
     /// the distinct ones and say little) and shrinks the table to fit.
     pub fn retain_at_least(&mut self, min: u32) {
-        let kept = self.iter().filter(|&(_, c)| c >= min).count();
-        let slots = (kept * 2).max(MIN_SLOTS);
-        self.rebuild(slots, min);
+        self.retain(|_, c| c >= min);
     }
 }
 

@@ -476,8 +476,8 @@ impl JoinStats {
 /// Calls `f(table, key)` for every count one clean document contributes.
 fn visit(doc: &str, mut f: impl FnMut(usize, u64)) {
     crate::tokens::walk_words(doc, |tok, chars, prev| {
-        f(T_WORDS, word_key(tok));
-        // Each shorter start of the word, keyed as the word table keys it.
+        // The word and, on the way, each shorter start of it, in one pass
+        // of the hash [`word_key`] takes.
         let mut h = FNV64_START;
         let mut cs = trim_word(tok).chars().peekable();
         while let Some(c) = cs.next() {
@@ -486,6 +486,7 @@ fn visit(doc: &str, mut f: impl FnMut(usize, u64)) {
                 f(T_CONTINUES, counts::key(h));
             }
         }
+        f(T_WORDS, counts::key(h));
         if let Some(p) = &prev {
             f(T_BIGRAM, bigram_key(p.word, tok));
         }
@@ -838,13 +839,14 @@ impl Joiner {
         // A hyphenated compound is as familiar as its part at the cut
         // (`Korea-China` as `China`): whole compounds are rarely counted.
         let wlp = w(lpart);
-        let (wl, wr, wj) = (w(lw).max(wlp), w(rw).max(w(rpart)), w(&joined));
+        // The word so far as a word that ends (`guru`, 8 times) against one
+        // that goes on (`guru…`, 3 times): a cut inside a word leaves a
+        // start that clean text mostly continues.
+        let klw = word_key(lw);
+        let (wlw, lcont) = (ln(get(T_WORDS, klw)), ln(get(T_CONTINUES, klw)));
+        let (wl, wr, wj) = (wlw.max(wlp), w(rw).max(w(rpart)), w(&joined));
         let (dj, ds) = (ln(local.joined), ln(local.spaced));
         let bg = ln(get(T_BIGRAM, bigram_key(lw, rw)));
-        // The word so far as a word that ends (`guru`, 8 times) against one
-        // that goes on (`guru…`, never): a cut inside a word leaves a start
-        // that clean text mostly continues.
-        let lcont = ln(get(T_CONTINUES, word_key(lw)));
         // A word less its last one or two chars (two at least left): clean
         // text too small to hold `floats` or `slums` holds `float` and
         // `slum`, and `정도로` is `정도` with its particle.
@@ -908,7 +910,7 @@ impl Joiner {
             jsw - rsw,
             spacing.logit(&lc, &rc).clamp(-15.0, 15.0),
             lcont,
-            w(lw) - lcont,
+            wlw - lcont,
         ]
     }
 

@@ -289,9 +289,9 @@ fn choose_thresholds(
     (th[search.clone()].to_vec(), ext[search].to_vec(), grids)
 }
 
-/// The joiner's counts over the clean text of `train`.
-pub fn join_stats(train: &[Example]) -> JoinStats {
-    let texts = distinct_clean(train);
+/// The joiner's counts over clean `texts` (each article once:
+/// [`distinct_clean`]).
+pub fn join_stats(texts: &[&str]) -> JoinStats {
     let mut stats = texts
         .par_chunks(256)
         .map(|chunk| {
@@ -310,7 +310,7 @@ pub fn join_stats(train: &[Example]) -> JoinStats {
 /// set holds an article once per way it was injected, and a copy counted
 /// twice would stand in for the article itself when the joiner's examples
 /// leave their own document out of the counts.
-fn distinct_clean(train: &[Example]) -> Vec<&str> {
+pub fn distinct_clean(train: &[Example]) -> Vec<&str> {
     let mut seen = std::collections::HashSet::new();
     train
         .iter()
@@ -320,9 +320,11 @@ fn distinct_clean(train: &[Example]) -> Vec<&str> {
 }
 
 /// Fits the joiner on cuts made in the clean text of `train` (each
-/// document's own counts left out of `stats`).
+/// document's own counts left out of `stats`, the counts of `texts`, the
+/// distinct clean texts of `train`, which its spacing model learns from).
 pub fn fit_joiner(
     train: &[Example],
+    texts: &[&str],
     stats: JoinStats,
     cfg: &Config,
     report: &mut Report,
@@ -333,12 +335,11 @@ pub fn fit_joiner(
     // joiner weighs it as it will weigh it on unseen articles; the model
     // kept learns from all of them. A text's half is a hash of it, so
     // copies of one article stay together.
-    let texts = distinct_clean(train);
     let fold = |t: &str| (crate::lexicon::stable_hash(t.as_bytes()) >> 7) as usize & 1;
     let halves: [Vec<&str>; 2] =
         [0, 1].map(|k| texts.iter().copied().filter(|t| fold(t) == k).collect());
     let (spacing, (other0, other1)) = rayon::join(
-        || Spacing::fit(&texts, cfg.spacing_epochs, cfg.seed),
+        || Spacing::fit(texts, cfg.spacing_epochs, cfg.seed),
         || {
             rayon::join(
                 || Spacing::fit(&halves[1], cfg.spacing_epochs, cfg.seed),
@@ -414,7 +415,8 @@ pub fn fit(
     let mut report = Report::default();
 
     stage("joiner statistics");
-    let stats = join_stats(train);
+    let texts = distinct_clean(train);
+    let stats = join_stats(&texts);
     (report.join_words, report.join_pairs) = stats.sizes();
     stage("lexical rows");
     let lex_rows: Vec<(Vec<u32>, bool)> = train
@@ -527,7 +529,7 @@ pub fn fit(
     drop(docs);
 
     stage("joiner fit (linfa)");
-    let joiner = fit_joiner(train, stats, cfg, &mut report)?;
+    let joiner = fit_joiner(train, &texts, stats, cfg, &mut report)?;
     let mut rng = rand_chacha::ChaCha8Rng::seed_from_u64(cfg.seed ^ 0x1);
 
     let mut model = Model {
