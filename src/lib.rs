@@ -39,6 +39,7 @@ pub mod synth;
 pub mod tokens;
 pub mod train;
 
+pub use campaign::Campaign;
 pub use detector::Detector;
 pub use error::Error;
 pub use restore::{Cleaned, Span};

@@ -51,8 +51,18 @@ fn tmp(name: &str) -> PathBuf {
     d
 }
 
-fn shared() -> PathBuf {
-    Path::new(env!("CARGO_MANIFEST_DIR")).join("../shared")
+/// The seed under `../shared`, or `None` (with the reason printed) on a clone
+/// that has no `../shared` beside it.
+fn seed_files() -> Option<(PathBuf, PathBuf)> {
+    let dir = Path::new(env!("CARGO_MANIFEST_DIR")).join("../shared/seed");
+    let input = dir.join("000_25d65b13181b6f2f.txt");
+    let clean = dir.join("000_25d65b13181b6f2f.clean.txt");
+    if input.is_file() && clean.is_file() {
+        Some((input, clean))
+    } else {
+        eprintln!("skipping: ../shared/seed is absent (CI provides it)");
+        None
+    }
 }
 
 #[test]
@@ -133,8 +143,10 @@ fn seed_article_is_restored_byte_for_byte() {
     if !model_ready() {
         return;
     }
-    let seed = shared().join("seed/000_25d65b13181b6f2f.txt");
-    let want = std::fs::read(shared().join("seed/000_25d65b13181b6f2f.clean.txt")).unwrap();
+    let Some((seed, clean)) = seed_files() else {
+        return;
+    };
+    let want = std::fs::read(clean).unwrap();
     let o = run(&["filter", "--quiet", seed.to_str().unwrap()], b"");
     assert!(o.status.success(), "{}", stderr(&o));
     assert_eq!(
