@@ -32,6 +32,7 @@ use std::ops::Range;
 use std::sync::OnceLock;
 
 use crate::features::{self, EchoScratch, TokenInfo};
+pub use crate::learn::logit;
 use crate::restore::JoinStats;
 use crate::tokens::Token;
 
@@ -209,7 +210,7 @@ pub struct WordHasher(u64);
 impl WordHasher {
     #[inline]
     fn add(&mut self, w: u64) {
-        self.0 = (self.0.rotate_left(5) ^ w).wrapping_mul(0x51_7c_c1_b7_27_22_0a_95);
+        self.0 = crate::hash::fx_step(self.0, w);
     }
 }
 
@@ -472,12 +473,6 @@ impl<'a> FromIterator<&'a DocWords> for Campaign {
         }
         memory
     }
-}
-
-/// The logit of a probability, finite.
-pub fn logit(p: f32) -> f32 {
-    let p = p.clamp(1e-12, 1.0 - 1e-7);
-    (p / (1.0 - p)).ln()
 }
 
 /// Magic and format version of a saved memory ([`Campaign::to_bytes`]).

@@ -7,18 +7,14 @@ use crate::encoding::{self, Profile, Scratch, View};
 use crate::tokens::{Token, Tokenized};
 
 /// Number of buckets of the hashed lexical feature space (a power of two).
-pub const LEX_BITS: u32 = 20;
-pub const LEX_SIZE: usize = 1 << LEX_BITS;
+pub use crate::learn::{LEX_BITS, LEX_SIZE};
 
 /// FNV-1a over u32 code units, seeded by `n` so n-gram orders never collide.
 #[inline]
 fn hash_chars(n: u32, chars: &[char]) -> u32 {
-    let mut h: u32 = 0x811C_9DC5 ^ n.wrapping_mul(0x9E37_79B9);
-    for &c in chars {
-        h ^= c as u32;
-        h = h.wrapping_mul(0x0100_0193);
-    }
-    h ^ (h >> 15)
+    let mut h = crate::hash::Fnv32::seeded(n);
+    chars.iter().for_each(|&c| h.char(c));
+    h.folded(15)
 }
 
 /// Normalizes a char for n-grams: ASCII lowercased, digits folded to `0`.
@@ -381,10 +377,8 @@ pub fn growth_row(
     memory: Option<&[f32; crate::campaign::CAMPAIGN_DIM]>,
 ) -> [f32; GROWTH_DIM] {
     let b = |x: bool| if x { 1.0 } else { 0.0 };
-    let logit = |p: f32| {
-        let p = p.clamp(1e-9, 1.0 - 1e-6);
-        (p / (1.0 - p)).ln()
-    };
+    // The growth stage was fitted with this clamp; it must score with it.
+    let logit = |p: f32| crate::learn::logit_within(p, 1e-9, 1.0 - 1e-6);
     [
         logit(p),
         z1.clamp(-30.0, 30.0),
@@ -1107,17 +1101,18 @@ impl TokenCache {
     #[inline]
     fn set(&self, key: &[u8]) -> usize {
         // FxHash-style mixing over 8-byte words, then the top bits.
-        let mut h = (key.len() as u64).wrapping_mul(0x9E37_79B9_7F4A_7C15);
+        use crate::hash::{fx_step, GOLDEN64};
+        let mut h = (key.len() as u64).wrapping_mul(GOLDEN64);
         let mut chunks = key.chunks_exact(8);
         for c in &mut chunks {
             let w = u64::from_le_bytes([c[0], c[1], c[2], c[3], c[4], c[5], c[6], c[7]]);
-            h = (h.rotate_left(5) ^ w).wrapping_mul(0x517c_c1b7_2722_0a95);
+            h = fx_step(h, w);
         }
         let mut w = 0u64;
         for (k, &b) in chunks.remainder().iter().enumerate() {
             w |= (b as u64) << (8 * k);
         }
-        h = (h.rotate_left(5) ^ w).wrapping_mul(0x517c_c1b7_2722_0a95);
+        h = fx_step(h, w);
         (h >> (64 - self.bits)) as usize & !(CACHE_WAYS - 1)
     }
 

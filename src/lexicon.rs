@@ -13,6 +13,7 @@
 
 use std::sync::OnceLock;
 
+use crate::chars::is_hangul;
 use crate::error::{Error, Result};
 
 /// The embedded lexicon file.
@@ -73,15 +74,6 @@ pub struct Lexicon {
     head_splits: Vec<(String, Role, Split)>,
 }
 
-/// FNV-1a, 64 bit: a hash that is the same on every platform and run.
-pub fn stable_hash(bytes: &[u8]) -> u64 {
-    let mut h: u64 = 0xcbf29ce484222325;
-    for &b in bytes {
-        h ^= b as u64;
-        h = h.wrapping_mul(0x100000001b3);
-    }
-    h
-}
 
 impl Lexicon {
     /// The lexicon embedded from `data/lexicon.tsv`.
@@ -184,10 +176,6 @@ impl Lexicon {
     }
 }
 
-/// True for Hangul syllables and jamo.
-pub fn is_hangul(c: char) -> bool {
-    matches!(c as u32, 0xAC00..=0xD7A3 | 0x1100..=0x11FF | 0x3130..=0x318F)
-}
 
 /// Groups head terms by shared substrings and deals the groups to splits.
 fn partition(entries: &[Entry]) -> Vec<(String, Role, Split)> {
@@ -231,7 +219,7 @@ fn partition(entries: &[Entry]) -> Vec<(String, Role, Split)> {
                 free.push(members);
             }
         }
-        free.sort_by_key(|m| (stable_hash(heads[m[0]].term.as_bytes()), m[0]));
+        free.sort_by_key(|m| (crate::hash::fnv64(heads[m[0]].term.as_bytes()), m[0]));
         // Each group goes to the split furthest below its target share.
         let target = [0.70, 0.15, 0.15];
         for members in free {

@@ -22,6 +22,9 @@
 //! [`synth`] (labeled training data), [`pipeline`] (streaming I/O).
 
 mod blob;
+pub(crate) mod chars;
+pub(crate) mod hash;
+pub mod span;
 pub mod campaign;
 pub mod counts;
 pub mod detector;
@@ -30,6 +33,7 @@ pub mod error;
 pub mod eval;
 pub mod features;
 pub mod labeled;
+pub(crate) mod learn;
 pub mod lexicon;
 pub mod model;
 pub mod pipeline;

@@ -7,83 +7,13 @@
 //! `Nov. 1,\nF in` the span is `\nF` (the space stays). So a dolma mixer that
 //! deletes spans gives exactly the text `clean()` gives.
 
-use std::borrow::Cow;
-
 use serde::{Deserialize, Serialize};
 
 use crate::counts::{self, KeyCounts};
 use crate::encoding;
+pub use crate::span::{char_offsets, Cleaned, Span};
 use crate::spacing::Spacing;
 use crate::tokens::{is_space, is_space_char, Tokenized};
-
-/// A deleted range of the input, in byte offsets, with the model's score.
-#[derive(Debug, Clone, Copy, PartialEq, serde::Serialize, serde::Deserialize)]
-pub struct Span {
-    pub start: usize,
-    pub end: usize,
-    pub score: f32,
-}
-
-/// The result of cleaning one document.
-#[derive(Debug, Clone, PartialEq)]
-pub struct Cleaned<'a> {
-    /// The restored text; borrowed when nothing was removed.
-    pub text: Cow<'a, str>,
-    /// The deleted spans, sorted and disjoint, in byte offsets of the input.
-    pub spans: Vec<Span>,
-}
-
-impl<'a> Cleaned<'a> {
-    /// Nothing flagged: the input comes back borrowed, byte-identical.
-    pub fn unchanged(text: &'a str) -> Self {
-        Cleaned {
-            text: Cow::Borrowed(text),
-            spans: Vec::new(),
-        }
-    }
-
-    /// Deletes `spans` (sorted, disjoint, on char boundaries) from `input`.
-    pub fn from_spans(input: &'a str, spans: Vec<Span>) -> Self {
-        if spans.is_empty() {
-            return Cleaned::unchanged(input);
-        }
-        let removed: usize = spans.iter().map(|s| s.end - s.start).sum();
-        let mut out = String::with_capacity(input.len() - removed);
-        let mut at = 0;
-        for s in &spans {
-            out.push_str(&input[at..s.start]);
-            at = s.end;
-        }
-        out.push_str(&input[at..]);
-        Cleaned {
-            text: Cow::Owned(out),
-            spans,
-        }
-    }
-
-    pub fn changed(&self) -> bool {
-        !self.spans.is_empty()
-    }
-}
-
-/// Converts sorted byte spans of `input` into Unicode code-point offsets
-/// (the unit dolma and Python use), in one pass over the text.
-pub fn char_offsets(input: &str, spans: &[Span]) -> Vec<(usize, usize)> {
-    let mut out = Vec::with_capacity(spans.len());
-    let mut byte = 0usize;
-    let mut chars = 0usize;
-    let advance = |to: usize, byte: &mut usize, chars: &mut usize| {
-        *chars += input[*byte..to].chars().count();
-        *byte = to;
-    };
-    for s in spans {
-        advance(s.start, &mut byte, &mut chars);
-        let a = chars;
-        advance(s.end, &mut byte, &mut chars);
-        out.push((a, chars));
-    }
-    out
-}
 
 /// Builds the deletion spans from per-token probabilities.
 ///
@@ -294,9 +224,6 @@ pub const T_BIGRAM: usize = 7;
 /// as [`word_key`] keys the shorter one.
 pub const T_CONTINUES: usize = 8;
 
-const FNV64_START: u64 = 0xCBF2_9CE4_8422_2325;
-const FNV64_PRIME: u64 = 0x0000_0100_0000_01B3;
-
 /// The pair key of two words (each as [`word_key`] normalizes it).
 fn bigram_key(a: &str, b: &str) -> u64 {
     pair_key(word_key(a), word_key(b))
@@ -306,26 +233,20 @@ fn bigram_key(a: &str, b: &str) -> u64 {
 /// pairs over the same words hashes each word once.
 #[inline]
 fn pair_key(a: u64, b: u64) -> u64 {
-    counts::key(a.wrapping_mul(0x9E37_79B9_7F4A_7C15) ^ b.rotate_left(29))
+    counts::key(a.wrapping_mul(crate::hash::GOLDEN64) ^ b.rotate_left(29))
 }
 
 #[inline]
 fn fnv(seed: u32, chars: impl Iterator<Item = char>) -> u32 {
-    let mut h: u32 = 0x811C_9DC5 ^ seed.wrapping_mul(0x9E37_79B9);
-    for c in chars {
-        h ^= c as u32;
-        h = h.wrapping_mul(0x0100_0193);
-    }
-    h ^ (h >> 16)
+    let mut h = crate::hash::Fnv32::seeded(seed);
+    chars.for_each(|c| h.char(c));
+    h.folded(16)
 }
 
 /// Steps a 64-bit FNV-1a hash over one char of a word, lowercased.
 #[inline]
-fn fnv64_lower(h: &mut u64, c: char) {
-    let mut step = |c: char| {
-        *h ^= c as u64;
-        *h = h.wrapping_mul(FNV64_PRIME);
-    };
+fn fnv64_lower(h: &mut crate::hash::Fnv64, c: char) {
+    let mut step = |c: char| h.unit(c as u64);
     if c.is_ascii() || crate::encoding::is_hangul_syllable(c) {
         step(c.to_ascii_lowercase());
     } else {
@@ -335,11 +256,11 @@ fn fnv64_lower(h: &mut u64, c: char) {
 
 /// A word as the word table keys it: outer punctuation trimmed, lowercased.
 pub(crate) fn word_key(w: &str) -> u64 {
-    let mut h = FNV64_START;
+    let mut h = crate::hash::Fnv64::new();
     for c in trim_word(w).chars() {
         fnv64_lower(&mut h, c);
     }
-    counts::key(h)
+    counts::key(h.finish())
 }
 
 /// The edge key of order `k` for a boundary between `left` and `right`.
@@ -441,12 +362,12 @@ impl JoinStats {
     /// Counts of `word` and of it less its last one and two chars (a Korean
     /// particle or ending), hashed in one pass over the word.
     pub fn word_and_stem_counts(&self, word: &str) -> [u32; 3] {
-        let mut h = FNV64_START;
+        let mut h = crate::hash::Fnv64::new();
         // Hash states after all chars, all but the last, all but two.
         let mut states = [None::<u64>; 3];
         for c in trim_word(word).chars() {
             fnv64_lower(&mut h, c);
-            states = [Some(h), states[0], states[1]];
+            states = [Some(h.finish()), states[0], states[1]];
         }
         let keys = [
             states[0].map(counts::key),
@@ -478,15 +399,15 @@ fn visit(doc: &str, mut f: impl FnMut(usize, u64)) {
     crate::tokens::walk_words(doc, |tok, chars, prev| {
         // The word and, on the way, each shorter start of it, in one pass
         // of the hash [`word_key`] takes.
-        let mut h = FNV64_START;
+        let mut h = crate::hash::Fnv64::new();
         let mut cs = trim_word(tok).chars().peekable();
         while let Some(c) = cs.next() {
             fnv64_lower(&mut h, c);
             if cs.peek().is_some() {
-                f(T_CONTINUES, counts::key(h));
+                f(T_CONTINUES, counts::key(h.finish()));
             }
         }
-        f(T_WORDS, counts::key(h));
+        f(T_WORDS, counts::key(h.finish()));
         if let Some(p) = &prev {
             f(T_BIGRAM, bigram_key(p.word, tok));
         }

@@ -78,17 +78,14 @@ pub struct Spacing {
 fn buckets(left: &[char], right: &[char], out: &mut [u32; SLOTS]) {
     let mask = (SPACING_SIZE - 1) as u32;
     let hash = |tag: usize, l: &[char], pad_l: usize, r: &[char], pad_r: usize| {
-        let mut h: u32 = 0x811C_9DC5 ^ (tag as u32).wrapping_mul(0x9E37_79B9);
-        let mut step = |c: char| {
-            h ^= c as u32;
-            h = h.wrapping_mul(0x0100_0193);
-        };
+        let mut h = crate::hash::Fnv32::seeded(tag as u32);
+        let mut step = |c: char| h.char(c);
         (0..pad_l).for_each(|_| step('^'));
         l.iter().for_each(|&c| step(c));
         step('|');
         r.iter().for_each(|&c| step(c));
         (0..pad_r).for_each(|_| step('$'));
-        (h ^ (h >> 15)) & mask
+        h.folded(15) & mask
     };
     let l = left.len();
     for (slot, &(a, b)) in out.iter_mut().zip(WINDOWS.iter()) {

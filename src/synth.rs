@@ -82,7 +82,9 @@ use rayon::prelude::*;
 use crate::encoding::forward;
 use crate::error::{Error, Result};
 pub use crate::lexicon::Split;
-use crate::lexicon::{is_hangul, stable_hash, Lexicon, Role};
+use crate::chars::is_hangul;
+use crate::hash::fnv64 as stable_hash;
+use crate::lexicon::{Lexicon, Role};
 
 /// Hand-written news paragraphs that discuss gambling legitimately.
 pub const NEGATIVES: [(&str, &str); 2] = [
@@ -476,7 +478,7 @@ pub fn compose<R: Rng>(lex: &Lexicon, split: Split, campaign: &[String], rng: &m
     let syllables: Vec<char> = names
         .iter()
         .flat_map(|n| n.chars())
-        .filter(|&c| crate::lexicon::is_hangul(c))
+        .filter(|&c| is_hangul(c))
         .collect();
     let held_out: Vec<&str> = [Split::Dev, Split::Test]
         .iter()

@@ -335,7 +335,7 @@ pub fn fit_joiner(
     // joiner weighs it as it will weigh it on unseen articles; the model
     // kept learns from all of them. A text's half is a hash of it, so
     // copies of one article stay together.
-    let fold = |t: &str| (crate::lexicon::stable_hash(t.as_bytes()) >> 7) as usize & 1;
+    let fold = |t: &str| (crate::hash::fnv64(t.as_bytes()) >> 7) as usize & 1;
     let halves: [Vec<&str>; 2] =
         [0, 1].map(|k| texts.iter().copied().filter(|t| fold(t) == k).collect());
     let (spacing, (other0, other1)) = rayon::join(

@@ -1,0 +1,76 @@
+//! What cleaning gives back: the restored text and the spans deleted from
+//! the input. Every restoration is a pure deletion, so the spans alone say
+//! what changed, in byte offsets here and in code points for dolma and
+//! Python ([`char_offsets`]).
+
+use std::borrow::Cow;
+
+/// A deleted range of the input, in byte offsets, with the model's score.
+#[derive(Debug, Clone, Copy, PartialEq, serde::Serialize, serde::Deserialize)]
+pub struct Span {
+    pub start: usize,
+    pub end: usize,
+    pub score: f32,
+}
+
+/// The result of cleaning one document.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Cleaned<'a> {
+    /// The restored text; borrowed when nothing was removed.
+    pub text: Cow<'a, str>,
+    /// The deleted spans, sorted and disjoint, in byte offsets of the input.
+    pub spans: Vec<Span>,
+}
+
+impl<'a> Cleaned<'a> {
+    /// Nothing flagged: the input comes back borrowed, byte-identical.
+    pub fn unchanged(text: &'a str) -> Self {
+        Cleaned {
+            text: Cow::Borrowed(text),
+            spans: Vec::new(),
+        }
+    }
+
+    /// Deletes `spans` (sorted, disjoint, on char boundaries) from `input`.
+    pub fn from_spans(input: &'a str, spans: Vec<Span>) -> Self {
+        if spans.is_empty() {
+            return Cleaned::unchanged(input);
+        }
+        let removed: usize = spans.iter().map(|s| s.end - s.start).sum();
+        let mut out = String::with_capacity(input.len() - removed);
+        let mut at = 0;
+        for s in &spans {
+            out.push_str(&input[at..s.start]);
+            at = s.end;
+        }
+        out.push_str(&input[at..]);
+        Cleaned {
+            text: Cow::Owned(out),
+            spans,
+        }
+    }
+
+    pub fn changed(&self) -> bool {
+        !self.spans.is_empty()
+    }
+}
+
+/// Converts sorted byte spans of `input` into Unicode code-point offsets
+/// (the unit dolma and Python use), in one pass over the text.
+pub fn char_offsets(input: &str, spans: &[Span]) -> Vec<(usize, usize)> {
+    let mut out = Vec::with_capacity(spans.len());
+    let mut byte = 0usize;
+    let mut chars = 0usize;
+    let advance = |to: usize, byte: &mut usize, chars: &mut usize| {
+        *chars += input[*byte..to].chars().count();
+        *byte = to;
+    };
+    for s in spans {
+        advance(s.start, &mut byte, &mut chars);
+        let a = chars;
+        advance(s.end, &mut byte, &mut chars);
+        out.push((a, chars));
+    }
+    out
+}
+
