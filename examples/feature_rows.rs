@@ -18,7 +18,7 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
     let out = std::io::stdout();
     let mut out = std::io::BufWriter::new(out.lock());
     write!(out, "doc\tslice\ttoken\ttext\tgroup\tgold")?;
-    for n in DENSE_NAMES.iter().chain(STAGE2_NAMES) {
+    for n in DENSE_NAMES.iter().chain(&STAGE2_NAMES) {
         write!(out, "\t{n}")?;
     }
     writeln!(

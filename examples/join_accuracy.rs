@@ -23,12 +23,12 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
         }
         let fam: String = ex.slice.split('.').take(2).collect::<Vec<_>>().join(".");
         let mut out = Vec::new();
-        spamsplice::restore::join_examples(&ex.clean, &mut rng, per_doc, &mut out);
+        spamsplice::join::join_examples(&ex.clean, &mut rng, per_doc, &mut out);
         for e in out {
-            let script = match spamsplice::restore::JoinScript::of(&e.left, &e.right) {
-                spamsplice::restore::JoinScript::Other => "other",
-                spamsplice::restore::JoinScript::Hangul => "hangul",
-                spamsplice::restore::JoinScript::Mojibake => "mojibake",
+            let script = match spamsplice::join::JoinScript::of(&e.left, &e.right) {
+                spamsplice::join::JoinScript::Other => "other",
+                spamsplice::join::JoinScript::Hangul => "hangul",
+                spamsplice::join::JoinScript::Mojibake => "mojibake",
             };
             let got = m.joiner.closes_up(&e.left, &e.right, e.local);
             let t = tally.entry((fam.clone(), script, e.closes_up)).or_default();

@@ -3,7 +3,7 @@
 //! probability that the cut word closes up and the features that are not
 //! zero. The document's own spellings are not counted (no document).
 //! Usage: join_explain MODEL LEFT RIGHT [LEFT RIGHT ...]
-use spamsplice::restore::{JoinScript, LocalCounts, JOIN_NAMES};
+use spamsplice::join::{JoinScript, LocalCounts, JOIN_NAMES};
 
 fn main() -> Result<(), Box<dyn std::error::Error>> {
     let a: Vec<String> = std::env::args().collect();

@@ -4,7 +4,8 @@
 //! as the trainer does for its own documents.
 //! Usage: join_rows MODEL CSV PER_DOC [--leave-out] > rows.tsv
 use rand::SeedableRng;
-use spamsplice::restore::{DocCounts, Joiner, JOIN_NAMES};
+use spamsplice::join::{Joiner, JOIN_NAMES};
+use spamsplice::stats::DocCounts;
 use std::io::Write;
 
 fn main() -> Result<(), Box<dyn std::error::Error>> {
@@ -31,7 +32,7 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
             continue;
         }
         let mut ex_rows = Vec::new();
-        spamsplice::restore::join_examples(&ex.clean, &mut rng, per_doc, &mut ex_rows);
+        spamsplice::join::join_examples(&ex.clean, &mut rng, per_doc, &mut ex_rows);
         let own = leave_out.then(|| DocCounts::of(&ex.clean));
         let get = |t: usize, k: u64| {
             stats

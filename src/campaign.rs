@@ -33,7 +33,7 @@ use std::sync::OnceLock;
 
 use crate::features::{self, EchoScratch, TokenInfo};
 pub use crate::learn::logit;
-use crate::restore::JoinStats;
+use crate::stats::JoinStats;
 use crate::tokens::Token;
 
 /// Stage-two probability at which a token counts as found: sure enough
@@ -44,19 +44,7 @@ pub const FOUND: f32 = 0.9;
 /// memory does not grow with the corpus's vocabulary; collisions only add).
 const SEEN_BITS: u32 = 22;
 
-/// Names of the campaign stage's features.
-pub const CAMPAIGN_NAMES: &[&str] = &[
-    "z2",
-    "ln_found_docs",
-    "ln_unfound_docs",
-    "ln_found_as_head_docs",
-    "ln_clean_count",
-    "ln_found_leading_docs",
-    "found_share",
-    "z2_unshared",
-    "found_cover",
-];
-pub const CAMPAIGN_DIM: usize = 9;
+pub use crate::features::{CAMPAIGN_DIM, CAMPAIGN_NAMES};
 
 /// Most syllables of a piece [`Campaign::cover`] looks up.
 const PIECE_MAX: usize = 8;
@@ -190,9 +178,9 @@ impl DocWords {
 }
 
 /// A word's bucket of the seen table, from the word key the joiner's
-/// tables use ([`crate::restore::word_key`]).
+/// tables use ([`crate::stats::word_key`]).
 fn bucket(core: &str) -> u32 {
-    let k = crate::restore::word_key(core);
+    let k = crate::stats::word_key(core);
     ((k ^ (k >> 32)) as u32) & ((1 << SEEN_BITS) - 1)
 }
 

@@ -4,6 +4,7 @@
 //! token's place in its line and the document's own script and encoding.
 
 use crate::encoding::{self, Profile, Scratch, View};
+use crate::learn;
 use crate::tokens::{Token, Tokenized};
 
 /// Number of buckets of the hashed lexical feature space (a power of two).
@@ -55,89 +56,143 @@ pub fn lexical_buckets(reading: &str, buf: &mut Vec<char>, out: &mut Vec<u32>) {
     }
 }
 
-/// Names of the dense features, in order (the model file records them so a
-/// model built with other features is refused).
-pub const DENSE_NAMES: &[&str] = &[
-    "lex",
-    "lex_left",
-    "lex_right",
-    "is_ascii",
-    "raw_hangul",
-    "view_cp949",
-    "view_cp949_shifted",
-    "view_utf8_1252",
-    "deobfuscated",
-    "hangul_share",
-    "ln_hangul",
-    "digit_share",
-    "domain_like",
-    "has_latin1",
-    "doc_raw_hangul",
-    "doc_mojibake",
-    "doc_nonascii",
-    "doc_cjk",
-    "first_in_line",
-    "last_in_line",
-    "alone_in_line",
-    "prev_line_open",
-    "prev_line_present",
-    "ln_line_tokens",
-    "left_ascii",
-    "right_ascii",
-    "mojibake_foreign",
-    "raw_hangul_foreign",
-    "lex_x_raw_doc",
-    "lex_x_mojibake_doc",
-    "lex_x_latin_doc",
-    "cp949_no_hangul",
-    "left_hangulish",
-    "right_hangulish",
-    "ln_chars",
-    "ends_sentence",
-    "han_or_kana",
-    "max_lex_neighbors",
-    "enc_matches_doc",
-    "lex_x_match",
-    "lex_x_mismatch",
-    "lead_punct",
-    "trail_punct",
-    "ln_word_count",
-    "ln_stem1_count",
-    "ln_stem2_count",
-    "spaced_run",
-    "cut_remainder",
-    "after_sentence_end",
-    "ln_tail_len",
-    "line_unterminated",
-    "cut_join_known",
-    "right_lead_punct",
-    "left_trail_punct",
-    "ln_obfuscation_islands",
-    "ln_completes_cut",
-    "completes_cut_cp949",
-    "lex_over_4",
-    "lex_over_8",
-    "latin1_unread",
+/// Which part of the scorer builds a dense feature: the token's text alone
+/// ([`intrinsic`]: summed once per distinct token and memoized with its
+/// facts, [`TokenInfo::parts`], as news repeats its words), the document
+/// alone ([`document`]: summed once per document), or the token in its
+/// place: its neighbours, its line, its own facts against the document's
+/// ([`Analysis::context`]).
+#[derive(Clone, Copy, PartialEq, Eq, Debug)]
+pub enum Part {
+    Intrinsic,
+    Document,
+    Context,
+}
+use Part::{Context as C, Document as D, Intrinsic as I};
+
+/// The dense features in the model file's order, each with the part that
+/// builds it; each part builds its own in this order. The one list: the
+/// names, the parts' widths and their places below are derived from it.
+pub const DENSE: [(&str, Part); DENSE_DIM] = [
+    ("lex", I),
+    ("lex_left", C),
+    ("lex_right", C),
+    ("is_ascii", I),
+    ("raw_hangul", I),
+    ("view_cp949", I),
+    ("view_cp949_shifted", I),
+    ("view_utf8_1252", I),
+    ("deobfuscated", I),
+    ("hangul_share", I),
+    ("ln_hangul", I),
+    ("digit_share", I),
+    ("domain_like", I),
+    ("has_latin1", I),
+    ("doc_raw_hangul", D),
+    ("doc_mojibake", D),
+    ("doc_nonascii", D),
+    ("doc_cjk", D),
+    ("first_in_line", C),
+    ("last_in_line", C),
+    ("alone_in_line", C),
+    ("prev_line_open", C),
+    ("prev_line_present", C),
+    ("ln_line_tokens", C),
+    ("left_ascii", C),
+    ("right_ascii", C),
+    ("mojibake_foreign", C),
+    ("raw_hangul_foreign", C),
+    ("lex_x_raw_doc", C),
+    ("lex_x_mojibake_doc", C),
+    ("lex_x_latin_doc", C),
+    ("cp949_no_hangul", I),
+    ("left_hangulish", C),
+    ("right_hangulish", C),
+    ("ln_chars", I),
+    ("ends_sentence", I),
+    ("han_or_kana", I),
+    ("max_lex_neighbors", C),
+    ("enc_matches_doc", C),
+    ("lex_x_match", C),
+    ("lex_x_mismatch", C),
+    ("lead_punct", I),
+    ("trail_punct", I),
+    ("ln_word_count", I),
+    ("ln_stem1_count", I),
+    ("ln_stem2_count", I),
+    ("spaced_run", C),
+    ("cut_remainder", C),
+    ("after_sentence_end", C),
+    ("ln_tail_len", C),
+    ("line_unterminated", C),
+    ("cut_join_known", C),
+    ("right_lead_punct", C),
+    ("left_trail_punct", C),
+    ("ln_obfuscation_islands", I),
+    ("ln_completes_cut", C),
+    ("completes_cut_cp949", C),
+    ("lex_over_4", I),
+    ("lex_over_8", I),
+    ("latin1_unread", I),
 ];
 pub const DENSE_DIM: usize = 60;
+/// Names of the dense features, in order (the model file records them so a
+/// model built with other features is refused).
+pub const DENSE_NAMES: [&str; DENSE_DIM] = names_of(&DENSE, None);
 
-/// The dense features of a token's text alone (its readings, lexical score
-/// and clean-text counts), by index. Their first-stage terms are summed once
-/// per distinct token and memoized with its facts ([`TokenInfo::parts`]):
-/// news repeats its words, and scoring then builds only the rest.
-pub const INTRINSIC: [usize; N_INTRINSIC] = [
-    0, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 31, 34, 35, 36, 41, 42, 43, 44, 45, 54, 57, 58, 59,
-];
-pub const N_INTRINSIC: usize = 25;
-/// The dense features of the document alone, summed once per document.
-pub const DOCUMENT: [usize; 4] = [14, 15, 16, 17];
-/// The dense features of a token in its place: its neighbours, its line,
-/// its own facts against the document's.
-pub const CONTEXT: [usize; N_CONTEXT] = [
-    1, 2, 18, 19, 20, 21, 22, 23, 24, 25, 26, 27, 28, 29, 30, 32, 33, 37, 38, 39, 40, 46, 47, 48,
-    49, 50, 51, 52, 53, 55, 56,
-];
-pub const N_CONTEXT: usize = 31;
+pub const N_INTRINSIC: usize = count_of(&DENSE, I);
+pub const N_DOCUMENT: usize = count_of(&DENSE, D);
+pub const N_CONTEXT: usize = count_of(&DENSE, C);
+/// Each part's feature names, in its builder's order.
+pub const INTRINSIC_NAMES: [&str; N_INTRINSIC] = names_of(&DENSE, Some(I));
+pub const DOCUMENT_NAMES: [&str; N_DOCUMENT] = names_of(&DENSE, Some(D));
+pub const CONTEXT_NAMES: [&str; N_CONTEXT] = names_of(&DENSE, Some(C));
+/// Where each part's features sit in the dense vector.
+pub const INTRINSIC: [usize; N_INTRINSIC] = learn::positions(&DENSE_NAMES, &INTRINSIC_NAMES);
+pub const DOCUMENT: [usize; N_DOCUMENT] = learn::positions(&DENSE_NAMES, &DOCUMENT_NAMES);
+pub const CONTEXT: [usize; N_CONTEXT] = learn::positions(&DENSE_NAMES, &CONTEXT_NAMES);
+
+/// How many of `list`'s features `part` builds.
+const fn count_of(list: &[(&str, Part)], part: Part) -> usize {
+    let (mut i, mut n) = (0, 0);
+    while i < list.len() {
+        n += (list[i].1 as u8 == part as u8) as usize;
+        i += 1;
+    }
+    n
+}
+
+/// The names of `list`'s features that `part` builds (all, for None), in
+/// order; `N` must be their count, or the build fails.
+const fn names_of<const N: usize>(
+    list: &[(&'static str, Part)],
+    part: Option<Part>,
+) -> [&'static str; N] {
+    let mut out = [""; N];
+    let (mut i, mut n) = (0, 0);
+    while i < list.len() {
+        let take = match part {
+            Some(p) => list[i].1 as u8 == p as u8,
+            None => true,
+        };
+        if take {
+            out[n] = list[i].0;
+            n += 1;
+        }
+        i += 1;
+    }
+    assert!(n == N, "a part's width disagrees with its list");
+    out
+}
+
+/// The index of feature `name` within its group's names, checked at
+/// compile time.
+macro_rules! at {
+    ($group:expr, $name:literal) => {
+        const { learn::position(&$group, $name) }
+    };
+}
+
 /// The length of a context feature buffer: [`N_CONTEXT`] rounded up to
 /// whole 8-lane blocks (zeros after), so its dot product has no tail.
 pub const CONTEXT_WIDTH: usize = 32;
@@ -145,7 +200,7 @@ pub const CONTEXT_WIDTH: usize = 32;
 /// The most a neighbour's lexical score counts for in [`CONTEXT`] features.
 pub const NEIGHBOUR_LEX_CAP: f32 = 8.0;
 
-/// The [`INTRINSIC`] features of a token with facts `info`, in that order.
+/// The [`INTRINSIC_NAMES`] features of a token with facts `info`, in that order.
 pub fn intrinsic(info: &TokenInfo) -> [f32; N_INTRINSIC] {
     let b = |x: bool| f32::from(u8::from(x));
     let p = &info.profile;
@@ -189,8 +244,8 @@ pub fn intrinsic(info: &TokenInfo) -> [f32; N_INTRINSIC] {
     ]
 }
 
-/// The [`DOCUMENT`] features, in that order.
-pub fn document(st: &DocStats) -> [f32; 4] {
+/// The [`DOCUMENT_NAMES`] features, in that order.
+pub fn document(st: &DocStats) -> [f32; N_DOCUMENT] {
     [st.raw_hangul, st.mojibake, st.nonascii, st.cjk]
 }
 
@@ -294,7 +349,7 @@ impl Regime {
 /// Features of the second stage: a token's own first-stage logit and its
 /// neighbours' first-stage probabilities, so a run of spam pulls in a
 /// domain or a weak word beside it.
-pub const STAGE2_NAMES: &[&str] = &[
+pub const STAGE2_NAMES: [&str; STAGE2_DIM] = [
     "z1",
     "p1_left",
     "p1_right",
@@ -331,8 +386,24 @@ pub struct DocFirstStage {
 
 /// First-stage probabilities from logits (0 for non-candidates, whose logit
 /// is `f32::NEG_INFINITY`), computed once per document for the second stage.
+/// Names of the campaign stage's features, which the corpus memory
+/// ([`crate::campaign::Campaign::features`]) builds and the growth stage
+/// also reads.
+pub const CAMPAIGN_NAMES: [&str; CAMPAIGN_DIM] = [
+    "z2",
+    "ln_found_docs",
+    "ln_unfound_docs",
+    "ln_found_as_head_docs",
+    "ln_clean_count",
+    "ln_found_leading_docs",
+    "found_share",
+    "z2_unshared",
+    "found_cover",
+];
+pub const CAMPAIGN_DIM: usize = 9;
+
 /// Names of the growth stage's features ([`growth_row`]).
-pub const GROWTH_NAMES: &[&str] = &[
+pub const GROWTH_NAMES: [&str; GROWTH_DIM] = [
     "z",
     "z1",
     "lex",
@@ -374,7 +445,7 @@ pub fn growth_row(
     z1: f32,
     p: f32,
     neighbour_p: f32,
-    memory: Option<&[f32; crate::campaign::CAMPAIGN_DIM]>,
+    memory: Option<&[f32; CAMPAIGN_DIM]>,
 ) -> [f32; GROWTH_DIM] {
     let b = |x: bool| if x { 1.0 } else { 0.0 };
     // The growth stage was fitted with this clamp; it must score with it.
@@ -396,8 +467,8 @@ pub fn growth_row(
         logit(neighbour_p),
         b(info.profile.digits > 0),
         (info.profile.chars as f32).ln_1p(),
-        memory.map_or(0.0, |m| m[1]),
-        memory.map_or(0.0, |m| m[6]),
+        memory.map_or(0.0, |m| m[at!(CAMPAIGN_NAMES, "ln_found_docs")]),
+        memory.map_or(0.0, |m| m[at!(CAMPAIGN_NAMES, "found_share")]),
     ]
 }
 
@@ -407,7 +478,7 @@ pub fn first_stage_probs(z1: &[f32], out: &mut Vec<f32>) {
         if z == f32::NEG_INFINITY {
             0.0
         } else {
-            crate::model::sigmoid(z)
+            crate::learn::sigmoid(z)
         }
     }));
 }
@@ -529,28 +600,41 @@ pub fn stage2_upper(
         return f32::INFINITY;
     };
     let pos = |j: usize| w[j].max(0.0);
+    macro_rules! w {
+        ($name:literal) => {
+            at!(STAGE2_NAMES, $name)
+        };
+    }
     let z = z1.max(-30.0);
-    let mut ub = b + w[0] * z + pos(1) + pos(2) + pos(3) + pos(4) + pos(18);
+    let mut ub = b
+        + w[w!("z1")] * z
+        + pos(w!("p1_left"))
+        + pos(w!("p1_right"))
+        + pos(w!("p1_left2"))
+        + pos(w!("p1_right2"))
+        + pos(w!("p1_both_neighbours"));
     if info.ascii {
-        ub += w[5] * z + pos(6);
+        ub += w[w!("z1_x_ascii")] * z + pos(w!("p1_nb_x_ascii"));
     }
     let flag = |x: bool, j: usize| if x { pos(j) } else { 0.0 };
-    ub += flag(info.domain_like, 7) + flag(info.cut_remainder, 8) + flag(info.spaced, 9);
-    ub += w[10]
+    ub += flag(info.domain_like, w!("p1_nb_x_domain"))
+        + flag(info.cut_remainder, w!("p1_nb_x_cut_remainder"))
+        + flag(info.spaced, w!("p1_nb_x_spaced"));
+    ub += w[w!("doc_max_other")]
         * if doc.best.1 == i {
             doc.second
         } else {
             doc.best.0
         };
-    ub += w[11] * ln_1p_count(doc.confident);
+    ub += w[w!("ln_doc_confident_other")] * ln_1p_count(doc.confident);
     if echo & ECHOES != 0 {
-        ub += w[12];
+        ub += w[w!("echoes_confident")];
     }
     if echo & CONTAINS_SURE != 0 {
-        ub += w[16];
+        ub += w[w!("contains_confident")];
     }
     if echo & SHARES_RUN != 0 {
-        ub += w[17];
+        ub += w[w!("shares_run_confident")];
     }
     ub
 }
@@ -566,7 +650,7 @@ pub fn fluency(
     doc: &str,
     tok: &[Token],
     p1: &[f32],
-    stats: &crate::restore::JoinStats,
+    stats: &crate::stats::JoinStats,
     out: &mut Vec<[f32; 3]>,
 ) {
     out.clear();
@@ -578,7 +662,7 @@ pub fn fluency(
         if let Some(&(_, k)) = memo.iter().find(|m| m.0 == j) {
             return k;
         }
-        let k = crate::restore::word_key(&doc[tok[j].start..tok[j].end]);
+        let k = crate::stats::word_key(&doc[tok[j].start..tok[j].end]);
         memo = [memo[1], memo[2], (j, k)];
         k
     };
@@ -838,7 +922,7 @@ fn token_facts(
     s: &str,
     set: u32,
     lex: Option<LexScore<'_>>,
-    words: Option<&crate::restore::JoinStats>,
+    words: Option<&crate::stats::JoinStats>,
     parts: Option<IntrinsicParts<'_>>,
     on_buckets: impl FnOnce(&[u32]),
 ) -> TokenInfo {
@@ -1056,13 +1140,6 @@ fn w4(b: &[u8], k: usize) -> u32 {
         .map_or(0, |c| u32::from_le_bytes(*c))
 }
 
-const VIEWS: [View; 4] = [
-    View::Raw,
-    View::Cp949,
-    View::Cp949Shifted,
-    View::Utf8From1252,
-];
-
 impl TokenCache {
     /// What [`TokenCache::locate`] gives a key the memo does not keep.
     const NO_SET: u32 = u32::MAX;
@@ -1139,7 +1216,7 @@ impl TokenCache {
         let ascii = e.class == 0;
         *info = TokenInfo {
             ascii,
-            view: (!ascii).then(|| VIEWS[e.view as usize & 3]),
+            view: if ascii { None } else { View::from_index(e.view) },
             raw_hangul: f(0),
             deobfuscated: f(1),
             cp949_no_hangul: f(2),
@@ -1212,10 +1289,7 @@ impl TokenCache {
         for (d, &c) in e.profile.iter_mut().zip(&counts) {
             *d = c as u8;
         }
-        e.view = VIEWS
-            .iter()
-            .position(|&v| Some(v) == info.view)
-            .unwrap_or(0) as u8;
+        e.view = info.view.map_or(0, View::index);
         e.class = info.class;
         e.islands = info.islands;
         e.flags = flags;
@@ -1287,7 +1361,7 @@ impl Analysis {
         &mut self,
         doc: &str,
         lex: Option<LexScore<'_>>,
-        words: Option<&crate::restore::JoinStats>,
+        words: Option<&crate::stats::JoinStats>,
         parts: Option<IntrinsicParts<'_>>,
         mut on_buckets: impl FnMut(usize, &[u32]),
     ) {
@@ -1553,50 +1627,50 @@ impl Analysis {
         // (no end: u32::MAX, which no index exceeds).
         let after_end = i as u32 > line.last_end;
         // Written in place, one by one: building the array whole and then
-        // copying it costs about as much again. The comments give each
-        // feature's index in the dense vector.
-        out[0] = lex_l; // 1
-        out[1] = lex_r; // 2
-        out[2] = b(t.first); // 18
-        out[3] = b(t.last); // 19
-        out[4] = b(t.first && t.last); // 20
-        out[5] = b(t.first && line.prev_open); // 21
-        out[6] = b(t.first && line.prev_present); // 22
-        out[7] = line.ln_tokens; // 23
-        out[8] = b(left.ascii); // 24
-        out[9] = b(right.ascii); // 25
-        out[10] = b(mojibake_tok) * (1.0 - st.mojibake); // 26
-        out[11] = b(info.raw_hangul) * (1.0 - st.raw_hangul); // 27
-        out[12] = info.lex * st.raw_hangul; // 28
-        out[13] = info.lex * st.mojibake; // 29
-        out[14] = info.lex * latin_doc; // 30
-        out[15] = b(left.hangulish()); // 32
-        out[16] = b(right.hangulish()); // 33
-        out[17] = lex_l.max(lex_r); // 37
-        out[18] = b(matches); // 38
-        out[19] = info.lex * b(matches); // 39
-        out[20] = info.lex * b(hangulish && !matches); // 40
-        out[21] = b(info.spaced); // 46
-        out[22] = b(info.cut_remainder); // 47
-        out[23] = b(after_end); // 48
-        out[24] = if after_end {
+        // copying it costs about as much again. Each place is found from
+        // its name at compile time.
+        out[at!(CONTEXT_NAMES, "lex_left")] = lex_l;
+        out[at!(CONTEXT_NAMES, "lex_right")] = lex_r;
+        out[at!(CONTEXT_NAMES, "first_in_line")] = b(t.first);
+        out[at!(CONTEXT_NAMES, "last_in_line")] = b(t.last);
+        out[at!(CONTEXT_NAMES, "alone_in_line")] = b(t.first && t.last);
+        out[at!(CONTEXT_NAMES, "prev_line_open")] = b(t.first && line.prev_open);
+        out[at!(CONTEXT_NAMES, "prev_line_present")] = b(t.first && line.prev_present);
+        out[at!(CONTEXT_NAMES, "ln_line_tokens")] = line.ln_tokens;
+        out[at!(CONTEXT_NAMES, "left_ascii")] = b(left.ascii);
+        out[at!(CONTEXT_NAMES, "right_ascii")] = b(right.ascii);
+        out[at!(CONTEXT_NAMES, "mojibake_foreign")] = b(mojibake_tok) * (1.0 - st.mojibake);
+        out[at!(CONTEXT_NAMES, "raw_hangul_foreign")] = b(info.raw_hangul) * (1.0 - st.raw_hangul);
+        out[at!(CONTEXT_NAMES, "lex_x_raw_doc")] = info.lex * st.raw_hangul;
+        out[at!(CONTEXT_NAMES, "lex_x_mojibake_doc")] = info.lex * st.mojibake;
+        out[at!(CONTEXT_NAMES, "lex_x_latin_doc")] = info.lex * latin_doc;
+        out[at!(CONTEXT_NAMES, "left_hangulish")] = b(left.hangulish());
+        out[at!(CONTEXT_NAMES, "right_hangulish")] = b(right.hangulish());
+        out[at!(CONTEXT_NAMES, "max_lex_neighbors")] = lex_l.max(lex_r);
+        out[at!(CONTEXT_NAMES, "enc_matches_doc")] = b(matches);
+        out[at!(CONTEXT_NAMES, "lex_x_match")] = info.lex * b(matches);
+        out[at!(CONTEXT_NAMES, "lex_x_mismatch")] = info.lex * b(hangulish && !matches);
+        out[at!(CONTEXT_NAMES, "spaced_run")] = b(info.spaced);
+        out[at!(CONTEXT_NAMES, "cut_remainder")] = b(info.cut_remainder);
+        out[at!(CONTEXT_NAMES, "after_sentence_end")] = b(after_end);
+        out[at!(CONTEXT_NAMES, "ln_tail_len")] = if after_end {
             ln_count(ln, line.end_token - i as u32)
         } else {
             0.0
-        }; // 49
-        out[25] = b(!line.closed); // 50
-        out[26] = info.cut_join; // 51
-                                 // A gloss beside it (`바카라 (baccarat)`): a word being discussed.
-        out[27] = b(right.lead_punct); // 52
-        out[28] = b(left.trail_punct); // 53
-        out[29] = info.completes; // 55
-        out[30] = b(info.completes_cp949); // 56
+        };
+        out[at!(CONTEXT_NAMES, "line_unterminated")] = b(!line.closed);
+        out[at!(CONTEXT_NAMES, "cut_join_known")] = info.cut_join;
+        // A gloss beside it (`바카라 (baccarat)`): a word being discussed.
+        out[at!(CONTEXT_NAMES, "right_lead_punct")] = b(right.lead_punct);
+        out[at!(CONTEXT_NAMES, "left_trail_punct")] = b(left.trail_punct);
+        out[at!(CONTEXT_NAMES, "ln_completes_cut")] = info.completes;
+        out[at!(CONTEXT_NAMES, "completes_cut_cp949")] = b(info.completes_cp949);
     }
 }
 
 /// ln(1 + count) of `token`, and of it less one and two trailing chars, in
 /// the clean-text word table.
-fn word_counts(w: &crate::restore::JoinStats, token: &str) -> [f32; 3] {
+fn word_counts(w: &crate::stats::JoinStats, token: &str) -> [f32; 3] {
     w.word_and_stem_counts(token).map(ln_1p_count)
 }
 
@@ -1660,7 +1734,7 @@ mod tests {
 
     #[test]
     fn the_token_memo_gives_what_computing_gives() {
-        let mut stats = crate::restore::JoinStats::default();
+        let mut stats = crate::stats::JoinStats::default();
         stats.add("restoring the ties 바다 이야기");
         let lex = |b: &[u32]| b.iter().map(|&x| (x % 7) as f32 - 3.0).sum::<f32>();
         let doc = "¹Ù´ÙÀ̾߱â°ÔÀÓÀå 바다이야기 ¹Ù´ÙÀ̾߱â°ÔÀÓÀå\n바@다 ＳＯＧＯ９．ＣＯＭ 바다이야기 “토토”, 日本 ¹Ù´ÙÀ̾߱â°ÔÀÓÀå\n\
@@ -1734,7 +1808,7 @@ mod tests {
 
     #[test]
     fn line_context_marks_appended_tails_and_cut_word_gaps() {
-        let mut stats = crate::restore::JoinStats::default();
+        let mut stats = crate::stats::JoinStats::default();
         stats.add("restoring relations, restoring");
         let doc =
             "It ended. 바다이야기 릴게임\nfor restorin\n¹Ù´ÙÀ̾߱â°ÔÀÓÀå g Korea-China relations.";
@@ -1757,7 +1831,7 @@ mod tests {
 
     #[test]
     fn the_rest_of_a_cut_word_is_marked_after_the_fragment() {
-        let mut stats = crate::restore::JoinStats::default();
+        let mut stats = crate::stats::JoinStats::default();
         stats.add("it was shown at the festival on Steam");
         // A word cut mid-word, and the article's own CP949 quote cut between
         // its two bytes; each fragment has two tokens before the rest.

@@ -13,6 +13,46 @@ pub const LEX_BITS: u32 = 20;
 /// Buckets of the lexical scorer ([`Lexical`]); n-gram hashes are masked to it.
 pub const LEX_SIZE: usize = 1 << LEX_BITS;
 
+/// The place of `name` in `names`, found at compile time when called in a
+/// `const` context: a feature read by name cannot drift from its list, and
+/// a name not in it fails the build.
+pub(crate) const fn position(names: &[&str], name: &str) -> usize {
+    let mut i = 0;
+    while i < names.len() {
+        if str_eq(names[i], name) {
+            return i;
+        }
+        i += 1;
+    }
+    panic!("feature name not in its list")
+}
+
+/// [`position`] of each of `sub` in `names`.
+pub(crate) const fn positions<const N: usize>(names: &[&str], sub: &[&str; N]) -> [usize; N] {
+    let mut out = [0; N];
+    let mut i = 0;
+    while i < N {
+        out[i] = position(names, sub[i]);
+        i += 1;
+    }
+    out
+}
+
+const fn str_eq(a: &str, b: &str) -> bool {
+    let (a, b) = (a.as_bytes(), b.as_bytes());
+    if a.len() != b.len() {
+        return false;
+    }
+    let mut i = 0;
+    while i < a.len() {
+        if a[i] != b[i] {
+            return false;
+        }
+        i += 1;
+    }
+    true
+}
+
 /// A linear model over hashed sparse features.
 ///
 /// The weights are rounded to i16 steps of `scale` (half the bytes of f32,

@@ -20,7 +20,8 @@ use crate::error::{Error, Result};
 use crate::features::{self, Analysis, Regime, DENSE_DIM, REGIMES, STAGE2_DIM};
 pub use crate::learn::{dot, sigmoid, Binned, Lexical, Linear};
 use crate::learn::LEX_SIZE;
-use crate::restore::{self, Joiner, Span};
+use crate::join::Joiner;
+use crate::restore::{self, Span};
 use crate::tokens::Token;
 
 pub const MAGIC: &[u8; 16] = b"SPAMSPLICE-MODEL";

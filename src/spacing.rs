@@ -1,7 +1,7 @@
 //! Where words break: a learned model of whether a space stands between two
 //! runs of characters, for the joiner.
 //!
-//! The joiner's count tables ([`crate::restore::JoinStats`]) say how often a
+//! The joiner's count tables ([`crate::stats::JoinStats`]) say how often a
 //! few characters either side of a cut stand inside a word or across a space.
 //! Held in fixed hashed tables, the longer of those windows share buckets
 //! with a dozen others, and each window is read on its own. This model reads
@@ -17,7 +17,7 @@
 
 use serde::{Deserialize, Serialize};
 
-use crate::model::{sigmoid, Lexical};
+use crate::learn::{sigmoid, Lexical};
 
 /// Buckets of the hashed window weights (2 bytes each in the model).
 pub const SPACING_BITS: u32 = 22;

@@ -74,3 +74,40 @@ pub fn char_offsets(input: &str, spans: &[Span]) -> Vec<(usize, usize)> {
     out
 }
 
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn deletion_rejoins_the_cut_word() {
+        let input = "for restorin\nXX g Korea and Nov. 1,\nYY in the";
+        let a = input.find("\nXX").unwrap();
+        let b = input.find("\nYY").unwrap();
+        let spans = vec![
+            Span {
+                start: a,
+                end: a + 4,
+                score: 1.0,
+            },
+            Span {
+                start: b,
+                end: b + 3,
+                score: 1.0,
+            },
+        ];
+        let c = Cleaned::from_spans(input, spans);
+        assert_eq!(c.text, "for restoring Korea and Nov. 1, in the");
+    }
+
+    #[test]
+    fn char_offsets_count_code_points() {
+        let input = "é\n바다 x";
+        let s = input.find('\n').unwrap();
+        let spans = [Span {
+            start: s,
+            end: s + 1 + "바다".len() + 1,
+            score: 1.0,
+        }];
+        assert_eq!(char_offsets(input, &spans), vec![(1, 5)]);
+    }
+}

@@ -19,7 +19,10 @@ use crate::features::{
 };
 use crate::labeled::Example;
 use crate::model::{Lexical, Linear, Meta, Model, TokenStages};
-use crate::restore::{self, DocCounts, JoinScript, JoinStats, Joiner, Span};
+use crate::join::JoinScript;
+use crate::join::Joiner;
+use crate::restore::{self, Span};
+use crate::stats::{DocCounts, JoinStats};
 use crate::spacing::Spacing;
 use crate::tokens::Token;
 
@@ -360,7 +363,7 @@ pub fn fit_joiner(
                 cfg.seed ^ (i as u64).wrapping_mul(0x9E37_79B9_7F4A_7C15),
             );
             let mut examples = Vec::new();
-            restore::join_examples(&ex.clean, &mut rng, cfg.join_per_doc, &mut examples);
+            crate::join::join_examples(&ex.clean, &mut rng, cfg.join_per_doc, &mut examples);
             if examples.is_empty() {
                 return Vec::new();
             }
@@ -478,7 +481,7 @@ pub fn fit(
             .collect();
         let (x, y) = subsample(rows, cfg.max_dense_rows, cfg.seed ^ r as u64);
         report.dense_rows += x.len();
-        let first = fit_or_constant(DENSE_NAMES, &x, &y, cfg)?;
+        let first = fit_or_constant(&DENSE_NAMES, &x, &y, cfg)?;
         // Stage two sees the first stage of every token's own group.
         let rows2: Vec<(Vec<f32>, bool)> = docs
             .iter()
@@ -523,7 +526,7 @@ pub fn fit(
             })
             .collect();
         let (x2, y2) = subsample(rows2, cfg.max_dense_rows, cfg.seed ^ 0x20 ^ r as u64);
-        let second = fit_or_constant(STAGE2_NAMES, &x2, &y2, cfg)?;
+        let second = fit_or_constant(&STAGE2_NAMES, &x2, &y2, cfg)?;
         stages.push(TokenStages { first, second });
     }
     drop(docs);
@@ -554,7 +557,7 @@ pub fn fit(
     // Joiner accuracy on dev B's clean text.
     let mut held = Vec::new();
     for ex in dev {
-        restore::join_examples(&ex.clean, &mut rng, 10, &mut held);
+        crate::join::join_examples(&ex.clean, &mut rng, 10, &mut held);
     }
     let right = held
         .iter()
@@ -599,7 +602,7 @@ fn fit_growth(
         report.growth_rows.push(x.len());
         let pos = y.iter().filter(|&&b| b).count();
         if pos >= STAGE_MIN_ROWS && y.len() - pos >= STAGE_MIN_ROWS {
-            let fitted = Linear::fit(GROWTH_NAMES, x, y, cfg.l2, cfg.max_iter)?;
+            let fitted = Linear::fit(&GROWTH_NAMES, x, y, cfg.l2, cfg.max_iter)?;
             model.growth[g] = Some(fitted);
         }
     }
@@ -679,7 +682,7 @@ pub fn calibrate(
         // Too few of either kind to learn from: the group keeps its scores.
         let pos = y.iter().filter(|&&b| b).count();
         if pos >= STAGE_MIN_ROWS && y.len() - pos >= STAGE_MIN_ROWS {
-            model.campaign[g] = Some(Linear::fit(CAMPAIGN_NAMES, &x, &y, cfg.l2, cfg.max_iter)?);
+            model.campaign[g] = Some(Linear::fit(&CAMPAIGN_NAMES, &x, &y, cfg.l2, cfg.max_iter)?);
         }
     }
     // As `Model::apply_campaign` does: a scored token moves to its memory

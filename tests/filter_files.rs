@@ -265,7 +265,7 @@ fn text_file_streams_in_windows_with_spans() {
         .iter()
         .map(|s| (s[0].as_u64().unwrap(), s[1].as_u64().unwrap()))
         .collect();
-    let want: Vec<(u64, u64)> = spamsplice::restore::char_offsets(&text, &whole.spans)
+    let want: Vec<(u64, u64)> = spamsplice::char_offsets(&text, &whole.spans)
         .into_iter()
         .map(|(a, b)| (a as u64, b as u64))
         .collect();

@@ -254,7 +254,7 @@ impl PyDetector {
             if !c.changed() {
                 return (None, Vec::new());
             }
-            let offs = spamsplice::restore::char_offsets(&s, &c.spans);
+            let offs = spamsplice::char_offsets(&s, &c.spans);
             let spans = offs.iter().zip(&c.spans).map(|(&(a, b), sp)| (a, b, sp.score as f64)).collect();
             (Some(c.text.into_owned()), spans)
         });
@@ -305,7 +305,7 @@ impl PyDetector {
         let outs = par_map(py, threads, &strs, |s| {
             let c = det.clean(s);
             c.changed().then(|| {
-                let offs = spamsplice::restore::char_offsets(s, &c.spans);
+                let offs = spamsplice::char_offsets(s, &c.spans);
                 let spans: Vec<(usize, usize, f64)> =
                     offs.iter().zip(&c.spans).map(|(&(a, b), sp)| (a, b, sp.score as f64)).collect();
                 (c.text.into_owned(), spans)

@@ -43,6 +43,43 @@ pub enum View {
     Utf8From1252,
 }
 
+impl View {
+    /// Every view, in the order of [`View::index`].
+    pub const ALL: [View; 4] = [
+        View::Raw,
+        View::Cp949,
+        View::Cp949Shifted,
+        View::Utf8From1252,
+    ];
+
+    /// The view's place in [`View::ALL`], as a memo stores it in a byte.
+    /// The match is exhaustive, so a new view must be given its place here.
+    #[inline]
+    pub fn index(self) -> u8 {
+        match self {
+            View::Raw => 0,
+            View::Cp949 => 1,
+            View::Cp949Shifted => 2,
+            View::Utf8From1252 => 3,
+        }
+    }
+
+    /// The view at `index` ([`View::index`]), None past the last.
+    #[inline]
+    pub fn from_index(index: u8) -> Option<View> {
+        View::ALL.get(index as usize).copied()
+    }
+}
+
+const _: () = {
+    let mut i = 0;
+    while i < View::ALL.len() {
+        // `index` is not const; the variants' declaration order is.
+        assert!(View::ALL[i] as usize == i);
+        i += 1;
+    }
+};
+
 /// The windows-1252 characters at bytes 0x80..=0x9F (0 = undefined byte,
 /// which encoding_rs maps to the C1 control of the same value).
 const W1252_HIGH: [u16; 32] = [
