@@ -28,7 +28,7 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
     let payload = zstd::bulk::decompress(&bytes[28..], len)?;
     let mut model: spamsplice::model::Model = postcard::from_bytes(&payload)?;
     let read = |p: &String| spamsplice::labeled::read_csv(std::path::Path::new(p));
-    let cfg = spamsplice::train::Config::default();
+    let cfg = spamsplice::train::ValidConfig::default();
     let mut report = spamsplice::train::Report::default();
     if let Some(train) = train {
         let train = read(train)?;

@@ -32,7 +32,7 @@ step "test dependencies"
 step "building the wheel"
 mkdir -p "$WHEELS"
 rm -f "$WHEELS"/spamsplice-*.whl
-CARGO_TARGET_DIR="$ROOT/python/target" "$VENV/bin/maturin" build --release -q \
+CARGO_TARGET_DIR="$ROOT/python/target" "$VENV/bin/maturin" build --release --locked -q \
   -m python/Cargo.toml -i "$VENV/bin/python" -o "$WHEELS"
 "$VENV/bin/python" -m pip install -q --disable-pip-version-check --force-reinstall --no-deps "$WHEELS"/spamsplice-*.whl
 

@@ -6,7 +6,7 @@ use std::sync::OnceLock;
 use crate::campaign::{Campaign, DocWords};
 use crate::error::{Error, Result};
 use crate::model::Model;
-use crate::restore::Cleaned;
+use crate::span::Cleaned;
 
 /// The default model, trained by the recipe in README.md and embedded so the
 /// binary needs no flag and no file next to it.
@@ -51,8 +51,40 @@ impl Detector {
             })
     }
 
+    /// A detector over a model just fitted ([`crate::train::fit`]).
+    pub(crate) fn from_model(model: Model) -> Detector {
+        Detector { model }
+    }
+
+    /// The model itself, for the tools that read its parts.
+    #[cfg(any(test, feature = "internals"))]
+    #[doc(hidden)]
     pub fn model(&self) -> &Model {
         &self.model
+    }
+
+    /// The model's fingerprint: a saved corpus memory ([`Campaign::save`])
+    /// records it, and another model's memory is refused.
+    pub fn fingerprint(&self) -> u64 {
+        self.model.fingerprint()
+    }
+
+    /// How common each KS X 1001 character is in the clean text the model
+    /// was trained on: the prior the CP949 view's choice between readings
+    /// uses ([`crate::encoding::best_reading`]). None for a model without one.
+    pub fn syllable_prior(&self) -> Option<&crate::encoding::SyllablePrior> {
+        self.model.joiner.stats.prior()
+    }
+
+    /// The model file's bytes, as [`Detector::from_bytes`] reads them.
+    pub fn to_bytes(&self) -> Result<Vec<u8>> {
+        self.model.to_bytes()
+    }
+
+    /// Writes the model file to `path`.
+    pub fn save(&self, path: impl AsRef<Path>) -> Result<()> {
+        let path = path.as_ref();
+        std::fs::write(path, self.to_bytes()?).map_err(|e| Error::io(path, e))
     }
 
     /// The token probabilities above which tokens are removed, one per
@@ -84,11 +116,10 @@ impl Detector {
     }
 
     /// The words of one document for the memory's second round, given the
-    /// first round's `memory` ([`Model::campaign_words_with`]): a second
+    /// first round's `memory`: a second
     /// pass over the corpus, `memory2.add(&detector.campaign_words_with(doc,
     /// &memory1))`, and the documents cleaned with `memory2`.
     ///
-    /// [`Model::campaign_words_with`]: crate::model::Model::campaign_words_with
     pub fn campaign_words_with(&self, text: &str, memory: &Campaign) -> DocWords {
         self.model.campaign_words_with(text, memory)
     }

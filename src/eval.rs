@@ -13,17 +13,23 @@ use crate::labeled::Example;
 /// Counts for one group of documents.
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct Counts {
+    /// Documents in all.
     pub docs: usize,
+    /// Documents with spam injected.
     pub injected: usize,
     /// Injected documents restored exactly.
     pub exact: usize,
+    /// Documents without spam.
     pub clean_docs: usize,
     /// Clean documents that came back byte-identical.
     pub passed: usize,
+    /// Spans the truth holds.
     pub gold_spans: usize,
+    /// Spans the detector removed.
     pub pred_spans: usize,
     /// Predicted spans equal to a gold span.
     pub span_hits: usize,
+    /// Characters inside the truth's spans.
     pub gold_chars: usize,
     /// Gold span characters that were removed.
     pub removed_gold_chars: usize,
@@ -45,24 +51,30 @@ impl Counts {
     fn ratio(a: usize, b: usize) -> Option<f64> {
         (b > 0).then(|| a as f64 / b as f64)
     }
+    /// Share of injected documents restored exactly; None without any.
     pub fn exact_rate(&self) -> Option<f64> {
         Self::ratio(self.exact, self.injected)
     }
+    /// Share of clean documents passed byte-identical; None without any.
     pub fn pass_rate(&self) -> Option<f64> {
         Self::ratio(self.passed, self.clean_docs)
     }
+    /// Share of removed spans that equal a gold span.
     pub fn precision(&self) -> Option<f64> {
         Self::ratio(self.span_hits, self.pred_spans)
     }
+    /// Share of gold spans removed exactly.
     pub fn recall(&self) -> Option<f64> {
         Self::ratio(self.span_hits, self.gold_spans)
     }
+    /// Harmonic mean of span precision and recall.
     pub fn f1(&self) -> Option<f64> {
         match (self.precision(), self.recall()) {
             (Some(p), Some(r)) if p + r > 0.0 => Some(2.0 * p * r / (p + r)),
             _ => None,
         }
     }
+    /// Share of gold span characters removed.
     pub fn char_recall(&self) -> Option<f64> {
         Self::ratio(self.removed_gold_chars, self.gold_chars)
     }
@@ -71,20 +83,30 @@ impl Counts {
 /// One document that did not come back as expected.
 #[derive(Debug, Clone, serde::Serialize)]
 pub struct Failure {
+    /// The document's id.
     pub id: String,
+    /// Its slice (style, encoding, host).
     pub slice: String,
+    /// The text as given.
     pub text: String,
+    /// What it should have come back as.
     pub expected: String,
+    /// What it came back as.
     pub got: String,
+    /// The truth's spans, in bytes.
     pub gold_spans: Vec<(usize, usize)>,
+    /// The removed spans, in bytes, with their scores.
     pub pred_spans: Vec<(usize, usize, f32)>,
 }
 
 /// Per-slice counts plus the headline groups.
 #[derive(Debug, Clone, Default)]
 pub struct Report {
+    /// Counts per slice.
     pub slices: BTreeMap<String, Counts>,
+    /// Counts per headline group (seed style, English, Korean, ...).
     pub groups: Vec<(String, Counts)>,
+    /// Every document that did not come back as expected.
     pub failures: Vec<Failure>,
 }
 

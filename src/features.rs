@@ -8,7 +8,7 @@ use crate::learn;
 use crate::tokens::{Token, Tokenized};
 
 /// Number of buckets of the hashed lexical feature space (a power of two).
-pub use crate::learn::{LEX_BITS, LEX_SIZE};
+pub use crate::learn::LEX_SIZE;
 
 /// FNV-1a over u32 code units, seeded by `n` so n-gram orders never collide.
 #[inline]

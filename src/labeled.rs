@@ -8,15 +8,22 @@ use crate::error::{Error, Result};
 /// One labeled document. `spans` are byte ranges of `text` to delete.
 #[derive(Debug, Clone)]
 pub struct Example {
+    /// The document's id.
     pub id: String,
+    /// Its host language (`en`, `ko`, ...).
     pub lang: String,
+    /// Its slice (style, encoding, host).
     pub slice: String,
+    /// The text with spam injected (or clean).
     pub text: String,
+    /// The text as written: `text` with `spans` deleted.
     pub clean: String,
+    /// The injected byte ranges of `text`.
     pub spans: Vec<(usize, usize)>,
 }
 
 impl Example {
+    /// Whether the document carries spam.
     pub fn injected(&self) -> bool {
         !self.spans.is_empty()
     }

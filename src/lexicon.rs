@@ -40,14 +40,19 @@ pub enum Role {
 )]
 #[serde(rename_all = "lowercase")]
 pub enum Split {
+    /// Terms the model trains on.
     Train,
+    /// Terms the thresholds are chosen on.
     Dev,
+    /// Terms held out for evaluation.
     Test,
 }
 
 impl Split {
+    /// Every split, in order.
     pub const ALL: [Split; 3] = [Split::Train, Split::Dev, Split::Test];
 
+    /// Its name in file names and CSV columns.
     pub fn name(self) -> &'static str {
         match self {
             Split::Train => "train",
@@ -60,7 +65,9 @@ impl Split {
 /// One line of the lexicon.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Entry {
+    /// What the term is (a name, a genre, a suffix, ...).
     pub role: Role,
+    /// The term as written.
     pub term: String,
     /// Flagged `train`: its group is pinned to the training split.
     pub pin_train: bool,
@@ -69,6 +76,7 @@ pub struct Entry {
 /// The parsed lexicon with its head-term partition.
 #[derive(Debug, Clone)]
 pub struct Lexicon {
+    /// Every line, in file order.
     pub entries: Vec<Entry>,
     /// For each head term (names then genres, file order), its split.
     head_splits: Vec<(String, Role, Split)>,

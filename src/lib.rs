@@ -5,8 +5,8 @@
 //! were read as Latin-1 and then partly "repaired" by ftfy, so they look like
 //! `¹Ù´ÙÀ̾߱â°ÔÀÓÀå` in the middle of an English sentence. spamsplice reads
 //! every token through several [`encoding`] views, scores it with a learned
-//! [`model`], and [`restore`]s the text by deleting each flagged span together
-//! with the glue the injection added.
+//! model, and restores the text by deleting each flagged span together with
+//! the glue the injection added.
 //!
 //! ```no_run
 //! let detector = spamsplice::Detector::embedded().unwrap();
@@ -14,38 +14,48 @@
 //! assert_eq!(cleaned.text, "a foundation stone for restoring Korea-China relations");
 //! ```
 //!
-//! Modules, one idea each: [`encoding`] (readings of a token), [`tokens`]
-//! (lines and ASCII-whitespace tokens), [`features`] (what the model sees),
-//! [`model`] (learned scorers and the joiner), [`restore`] (splice and rejoin),
-//! [`counts`] (exact word counts from clean text), [`campaign`] (what a
-//! corpus teaches about its own spam),
-//! [`synth`] (labeled training data), [`pipeline`] (streaming I/O).
+//! The public API is what a user needs: [`Detector`] and its [`Cleaned`]
+//! output with its [`Span`]s, the corpus memory [`Campaign`], the streaming
+//! [`pipeline`], [`train`]ing with its checked config, [`eval`], the
+//! labeled data of [`labeled`] and [`synth`], and the [`encoding`] views.
+//! The layers under them (docs/architecture.md) are crate-private; the
+//! `internals` feature opens them for the examples and dev tools.
 
+#![deny(missing_docs)]
+
+/// Declares the internal layers: crate-private, or public (hidden, and
+/// exempt from the docs lint) with the `internals` feature, for the
+/// examples and dev tools that read a model's parts.
+macro_rules! internal {
+    ($($name:ident),* $(,)?) => {
+        $(
+            #[cfg(feature = "internals")]
+            #[doc(hidden)]
+            #[allow(missing_docs)]
+            pub mod $name;
+            #[cfg(not(feature = "internals"))]
+            #[allow(dead_code)]
+            pub(crate) mod $name;
+        )*
+    };
+}
+
+// Layers, lowest first; each imports only from those before it.
 mod blob;
-pub(crate) mod chars;
-pub(crate) mod hash;
-pub mod span;
-pub mod campaign;
-pub mod counts;
-pub mod detector;
-pub mod encoding;
+internal!(chars, hash, counts, tokens);
+mod span;
 pub mod error;
+pub mod encoding;
+internal!(learn, stats, features, spacing, campaign, join, restore, model);
+mod detector;
 pub mod eval;
-pub mod features;
-pub mod join;
 pub mod labeled;
-pub(crate) mod learn;
 pub mod lexicon;
-pub mod model;
 pub mod pipeline;
-pub mod restore;
-pub mod spacing;
-pub mod stats;
 pub mod synth;
-pub mod tokens;
 pub mod train;
 
-pub use campaign::Campaign;
+pub use campaign::{Campaign, DocWords};
 pub use detector::Detector;
-pub use error::Error;
+pub use error::{Error, Result};
 pub use span::{char_offsets, Cleaned, Span};

@@ -18,7 +18,7 @@ use serde::{Deserialize, Serialize};
 use crate::campaign::{Campaign, DocCores, DocWords, CAMPAIGN_DIM, CAMPAIGN_NAMES};
 use crate::error::{Error, Result};
 use crate::features::{self, Analysis, Regime, DENSE_DIM, REGIMES, STAGE2_DIM};
-pub use crate::learn::{dot, sigmoid, Binned, Lexical, Linear};
+pub use crate::learn::{dot, sigmoid, Lexical, Linear};
 use crate::learn::LEX_SIZE;
 use crate::join::Joiner;
 use crate::restore::{self, Span};

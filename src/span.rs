@@ -8,8 +8,11 @@ use std::borrow::Cow;
 /// A deleted range of the input, in byte offsets, with the model's score.
 #[derive(Debug, Clone, Copy, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct Span {
+    /// Byte offset where the deletion starts.
     pub start: usize,
+    /// Byte offset just past the deletion.
     pub end: usize,
+    /// The highest token score in the span.
     pub score: f32,
 }
 
@@ -50,6 +53,7 @@ impl<'a> Cleaned<'a> {
         }
     }
 
+    /// Whether anything was deleted.
     pub fn changed(&self) -> bool {
         !self.spans.is_empty()
     }

@@ -106,7 +106,9 @@ pub enum Style {
 }
 
 impl Style {
+    /// Every style.
     pub const ALL: [Style; 4] = [Style::S1, Style::S2, Style::S3, Style::S4];
+    /// Its name in slice labels.
     pub fn name(self) -> &'static str {
         match self {
             Style::S1 => "s1",
@@ -135,6 +137,7 @@ pub enum FragEnc {
 }
 
 impl FragEnc {
+    /// Every fragment encoding.
     pub const ALL: [FragEnc; 6] = [
         FragEnc::Ftfy,
         FragEnc::Latin1,
@@ -143,6 +146,7 @@ impl FragEnc {
         FragEnc::Utf8As1252,
         FragEnc::Obfuscated,
     ];
+    /// Its name in slice labels.
     pub fn name(self) -> &'static str {
         match self {
             FragEnc::Ftfy => "ftfy",
@@ -167,7 +171,9 @@ pub enum Host {
 }
 
 impl Host {
+    /// Every host encoding.
     pub const ALL: [Host; 3] = [Host::Utf8, Host::Cp949Punct, Host::Mojibake];
+    /// Its name in slice labels.
     pub fn name(self) -> &'static str {
         match self {
             Host::Utf8 => "utf8",
@@ -191,30 +197,45 @@ impl Host {
 /// A clean source article.
 #[derive(Debug, Clone)]
 pub struct SourceDoc {
+    /// The corpus it came from.
     pub corpus: String,
+    /// Its id.
     pub id: String,
+    /// Its language.
     pub lang: String,
+    /// Its text.
     pub text: String,
+    /// The split it belongs to.
     pub split: Split,
 }
 
 /// A deleted range of `text` in code points; `replace` is always "".
 #[derive(Debug, Clone, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
 pub struct CharSpan {
+    /// Code point offset where the span starts.
     pub start: usize,
+    /// Code point offset just past the span.
     pub end: usize,
+    /// What replaces it (always empty: a deletion).
     pub replace: String,
 }
 
 /// One generated document.
 #[derive(Debug, Clone)]
 pub struct Row {
+    /// Its id.
     pub id: String,
+    /// Its language.
     pub lang: String,
+    /// Its slice label (style, encoding, host).
     pub slice: String,
+    /// Its text.
     pub text: String,
+    /// The text as written, without spam.
     pub clean: String,
+    /// The injected spans.
     pub spans: Vec<CharSpan>,
+    /// The split it belongs to.
     pub split: Split,
     /// The head terms the fragments were composed from (not written out).
     pub heads: Vec<String>,
@@ -225,7 +246,9 @@ pub struct Row {
 /// Generation settings.
 #[derive(Debug, Clone)]
 pub struct Config {
+    /// Seed of every random choice.
     pub seed: u64,
+    /// Documents to generate.
     pub docs: usize,
     /// Share of documents without spam.
     pub clean_share: f64,
@@ -394,11 +417,14 @@ pub fn negatives() -> Vec<SourceDoc> {
 /// A composed fragment before encoding: words, each Korean or a domain.
 #[derive(Debug, Clone, PartialEq)]
 pub struct Composed {
+    /// Its words, in order.
     pub words: Vec<Word>,
+    /// The head terms it was composed from.
     pub heads: Vec<String>,
 }
 
 #[derive(Debug, Clone, PartialEq)]
+/// One word of a composed fragment.
 pub enum Word {
     /// A Korean word made of terms, e.g. `["황금성", "사이트"]`.
     Korean(Vec<String>),

@@ -13,6 +13,7 @@
 use rayon::prelude::*;
 
 use crate::campaign::{Campaign, DocCores, DocWords, CAMPAIGN_DIM, CAMPAIGN_NAMES};
+use crate::detector::Detector;
 use crate::error::{Error, Result};
 use crate::features::{
     self, Analysis, Regime, TokenInfo, DENSE_DIM, DENSE_NAMES, GROWTH_NAMES, REGIMES, STAGE2_NAMES,
@@ -26,28 +27,29 @@ use crate::stats::{DocCounts, JoinStats};
 use crate::spacing::Spacing;
 use crate::tokens::Token;
 
-/// Training settings; defaults are the recipe of the default model.
-#[derive(Debug, Clone)]
-pub struct Config {
-    pub seed: u64,
-    pub lex_epochs: usize,
+/// Training settings, checked ([`Config::check`]): what [`fit`] takes.
+/// Defaults are the recipe of the default model.
+#[derive(Debug, Clone, PartialEq)]
+pub struct ValidConfig {
+    pub(crate) seed: u64,
+    pub(crate) lex_epochs: usize,
     /// Cap on dense training rows (negatives are subsampled to fit).
-    pub max_dense_rows: usize,
-    pub l2: f64,
-    pub max_iter: u64,
+    pub(crate) max_dense_rows: usize,
+    pub(crate) l2: f64,
+    pub(crate) max_iter: u64,
     /// Joiner examples drawn per clean document.
-    pub join_per_doc: usize,
+    pub(crate) join_per_doc: usize,
     /// Train documents the joiner draws examples from (evenly spaced).
-    pub join_docs: usize,
+    pub(crate) join_docs: usize,
     /// Passes of the joiner's spacing model over the clean text.
-    pub spacing_epochs: usize,
+    pub(crate) spacing_epochs: usize,
     /// Minimum pass-through rate of clean documents when picking the threshold.
-    pub min_clean_pass: f64,
+    pub(crate) min_clean_pass: f64,
 }
 
-impl Default for Config {
+impl Default for ValidConfig {
     fn default() -> Self {
-        Config {
+        ValidConfig {
             seed: 1,
             lex_epochs: 3,
             max_dense_rows: 400_000,
@@ -61,23 +63,122 @@ impl Default for Config {
     }
 }
 
+/// Training settings as given, not yet checked: set them with the builder
+/// methods, then [`Config::check`] them into a [`ValidConfig`], the way
+/// linfa's hyperparameters are checked ([`linfa::ParamGuard`]). A bad value
+/// is refused before any work, with the setting's name.
+///
+/// ```
+/// use linfa::ParamGuard;
+/// let cfg = spamsplice::train::Config::default().l2(0.5).seed(7).check().unwrap();
+/// assert_eq!(cfg.l2(), 0.5);
+/// assert!(spamsplice::train::Config::default().l2(-1.0).check().is_err());
+/// ```
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct Config(ValidConfig);
+
+macro_rules! settings {
+    ($($(#[$doc:meta])* $name:ident: $ty:ty,)*) => {
+        impl Config {
+            $($(#[$doc])* pub fn $name(mut self, value: $ty) -> Config {
+                self.0.$name = value;
+                self
+            })*
+        }
+        impl ValidConfig {
+            $($(#[$doc])* pub fn $name(&self) -> $ty {
+                self.$name
+            })*
+        }
+    };
+}
+
+settings! {
+    /// Seed of every random choice (sampling, the joiner's cuts).
+    seed: u64,
+    /// Passes of the lexical scorer's SGD (at least 1).
+    lex_epochs: usize,
+    /// Cap on dense training rows; negatives are subsampled to fit (at least 1).
+    max_dense_rows: usize,
+    /// L2 penalty of the logistic regressions (finite, at least 0).
+    l2: f64,
+    /// Iterations of the logistic regressions' solver (at least 1).
+    max_iter: u64,
+    /// Joiner examples drawn per clean document.
+    join_per_doc: usize,
+    /// Train documents the joiner draws examples from, evenly spaced (at least 1).
+    join_docs: usize,
+    /// Passes of the spacing model over the clean text (at least 1).
+    spacing_epochs: usize,
+    /// Least share of clean dev documents passed untouched when the
+    /// thresholds are picked (in [0, 1]).
+    min_clean_pass: f64,
+}
+
+impl linfa::ParamGuard for Config {
+    type Checked = ValidConfig;
+    type Error = Error;
+
+    fn check_ref(&self) -> Result<&ValidConfig> {
+        let c = &self.0;
+        let bad = |param: &'static str, reason: String| Err(Error::Config { param, reason });
+        if !(c.l2.is_finite() && c.l2 >= 0.0) {
+            return bad("l2", format!("must be a non-negative number, got {}", c.l2));
+        }
+        if !(0.0..=1.0).contains(&c.min_clean_pass) {
+            return bad("min_clean_pass", format!("must lie in [0, 1], got {}", c.min_clean_pass));
+        }
+        for (param, v) in [
+            ("lex_epochs", c.lex_epochs as u64),
+            ("max_dense_rows", c.max_dense_rows as u64),
+            ("max_iter", c.max_iter),
+            ("join_docs", c.join_docs as u64),
+            ("spacing_epochs", c.spacing_epochs as u64),
+        ] {
+            if v == 0 {
+                return bad(param, "must be at least 1".into());
+            }
+        }
+        Ok(&self.0)
+    }
+
+    fn check(self) -> Result<ValidConfig> {
+        self.check_ref()?;
+        Ok(self.0)
+    }
+}
+
 /// An extension threshold no probability reaches.
 pub const EXTEND_OFF: f32 = 2.0;
 
 /// Figures from training, for the trainer to show.
 #[derive(Debug, Clone, Default)]
 pub struct Report {
+    /// Lexical scorer training rows.
     pub lex_rows: usize,
+    /// Of those, spam.
     pub lex_positive: usize,
+    /// Dense (first-stage) training rows.
     pub dense_rows: usize,
+    /// Joiner training examples.
     pub join_rows: usize,
+    /// The joiner's accuracy on held-out dev text.
     pub join_accuracy: f64,
     /// Distinct words and word pairs the joiner's tables keep.
     pub join_words: usize,
+    /// Word pairs the tables keep.
     pub join_pairs: usize,
     /// Per regime: the threshold search on dev for documents judged alone
     /// (the chosen values are the model's `thresholds` and `extend`).
     pub grid: Vec<Grid>,
+    /// Per token group: the threshold chosen on the grid.
+    pub thresholds: Vec<f32>,
+    /// Per token group: the growth stage's probability above which a run
+    /// grows over a neighbour (above 1: it never grows).
+    pub extend: Vec<f32>,
+    /// Per group, the memory silent then scored by it: the threshold chosen
+    /// with the campaign stage.
+    pub campaign_thresholds: Vec<f32>,
     /// Per regime: dev tokens whose word other dev documents were found to
     /// carry (the campaign stage's rows).
     pub campaign_rows: Vec<usize>,
@@ -166,7 +267,7 @@ fn stages_so_far<'a>(stages: &'a [TokenStages], current: &'a Linear, g: usize) -
 
 /// Fits with linfa, or, for a regime the data never shows spam in, a model
 /// that never flags.
-fn fit_or_constant(names: &[&str], x: &[Vec<f32>], y: &[bool], cfg: &Config) -> Result<Linear> {
+fn fit_or_constant(names: &[&str], x: &[Vec<f32>], y: &[bool], cfg: &ValidConfig) -> Result<Linear> {
     if y.iter().any(|&b| b) && y.iter().any(|&b| !b) {
         Linear::fit(names, x, y, cfg.l2, cfg.max_iter)
     } else {
@@ -219,7 +320,7 @@ impl Scored<'_> {
 fn choose_thresholds(
     scored: &[Scored],
     joiner: &Joiner,
-    cfg: &Config,
+    cfg: &ValidConfig,
     start: (Vec<f32>, Vec<f32>),
     search: std::ops::Range<usize>,
 ) -> (Vec<f32>, Vec<f32>, Vec<Grid>) {
@@ -329,7 +430,7 @@ pub fn fit_joiner(
     train: &[Example],
     texts: &[&str],
     stats: JoinStats,
-    cfg: &Config,
+    cfg: &ValidConfig,
     report: &mut Report,
 ) -> Result<Joiner> {
     use rand::SeedableRng;
@@ -406,7 +507,26 @@ pub fn fit_joiner(
 pub fn fit(
     train: &[Example],
     dev: &[Example],
-    cfg: &Config,
+    cfg: &ValidConfig,
+    stage: &(dyn Fn(&str) + Sync),
+) -> Result<(Detector, Report)> {
+    let (model, report) = fit_model(train, dev, cfg, stage)?;
+    Ok((Detector::from_model(model), report))
+}
+
+/// Copies the thresholds the model chose into its report.
+fn report_choices(model: &Model, report: &mut Report) {
+    report.thresholds = model.thresholds.clone();
+    report.extend = model.extend.clone();
+    report.campaign_thresholds = model.campaign_thresholds.clone();
+}
+
+/// [`fit`], giving the model itself (the tools that refit one stage of it
+/// read and replace its parts).
+pub fn fit_model(
+    train: &[Example],
+    dev: &[Example],
+    cfg: &ValidConfig,
     stage: &(dyn Fn(&str) + Sync),
 ) -> Result<(Model, Report)> {
     use rand::SeedableRng;
@@ -566,6 +686,7 @@ pub fn fit(
     report.join_accuracy = right as f64 / held.len().max(1) as f64;
 
     calibrate(&mut model, dev, cfg, stage, &mut report)?;
+    report_choices(&model, &mut report);
     Ok((model, report))
 }
 
@@ -575,7 +696,7 @@ pub fn fit(
 fn fit_growth(
     model: &mut Model,
     scored: &mut [Scored],
-    cfg: &Config,
+    cfg: &ValidConfig,
     report: &mut Report,
 ) -> Result<()> {
     let th = &model.campaign_thresholds;
@@ -623,7 +744,7 @@ fn fit_growth(
 pub fn calibrate(
     model: &mut Model,
     dev: &[Example],
-    cfg: &Config,
+    cfg: &ValidConfig,
     stage: &(dyn Fn(&str) + Sync),
     report: &mut Report,
 ) -> Result<()> {

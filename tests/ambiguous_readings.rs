@@ -37,7 +37,7 @@ fn aligned(moj: &str) -> Vec<(String, String)> {
 }
 
 fn read(token: &str, scratch: &mut Scratch, det: Option<&Detector>) -> String {
-    let prior = det.and_then(|d| d.model().joiner.stats.prior());
+    let prior = det.and_then(|d| d.syllable_prior());
     match best_reading(token, scratch, prior) {
         View::Raw => token.to_string(),
         // ftfy ate the space after `시` in `Àӽà`: the reading keeps it.

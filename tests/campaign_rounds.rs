@@ -3,7 +3,7 @@
 //! `data/samples/campaign.jsonl` (briefs we wrote) signs `드래곤포커` with a
 //! domain or a suffix in some briefs and leaves it bare in others.
 
-use spamsplice::campaign::Campaign;
+use spamsplice::Campaign;
 use spamsplice::Detector;
 
 #[test]
@@ -24,7 +24,7 @@ fn the_second_round_finds_a_name_in_more_documents() {
         .map(|d| det.campaign_words_with(d, &first))
         .collect();
     let count =
-        |w: &[spamsplice::campaign::DocWords]| w.iter().filter(|d| d.found("드래곤포커")).count();
+        |w: &[spamsplice::DocWords]| w.iter().filter(|d| d.found("드래곤포커")).count();
     let (one, two) = (count(&first_words), count(&second_words));
     assert!(one > 0, "the first round finds the signed name");
     assert!(two > one, "first round {one} documents, second {two}");

@@ -196,16 +196,24 @@ fn ks_x_1001_only(bytes: &[u8]) -> bool {
 /// Counts of character classes in a reading.
 #[derive(Debug, Default, Clone, Copy, PartialEq)]
 pub struct Profile {
+    /// Characters in all.
     pub chars: u32,
+    /// Hangul syllables and jamo.
     pub hangul: u32,
+    /// Han ideographs.
     pub han: u32,
+    /// Hiragana and katakana.
     pub kana: u32,
+    /// ASCII letters and digits.
     pub ascii_alnum: u32,
+    /// Digits of any script.
     pub digits: u32,
+    /// Everything else.
     pub other: u32,
 }
 
 impl Profile {
+    /// Counts the characters of `s`.
     pub fn of(s: &str) -> Profile {
         let mut p = Profile::default();
         for c in s.chars() {
@@ -228,6 +236,7 @@ impl Profile {
         p
     }
 
+    /// Hangul characters as a share of all (0 for empty text).
     pub fn hangul_share(&self) -> f32 {
         if self.chars == 0 {
             0.0

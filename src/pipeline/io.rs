@@ -56,9 +56,13 @@ impl<R: Read> Read for Named<R> {
 /// An output stream: standard output or a file, compressed by its name.
 /// Call [`OutputFile::finish`] to write the compression trailer.
 pub enum OutputFile {
+    /// Standard output.
     Stdout(BufWriter<io::Stdout>),
+    /// A file written as is.
     Plain(PathBuf, BufWriter<File>),
+    /// A `.gz` file.
     Gzip(PathBuf, flate2::write::GzEncoder<BufWriter<File>>),
+    /// A `.zst` file.
     Zstd(
         PathBuf,
         zstd::stream::write::Encoder<'static, BufWriter<File>>,

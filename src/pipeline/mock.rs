@@ -22,6 +22,7 @@ impl Cleaner for IdentityCleaner {
 pub struct MarkerCleaner;
 
 impl MarkerCleaner {
+    /// The spans it removes from `text`.
     pub fn spans(text: &str) -> Vec<Span> {
         let b = text.as_bytes();
         let mut spans = Vec::new();

@@ -45,6 +45,7 @@ mod text;
 /// windowing to give the same result as one call on the whole document, a
 /// span must lie within one line plus the newline before it.
 pub trait Cleaner: Sync {
+    /// Cleans one document.
     fn clean<'a>(&self, text: &'a str) -> Cleaned<'a>;
 }
 
@@ -57,7 +58,9 @@ impl Cleaner for Detector {
 /// Cleans with a corpus's memory ([`Detector::clean_with`]), built by a
 /// first pass ([`learn_campaign`]) over the same inputs.
 pub struct Remembering<'d> {
+    /// The detector that scores the first round.
     pub detector: &'d Detector,
+    /// What the rounds so far remember.
     pub memory: Campaign,
 }
 
@@ -212,11 +215,13 @@ impl InputEncoding {
 /// Settings of one run.
 #[derive(Debug, Clone)]
 pub struct Options {
+    /// How records are framed.
     pub format: Format,
     /// JSONL: the field to clean, a dotted path (`text`, `metadata.body`).
     pub field: String,
     /// Worker threads for cleaning; 0 = one per core.
     pub threads: usize,
+    /// What a bad record does.
     pub on_error: OnError,
     /// Text mode only.
     pub input_encoding: InputEncoding,
@@ -252,9 +257,11 @@ pub struct Counters {
 }
 
 impl Counters {
+    /// Bytes read so far.
     pub fn bytes_in(&self) -> u64 {
         self.bytes_in.load(Ordering::Relaxed)
     }
+    /// Documents read so far.
     pub fn documents(&self) -> u64 {
         self.documents.load(Ordering::Relaxed)
     }
@@ -277,6 +284,7 @@ pub struct Summary {
     pub bytes_in: u64,
     /// Output bytes (before compression).
     pub bytes_out: u64,
+    /// Wall time of the run.
     pub elapsed: Duration,
 }
 
@@ -298,11 +306,14 @@ impl Summary {
 
 /// One input stream with the name used in messages and as text-mode id.
 pub struct Source {
+    /// The name errors give (a path, or `-`).
     pub name: String,
+    /// The bytes.
     pub reader: Box<dyn Read + Send>,
 }
 
 impl Source {
+    /// A source named `name` over `reader`.
     pub fn new(name: impl Into<String>, reader: impl Read + Send + 'static) -> Source {
         Source {
             name: name.into(),
@@ -321,6 +332,7 @@ impl Source {
 
 /// Where results go: the cleaned output and the optional span sinks.
 pub struct Sinks<'w> {
+    /// Where the cleaned records go.
     pub output: &'w mut dyn Write,
     /// dolma attribute JSONL.
     pub spans: Option<&'w mut dyn Write>,
@@ -335,7 +347,9 @@ pub struct Paths {
     pub inputs: Vec<PathBuf>,
     /// Output; `None` or `-` = standard output.
     pub output: Option<PathBuf>,
+    /// Where the dolma span attributes go, if anywhere.
     pub spans: Option<PathBuf>,
+    /// Where the CSV report of removed spans goes, if anywhere.
     pub report: Option<PathBuf>,
 }
 

@@ -21,7 +21,9 @@ pub const ATTRIBUTE: &str = "spamsplice__gambling_injection";
 pub struct SpanRecord {
     /// Code-point offsets in the document's input text.
     pub start: u64,
+    /// Code point offset just past the span.
     pub end: u64,
+    /// The span's score.
     pub score: f32,
     /// The removed text, as found.
     pub fragment: String,

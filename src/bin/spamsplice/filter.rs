@@ -162,9 +162,9 @@ impl Reading {
 pub fn load_memories(
     detector: &spamsplice::Detector,
     paths: &[PathBuf],
-) -> anyhow::Result<spamsplice::campaign::Campaign> {
-    use spamsplice::campaign::Campaign;
-    let fingerprint = detector.model().fingerprint();
+) -> anyhow::Result<spamsplice::Campaign> {
+    use spamsplice::Campaign;
+    let fingerprint = detector.fingerprint();
     let mut loaded = paths.iter().map(|p| Campaign::load(p, fingerprint));
     // The first memory is the sum's start: one seen table less in memory.
     let mut memory = loaded.next().transpose()?.unwrap_or_default();

@@ -83,7 +83,7 @@ pub fn run(args: Args) -> anyhow::Result<i32> {
             Err(e) => return Err(anyhow!("{e}")),
         }
     }
-    memory.save(&args.output, detector.model().fingerprint())?;
+    memory.save(&args.output, detector.fingerprint())?;
     if !args.quiet {
         eprintln!(
             "spamsplice: {} documents read ({} bad records passed or skipped), {} memories added; wrote {}",

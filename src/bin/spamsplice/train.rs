@@ -4,6 +4,7 @@ use std::path::PathBuf;
 use std::time::Instant;
 
 use anyhow::Context;
+use linfa::ParamGuard;
 use spamsplice::{labeled, train};
 
 #[derive(clap::Args)]
@@ -25,7 +26,7 @@ pub struct Args {
     #[arg(long, default_value_t = 3)]
     epochs: usize,
     /// L2 penalty of the linfa regressions (on standardized features).
-    #[arg(long, default_value_t = train::Config::default().l2)]
+    #[arg(long, default_value_t = train::ValidConfig::default().l2())]
     l2: f64,
     /// Do not draw a progress display.
     #[arg(long)]
@@ -43,19 +44,15 @@ pub fn run(args: Args) -> anyhow::Result<i32> {
     let dev_set =
         labeled::read_csv(&dev_path).with_context(|| format!("reading {}", dev_path.display()))?;
     let bar = crate::progress::spinner(args.quiet);
-    if !(args.l2.is_finite() && args.l2 >= 0.0) {
-        anyhow::bail!("--l2 must be a non-negative number, got {}", args.l2);
-    }
-    let cfg = train::Config {
-        seed: args.seed,
-        lex_epochs: args.epochs,
-        l2: args.l2,
-        ..train::Config::default()
-    };
+    let cfg = train::Config::default()
+        .seed(args.seed)
+        .lex_epochs(args.epochs)
+        .l2(args.l2)
+        .check()?;
     let stage = |s: &str| bar.set_message(format!("training: {s}"));
-    let (model, report) = train::fit(&train_set, &dev_set, &cfg, &stage)?;
+    let (detector, report) = train::fit(&train_set, &dev_set, &cfg, &stage)?;
     bar.finish_and_clear();
-    let bytes = model.to_bytes()?;
+    let bytes = detector.to_bytes()?;
     std::fs::write(&args.out, &bytes).with_context(|| format!("writing {}", args.out.display()))?;
     if !args.quiet {
         eprintln!(
@@ -81,7 +78,7 @@ pub fn run(args: Args) -> anyhow::Result<i32> {
         );
         let names = ["foreign-written tokens", "Korean", "Korean mojibake"];
         for (r, grid) in report.grid.iter().enumerate() {
-            let chosen = model.thresholds[r];
+            let chosen = report.thresholds[r];
             let name = names.get(r).unwrap_or(&"?");
             eprintln!("token group {r} ({name}), all dev documents:");
             for (t, inj, cln) in grid
@@ -91,7 +88,7 @@ pub fn run(args: Args) -> anyhow::Result<i32> {
                 let mark = if *t == chosen { "  <- chosen" } else { "" };
                 eprintln!("  threshold {t:.2}: dev exact restoration {inj:.4}, clean pass-through {cln:.4}{mark}");
             }
-            match model.extend.get(r) {
+            match report.extend.get(r) {
                 Some(&e) if e <= 1.0 => {
                     eprintln!("  runs grow over neighbours the growth stage gives {e:.2} or more")
                 }
@@ -100,7 +97,7 @@ pub fn run(args: Args) -> anyhow::Result<i32> {
         }
         eprintln!("with the campaign stage (a corpus's memory of its own spam words):");
         for (r, grid) in report.campaign_grid.iter().enumerate() {
-            let chosen = model.campaign_thresholds[r];
+            let chosen = report.campaign_thresholds[r];
             let (g, whose) = match r.checked_sub(names.len()) {
                 None => (r, "the memory silent"),
                 Some(g) => (g, "scored by the memory"),
