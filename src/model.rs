@@ -81,15 +81,24 @@ pub struct Model {
     /// token, so a model whose `joiner` is replaced needs a fresh id
     /// ([`next_id`]); the lexical scorer cannot change once built.
     #[serde(skip, default = "next_id")]
-    pub id: u64,
+    pub(crate) id: u64,
     /// Each group's first stage split for scoring, made on first use (the
     /// token models never change once the model is built).
     #[serde(skip)]
-    pub first_split: std::sync::OnceLock<Vec<FirstStage>>,
+    pub(crate) first_split: std::sync::OnceLock<Vec<FirstStage>>,
+}
+
+impl Model {
+    /// Replaces the joiner (its count tables feed the token memo, so the
+    /// model is given a fresh [`Model::id`]).
+    pub fn set_joiner(&mut self, joiner: Joiner) {
+        self.joiner = joiner;
+        self.id = next_id();
+    }
 }
 
 /// A process-unique, non-zero model id.
-pub fn next_id() -> u64 {
+pub(crate) fn next_id() -> u64 {
     use std::sync::atomic::{AtomicU64, Ordering};
     static NEXT: AtomicU64 = AtomicU64::new(1);
     NEXT.fetch_add(1, Ordering::Relaxed)
