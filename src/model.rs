@@ -21,7 +21,8 @@ use crate::features::{self, Analysis, Regime, DENSE_DIM, REGIMES, STAGE2_DIM};
 pub use crate::learn::{dot, sigmoid, Lexical, Linear};
 use crate::learn::LEX_SIZE;
 use crate::join::Joiner;
-use crate::restore::{self, Span};
+use crate::restore;
+use crate::span::{LfView, Span};
 use crate::tokens::Token;
 
 pub const MAGIC: &[u8; 16] = b"SPAMSPLICE-MODEL";
@@ -501,6 +502,9 @@ impl Model {
         if doc.is_ascii() {
             return DocWords::default();
         }
+        if let Some(lf) = LfView::of(doc) {
+            return self.doc_words(&lf.text);
+        }
         ANALYSIS.with(|cell| {
             let mut guard = cell.borrow_mut();
             let s = &mut *guard;
@@ -521,6 +525,9 @@ impl Model {
     pub fn campaign_words_with(&self, doc: &str, memory: &Campaign) -> DocWords {
         if doc.is_ascii() || self.campaign.iter().all(Option::is_none) {
             return self.doc_words(doc);
+        }
+        if let Some(lf) = LfView::of(doc) {
+            return self.campaign_words_with(&lf.text, memory);
         }
         ANALYSIS.with(|cell| {
             let mut guard = cell.borrow_mut();
@@ -626,6 +633,9 @@ impl Model {
         if doc.is_ascii() {
             // Every fragment holds Korean in some encoding: none here.
             return Vec::new();
+        }
+        if let Some(lf) = LfView::of(doc) {
+            return lf.spans_back(self.find_spans_with(&lf.text, memory));
         }
         ANALYSIS.with(|cell| {
             let mut guard = cell.borrow_mut();

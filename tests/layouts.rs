@@ -52,3 +52,30 @@ fn an_ad_line_in_a_paragraph_takes_only_its_own_newline() {
     lines.insert(3, &ad);
     assert_eq!(det.clean(&lines.join("\n")).text, ARTICLE_EN);
 }
+
+/// A CRLF page cleans as its LF form does, each `\r\n` kept whole: the
+/// injection's line break is `\r\n` there, and both characters go.
+#[test]
+fn a_crlf_document_comes_back_as_its_lf_form() {
+    let det = Detector::embedded().expect("embedded model");
+    let m = |s: &str| forward::cp949_ftfy(s).expect("CP949-encodable");
+    let seed_style = format!(
+        "Analysts expect a strong fourth quar\n{} ter for the group.\nShares rose.\n",
+        m("황금성오락실")
+    );
+    let samples = [
+        include_str!("../data/samples/article.txt"),
+        include_str!("../data/samples/article_ko.txt"),
+        seed_style.as_str(),
+    ];
+    for lf in samples {
+        assert!(!lf.contains('\r'));
+        let crlf = lf.replace('\n', "\r\n");
+        let want = det.clean(lf).text.replace('\n', "\r\n");
+        assert_eq!(det.clean(&crlf).text, want);
+    }
+    assert_eq!(
+        det.clean(&seed_style.replace('\n', "\r\n")).text,
+        "Analysts expect a strong fourth quarter for the group.\r\nShares rose.\r\n"
+    );
+}
