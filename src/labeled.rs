@@ -97,7 +97,7 @@ pub fn read_csv(path: &Path) -> Result<Vec<Example>> {
             clean,
             spans,
         };
-        if crate::restore::Cleaned::from_spans(
+        if crate::span::Cleaned::from_spans(
             &ex.text,
             ex.spans
                 .iter()

@@ -21,7 +21,7 @@ use crate::features::{self, Analysis, Regime, DENSE_DIM, REGIMES, STAGE2_DIM};
 pub use crate::learn::{dot, sigmoid, Lexical, Linear};
 use crate::learn::LEX_SIZE;
 use crate::join::Joiner;
-use crate::restore;
+use crate::restore::{self, Unglued};
 use crate::span::{LfView, Span};
 use crate::tokens::Token;
 
@@ -505,6 +505,9 @@ impl Model {
         if let Some(lf) = LfView::of(doc) {
             return self.doc_words(&lf.text);
         }
+        if let Some(u) = Unglued::of(doc, &mut Default::default()) {
+            return self.doc_words(&u.text);
+        }
         ANALYSIS.with(|cell| {
             let mut guard = cell.borrow_mut();
             let s = &mut *guard;
@@ -528,6 +531,9 @@ impl Model {
         }
         if let Some(lf) = LfView::of(doc) {
             return self.campaign_words_with(&lf.text, memory);
+        }
+        if let Some(u) = Unglued::of(doc, &mut Default::default()) {
+            return self.campaign_words_with(&u.text, memory);
         }
         ANALYSIS.with(|cell| {
             let mut guard = cell.borrow_mut();
@@ -637,6 +643,15 @@ impl Model {
         if let Some(lf) = LfView::of(doc) {
             return lf.spans_back(self.find_spans_with(&lf.text, memory));
         }
+        if let Some(u) = Unglued::of(doc, &mut Default::default()) {
+            return u.spans_back(doc, self.find_spans_as_read(&u.text, memory));
+        }
+        self.find_spans_as_read(doc, memory)
+    }
+
+    /// [`Model::find_spans_with`] on `doc` as it stands (no other view of
+    /// its line ends or its glued runs).
+    fn find_spans_as_read(&self, doc: &str, memory: Option<&Campaign>) -> Vec<Span> {
         ANALYSIS.with(|cell| {
             let mut guard = cell.borrow_mut();
             let s = &mut *guard;

@@ -8,8 +8,11 @@
 //! deletes spans gives exactly the text `clean()` gives.
 
 use crate::join::{Joiner, LocalCounts};
-pub use crate::span::{char_offsets, Cleaned, Span};
-use crate::tokens::{is_space, Tokenized};
+use crate::span::Span;
+#[cfg(test)]
+use crate::span::Cleaned;
+use crate::tokens::{is_space, is_space_char, Tokenized};
+use crate::encoding;
 
 /// Builds the deletion spans from per-token probabilities.
 ///
@@ -129,8 +132,13 @@ pub fn spans(
             let after = next_start(t1.end);
             let left = &doc[prev.start..prev.end];
             let right = &doc[after..tok.lines[li].end];
-            let local = LocalCounts::of(doc, tok, left, right);
-            let end = if joiner.closes_up(left, right, local) {
+            // The injection's glue after the fragment is one space. More
+            // whitespace after it, or whitespace ending the line before, is
+            // the article's own (a table's tab): the glue goes and that stays.
+            let glue_end = t1.end + usize::from(bytes.get(t1.end) == Some(&b' '));
+            let end = if after > glue_end || left.ends_with(is_space_char) {
+                glue_end
+            } else if joiner.closes_up(left, right, LocalCounts::of(doc, tok, left, right)) {
                 after
             } else {
                 t1.end
@@ -173,4 +181,217 @@ pub fn spans(
         }
     }
     merged
+}
+
+/// A document whose spam may be glued to the article's words
+/// (`posi바카라사이트tion`, `…주소abc123.net`), read with a space at each
+/// edge of the glued run, so that the run is a token of its own and the
+/// article's letters beside it are theirs: the model judges the run, and a
+/// deletion cuts at its edges. Spans found on [`Unglued::text`] map back
+/// with [`Unglued::spans_back`].
+///
+/// Only pages written mostly in ASCII letters are read so: a Korean page
+/// glues Latin and digits to its words as a matter of course (`LG전자`,
+/// `5만원`). A run is split off only if it reads as at least two Hangul
+/// syllables, raw or through the CP949 views, so an accented word (`café`)
+/// or the article's own mojibake quote (`China¡¯s`) stays whole.
+pub(crate) struct Unglued {
+    /// The document with the spaces put in.
+    pub(crate) text: String,
+    /// Offsets in `text` of the spaces put in, ascending.
+    added: Vec<usize>,
+    /// The same places as offsets of the document.
+    edges: Vec<usize>,
+}
+
+/// Least Hangul syllables a glued run must read as to be split off.
+const GLUED_MIN_SYLLABLES: usize = 2;
+
+impl Unglued {
+    /// The view of `doc`; None when nothing in it is glued, or the page is
+    /// not mostly ASCII letters.
+    pub(crate) fn of(doc: &str, sc: &mut encoding::Scratch) -> Option<Unglued> {
+        let bytes = doc.as_bytes();
+        let mut edges: Vec<usize> = Vec::new();
+        let mut i = 0;
+        while i < bytes.len() {
+            if is_space(bytes[i]) || bytes[i] == b'\n' {
+                i += 1;
+                continue;
+            }
+            let start = i;
+            while i < bytes.len() && !is_space(bytes[i]) && bytes[i] != b'\n' {
+                i += 1;
+            }
+            let tok = &doc[start..i];
+            let (Some(a), Some(b)) = (
+                tok.bytes().position(|b| !b.is_ascii()),
+                tok.bytes().rposition(|b| !b.is_ascii()),
+            ) else {
+                continue;
+            };
+            // The run from the first non-ASCII char to the end of the last
+            // (whose last byte is the last non-ASCII byte).
+            let b = b + 1;
+            // A side glued on with letters (an article word, a domain); one
+            // of digits alone is the fragment's (`릴게임5만`, `카지노24`).
+            let glued_left = a > 0
+                && tok.as_bytes()[a - 1].is_ascii_alphanumeric()
+                && has_letters(&tok[..a]);
+            let glued_right = b < tok.len()
+                && tok.as_bytes()[b].is_ascii_alphanumeric()
+                && has_letters(&tok[b..]);
+            if !(glued_left || glued_right)
+                || !reads_as_hangul(&tok[a..b], sc)
+                || letters_are_mojibake(tok, sc)
+            {
+                continue;
+            }
+            if glued_left {
+                edges.push(start + a);
+            }
+            if glued_right {
+                edges.push(start + b);
+            }
+        }
+        if edges.is_empty() || !mostly_ascii_letters(doc) {
+            return None;
+        }
+        let mut text = String::with_capacity(doc.len() + edges.len());
+        let mut added = Vec::with_capacity(edges.len());
+        let mut at = 0;
+        for &e in &edges {
+            text.push_str(&doc[at..e]);
+            added.push(text.len());
+            text.push(' ');
+            at = e;
+        }
+        text.push_str(&doc[at..]);
+        Some(Unglued { text, added, edges })
+    }
+
+    /// `spans` (sorted, disjoint, over [`Unglued::text`]) as spans of `doc`.
+    /// A span that starts at a glued edge ends where the run does, its
+    /// whitespace after left to the article, and one that ends at a glued
+    /// edge keeps the whitespace before it: the run was glued, not spaced,
+    /// on that side, so the space beside it is the article's.
+    pub(crate) fn spans_back(&self, doc: &str, mut spans: Vec<Span>) -> Vec<Span> {
+        let bytes = doc.as_bytes();
+        let mut k = 0;
+        let mut map = |p: usize| {
+            while k < self.added.len() && self.added[k] < p {
+                k += 1;
+            }
+            p - k
+        };
+        for s in &mut spans {
+            s.start = map(s.start);
+            s.end = map(s.end);
+        }
+        for s in &mut spans {
+            let at_edge = |p: usize| self.edges.binary_search(&p).is_ok();
+            if at_edge(s.start) && !at_edge(s.end) {
+                while s.end > s.start && is_space(bytes[s.end - 1]) {
+                    s.end -= 1;
+                }
+            } else if at_edge(s.end) && !at_edge(s.start) {
+                while s.start < s.end && is_space(bytes[s.start]) {
+                    s.start += 1;
+                }
+            }
+        }
+        spans.retain(|s| s.start < s.end);
+        spans
+    }
+}
+
+/// Whether `run` reads as at least [`GLUED_MIN_SYLLABLES`] Hangul
+/// syllables, as it stands or through the CP949 views.
+fn reads_as_hangul(run: &str, sc: &mut encoding::Scratch) -> bool {
+    let syllables = |s: &str| s.chars().filter(|&c| crate::chars::is_hangul_syllable(c)).count();
+    syllables(run) >= GLUED_MIN_SYLLABLES
+        || (encoding::read_cp949(run, sc, None).is_some()
+            && syllables(&sc.reading) >= GLUED_MIN_SYLLABLES)
+}
+
+/// Whether `side` holds two ASCII letters or more.
+fn has_letters(side: &str) -> bool {
+    side.bytes().filter(u8::is_ascii_alphabetic).count() >= 2
+}
+
+/// Whether the CP949 views read some of `tok`'s ASCII letters as bytes of
+/// its Hangul: ftfy turns the mojibake of `캐` into the ASCII `ij` (a
+/// ligature it "fixes"), and a rarer syllable's second byte may be an ASCII
+/// letter. Those letters are the fragment's, not an article word glued to it.
+fn letters_are_mojibake(tok: &str, sc: &mut encoding::Scratch) -> bool {
+    let alnum = |s: &str| s.bytes().filter(u8::is_ascii_alphanumeric).count();
+    encoding::read_cp949(tok, sc, None).is_some() && alnum(&sc.reading) < alnum(tok)
+}
+
+/// Whether ASCII letters are at least twice the non-ASCII chars of `doc`.
+fn mostly_ascii_letters(doc: &str) -> bool {
+    let (mut letters, mut other) = (0usize, 0usize);
+    for &b in doc.as_bytes() {
+        letters += b.is_ascii_alphabetic() as usize;
+        // A non-ASCII char's first byte (not a continuation byte).
+        other += (b >= 0xC0) as usize;
+    }
+    letters >= 2 * other
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn unglue(doc: &str) -> Option<Unglued> {
+        Unglued::of(doc, &mut encoding::Scratch::default())
+    }
+
+    #[test]
+    fn a_glued_run_is_read_as_a_token_of_its_own() {
+        let doc = "Investors reviewed their posi바카라사이트tion ahead of the vote today.";
+        let u = unglue(doc).unwrap();
+        assert_eq!(u.text, "Investors reviewed their posi 바카라사이트 tion ahead of the vote today.");
+        // The run and the space put in after it, as the model removes it.
+        let at = u.text.find('바').unwrap();
+        let spans = vec![Span { start: at, end: at + "바카라사이트 ".len(), score: 1.0 }];
+        let c = Cleaned::from_spans(doc, u.spans_back(doc, spans));
+        assert_eq!(c.text, "Investors reviewed their position ahead of the vote today.");
+    }
+
+    #[test]
+    fn a_run_glued_on_one_side_leaves_the_space_on_the_other() {
+        let doc = "Investors reviewed their position바카라사이트 ahead of the vote today.";
+        let u = unglue(doc).unwrap();
+        let at = u.text.find('바').unwrap();
+        // The model takes the run with the (real) space after it.
+        let spans = vec![Span { start: at, end: at + "바카라사이트 ".len(), score: 1.0 }];
+        let c = Cleaned::from_spans(doc, u.spans_back(doc, spans));
+        assert_eq!(c.text, "Investors reviewed their position ahead of the vote today.");
+        // A domain glued after the run goes with it, the space after stays.
+        let doc = "Rates were held at 3.5 per cent 카지노주소abc123.net on Thursday morning.";
+        let u = unglue(doc).unwrap();
+        assert!(u.text.contains("카지노주소 abc123.net on"));
+        let a = u.text.find('카').unwrap();
+        let b = u.text.find(" on").unwrap() + 1;
+        let c = Cleaned::from_spans(doc, u.spans_back(doc, vec![Span { start: a, end: b, score: 1.0 }]));
+        assert_eq!(c.text, "Rates were held at 3.5 per cent on Thursday morning.");
+    }
+
+    #[test]
+    fn accents_quotes_and_korean_pages_stay_whole() {
+        assert!(unglue("The café¡¯s owner, Müller, said China¡¯s rules changed.").is_none());
+        // Mojibake Hangul glued into a word is split off.
+        let m = crate::encoding::forward::cp949_ftfy("바카라사이트").unwrap();
+        let doc = format!("Investors reviewed their posi{m}tion ahead of the vote today.");
+        assert!(unglue(&doc).unwrap().text.contains(&format!("posi {m} tion")));
+        // ftfy's `ij` for the mojibake of `캐` is the fragment's own.
+        let m = crate::encoding::forward::cp949_ftfy("캐리비안").unwrap();
+        assert!(m.starts_with("ij"), "{m}");
+        assert!(unglue(&format!("The ship {m} sailed on Monday to the islands.")).is_none());
+        // Digits glued on are the fragment's own.
+        assert!(unglue("We took our cat camping last week, thanks 카지노24 and more of it.").is_none());
+        // A Korean page glues Latin to its words: read as it stands.
+        assert!(unglue("LG전자는 올해 매출이 늘었다고 밝혔다. 삼성전자도 5만원을 올렸다.").is_none());
+    }
 }

@@ -22,7 +22,8 @@ use crate::labeled::Example;
 use crate::model::{Lexical, Linear, Meta, Model, TokenStages};
 use crate::join::JoinScript;
 use crate::join::Joiner;
-use crate::restore::{self, Span};
+use crate::restore;
+use crate::span::Span;
 use crate::stats::{DocCounts, JoinStats};
 use crate::spacing::Spacing;
 use crate::tokens::Token;
@@ -332,7 +333,7 @@ fn choose_thresholds(
                 Model::decide(&mut p, d.grow.as_deref(), &d.groups, &d.tok.tokens, th, ext);
                 let spans: Vec<Span> = restore::spans(&d.ex.text, &d.tok, &p, 0.5, joiner);
                 (
-                    crate::restore::Cleaned::from_spans(&d.ex.text, spans).text == d.ex.clean,
+                    crate::span::Cleaned::from_spans(&d.ex.text, spans).text == d.ex.clean,
                     d.ex.injected(),
                 )
             })

@@ -81,3 +81,34 @@ fn cut_words_close_up_and_spaces_stay() {
         assert_eq!(got.text, clean, "injected: {text:?}");
     }
 }
+
+/// A fragment glued into a word (no whitespace either side) is cut at its
+/// edges, and the word comes back whole; one glued to a word's end takes a
+/// domain glued after it, and the article's space stays.
+#[test]
+fn a_glued_fragment_is_cut_at_its_edges() {
+    let det = Detector::embedded().expect("embedded model");
+    let m = forward::cp949_ftfy("바카라사이트").expect("CP949-encodable");
+    for (doc, want) in [
+        (
+            "Investors reviewed their posi바카라사이트tion ahead of the vote.\nThe vote is on Monday.\n".to_string(),
+            "Investors reviewed their position ahead of the vote.\nThe vote is on Monday.\n",
+        ),
+        (
+            format!("Investors reviewed their posi{m}tion ahead of the vote.\nThe vote is on Monday.\n"),
+            "Investors reviewed their position ahead of the vote.\nThe vote is on Monday.\n",
+        ),
+    ] {
+        assert_eq!(det.clean(&doc).text, want, "{doc}");
+    }
+}
+
+/// Whitespace after the injection's one space of glue, or ending the line
+/// before it, is the article's (a table's tab): the glue goes, the tab stays.
+#[test]
+fn a_tab_beside_a_cut_is_the_article_s() {
+    let det = Detector::embedded().expect("embedded model");
+    let m = forward::cp949_ftfy("황금성오락실").expect("CP949-encodable");
+    let doc = format!("Revenue by year\n2019\n{m} \t2018\nTotal\t1,204\t1,180\n");
+    assert_eq!(det.clean(&doc).text, "Revenue by year\n2019\t2018\nTotal\t1,204\t1,180\n");
+}

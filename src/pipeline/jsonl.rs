@@ -13,7 +13,6 @@ use std::sync::Arc;
 use super::sinks::{self, SpanRecord};
 use super::{json, Cleaner, Counters, LazySource, OnError, Options, Sinks, Summary};
 use crate::error::{Error, Result};
-use crate::restore;
 
 /// A run of whole lines from one input.
 struct Block {
@@ -287,7 +286,7 @@ fn clean_line<C: Cleaner + ?Sized>(
     out.extend_from_slice(&raw.as_bytes()[at..]);
     out.extend_from_slice(&line[range.end..]);
     let records = if want_spans {
-        restore::char_offsets(&text, &spans)
+        crate::span::char_offsets(&text, &spans)
             .into_iter()
             .zip(&spans)
             .map(|((a, b), s)| SpanRecord {

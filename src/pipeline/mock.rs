@@ -1,6 +1,6 @@
 //! Model-free cleaners for tests and benchmarks of the pipeline.
 
-use crate::restore::{Cleaned, Span};
+use crate::span::{Cleaned, Span};
 
 use super::Cleaner;
 

@@ -27,7 +27,7 @@ use std::time::{Duration, Instant};
 
 use crate::campaign::Campaign;
 use crate::error::{Error, Result};
-use crate::restore::Cleaned;
+use crate::span::Cleaned;
 use crate::Detector;
 
 pub mod io;

@@ -1,6 +1,6 @@
 use super::mock::{IdentityCleaner, MarkerCleaner};
 use super::*;
-use crate::restore::char_offsets;
+use crate::span::char_offsets;
 use proptest::prelude::*;
 
 struct Out {

@@ -11,7 +11,7 @@ use std::sync::Arc;
 use super::sinks::{self, SpanRecord};
 use super::{Cleaner, Counters, InputEncoding, LazySource, Options, Sinks, Summary};
 use crate::error::{Error, Result};
-use crate::restore::Span;
+use crate::span::Span;
 
 /// A window of whole lines of one document.
 #[derive(Debug)]
