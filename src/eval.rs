@@ -197,6 +197,21 @@ pub fn evaluate_with(det: &Detector, examples: &[Example], memory: Option<&Campa
             Counts::default(),
         ),
         (
+            "injected, glued into a word (en s5)".into(),
+            Box::new(|e: &Example| e.injected() && e.slice.split('.').nth(2) == Some("s5")),
+            Counts::default(),
+        ),
+        (
+            "injected, two fragments at one cut (s6)".into(),
+            Box::new(|e: &Example| e.injected() && e.slice.split('.').nth(2) == Some("s6")),
+            Counts::default(),
+        ),
+        (
+            "injected, CRLF documents".into(),
+            Box::new(|e: &Example| e.injected() && e.slice.ends_with(".crlf")),
+            Counts::default(),
+        ),
+        (
             "injected, English".into(),
             Box::new(|e: &Example| e.injected() && e.lang == "en"),
             Counts::default(),

@@ -126,9 +126,16 @@ pub fn spans(
             }
             j
         };
-        let span = if t0.first && li > 0 && line_has_text(li - 1) && !whole[li - 1] {
-            let prev = tok.lines[li - 1];
-            let nl = tok.lines[li].start - 1;
+        // Whole-line fragments just before this line join its deletion: two
+        // injections at one cut (`bi\nF1\nF2 lateral`) are one run, with
+        // one join decision between the words they cut.
+        let mut first = li;
+        while first > 0 && whole[first - 1] {
+            first -= 1;
+        }
+        let span = if t0.first && first > 0 && line_has_text(first - 1) && !whole[first - 1] {
+            let prev = tok.lines[first - 1];
+            let nl = tok.lines[first].start - 1;
             let after = next_start(t1.end);
             let left = &doc[prev.start..prev.end];
             let right = &doc[after..tok.lines[li].end];
@@ -202,6 +209,8 @@ pub(crate) struct Unglued {
     added: Vec<usize>,
     /// The same places as offsets of the document.
     edges: Vec<usize>,
+    /// Per edge: whether the article's side (the ASCII) is left of it.
+    ascii_left: Vec<bool>,
 }
 
 /// Least Hangul syllables a glued run must read as to be split off.
@@ -213,6 +222,7 @@ impl Unglued {
     pub(crate) fn of(doc: &str, sc: &mut encoding::Scratch) -> Option<Unglued> {
         let bytes = doc.as_bytes();
         let mut edges: Vec<usize> = Vec::new();
+        let mut ascii_left: Vec<bool> = Vec::new();
         let mut i = 0;
         while i < bytes.len() {
             if is_space(bytes[i]) || bytes[i] == b'\n' {
@@ -224,35 +234,10 @@ impl Unglued {
                 i += 1;
             }
             let tok = &doc[start..i];
-            let (Some(a), Some(b)) = (
-                tok.bytes().position(|b| !b.is_ascii()),
-                tok.bytes().rposition(|b| !b.is_ascii()),
-            ) else {
-                continue;
-            };
-            // The run from the first non-ASCII char to the end of the last
-            // (whose last byte is the last non-ASCII byte).
-            let b = b + 1;
-            // A side glued on with letters (an article word, a domain); one
-            // of digits alone is the fragment's (`릴게임5만`, `카지노24`).
-            let glued_left = a > 0
-                && tok.as_bytes()[a - 1].is_ascii_alphanumeric()
-                && has_letters(&tok[..a]);
-            let glued_right = b < tok.len()
-                && tok.as_bytes()[b].is_ascii_alphanumeric()
-                && has_letters(&tok[b..]);
-            if !(glued_left || glued_right)
-                || !reads_as_hangul(&tok[a..b], sc)
-                || letters_are_mojibake(tok, sc)
-            {
+            if tok.is_ascii() || letters_are_mojibake(tok, sc) {
                 continue;
             }
-            if glued_left {
-                edges.push(start + a);
-            }
-            if glued_right {
-                edges.push(start + b);
-            }
+            glued_edges(tok, start, sc, &mut edges, &mut ascii_left);
         }
         if edges.is_empty() || !mostly_ascii_letters(doc) {
             return None;
@@ -267,7 +252,12 @@ impl Unglued {
             at = e;
         }
         text.push_str(&doc[at..]);
-        Some(Unglued { text, added, edges })
+        Some(Unglued {
+            text,
+            added,
+            edges,
+            ascii_left,
+        })
     }
 
     /// `spans` (sorted, disjoint, over [`Unglued::text`]) as spans of `doc`.
@@ -289,6 +279,18 @@ impl Unglued {
             s.end = map(s.end);
         }
         for s in &mut spans {
+            // A piece of an article word that the run was glued to stays,
+            // though the model took it with its neighbour (a domain glued
+            // on goes with the run).
+            for (&e, &left) in self.edges.iter().zip(&self.ascii_left) {
+                if s.start < e && e < s.end {
+                    if left && is_word_piece(&doc[s.start..e]) {
+                        s.start = e;
+                    } else if !left && is_word_piece(&doc[e..s.end]) {
+                        s.end = e;
+                    }
+                }
+            }
             let at_edge = |p: usize| self.edges.binary_search(&p).is_ok();
             if at_edge(s.start) && !at_edge(s.end) {
                 while s.end > s.start && is_space(bytes[s.end - 1]) {
@@ -306,12 +308,75 @@ impl Unglued {
 }
 
 /// Whether `run` reads as at least [`GLUED_MIN_SYLLABLES`] Hangul
-/// syllables, as it stands or through the CP949 views.
+/// syllables, as it stands or through the encoding views.
 fn reads_as_hangul(run: &str, sc: &mut encoding::Scratch) -> bool {
     let syllables = |s: &str| s.chars().filter(|&c| crate::chars::is_hangul_syllable(c)).count();
-    syllables(run) >= GLUED_MIN_SYLLABLES
-        || (encoding::read_cp949(run, sc, None).is_some()
-            && syllables(&sc.reading) >= GLUED_MIN_SYLLABLES)
+    syllables(run) >= GLUED_MIN_SYLLABLES || {
+        encoding::best_reading(run, sc, None);
+        syllables(&sc.reading) >= GLUED_MIN_SYLLABLES
+    }
+}
+
+/// Pushes the glued edges of `tok` (at `offset` in the document): each run
+/// of non-ASCII chars that reads as Hangul, where it meets a stretch of
+/// ASCII with letters in (an article word, a domain); a stretch of digits
+/// alone, or a lone letter, is the fragment's (`릴게임5만`, `카지노24`).
+fn glued_edges(
+    tok: &str,
+    offset: usize,
+    sc: &mut encoding::Scratch,
+    edges: &mut Vec<usize>,
+    ascii_left: &mut Vec<bool>,
+) {
+    // The token as alternating stretches of ASCII and non-ASCII bytes.
+    let b = tok.as_bytes();
+    let mut stretches: Vec<(usize, usize)> = Vec::new();
+    let mut at = 0;
+    while at < b.len() {
+        let ascii = b[at].is_ascii();
+        let end = b[at..].iter().position(|x| x.is_ascii() != ascii).map_or(b.len(), |p| at + p);
+        stretches.push((at, end));
+        at = end;
+    }
+    let glued = |k: usize, edge: usize| {
+        let (s, e) = stretches[k];
+        b[edge].is_ascii_alphanumeric() && has_letters(&tok[s..e])
+    };
+    // Cores: non-ASCII stretches, with the ASCII between them that holds
+    // no word (`릴게임5만`, `¶óÀ̺êºí·¢Àè3¸¸`), read as one.
+    let mut k = 0;
+    while k < stretches.len() {
+        if b[stretches[k].0].is_ascii() {
+            k += 1;
+            continue;
+        }
+        let first = k;
+        while k + 2 < stretches.len() && !has_letters(&tok[stretches[k + 1].0..stretches[k + 1].1]) {
+            k += 2;
+        }
+        let (s, e) = (stretches[first].0, stretches[k].1);
+        let last = k;
+        k += 1;
+        if !reads_as_hangul(&tok[s..e], sc) {
+            continue;
+        }
+        let k = (first, last);
+        if k.0 > 0 && glued(k.0 - 1, s - 1) {
+            edges.push(offset + s);
+            ascii_left.push(true);
+        }
+        if k.1 + 1 < stretches.len() && glued(k.1 + 1, e) {
+            edges.push(offset + e);
+            ascii_left.push(false);
+        }
+    }
+}
+
+/// Whether `piece`, with its whitespace trimmed, is (part of) a word of one
+/// line: no line break, no digit, nothing of a domain or an address.
+fn is_word_piece(piece: &str) -> bool {
+    let p = piece.trim_matches(is_space_char);
+    !p.is_empty() && !p.contains(['\n', '.', '/', ':', '@']) && !p.bytes().any(|b| b.is_ascii_digit())
 }
 
 /// Whether `side` holds two ASCII letters or more.
@@ -325,7 +390,7 @@ fn has_letters(side: &str) -> bool {
 /// letter. Those letters are the fragment's, not an article word glued to it.
 fn letters_are_mojibake(tok: &str, sc: &mut encoding::Scratch) -> bool {
     let alnum = |s: &str| s.bytes().filter(u8::is_ascii_alphanumeric).count();
-    encoding::read_cp949(tok, sc, None).is_some() && alnum(&sc.reading) < alnum(tok)
+    encoding::best_reading(tok, sc, None) != encoding::View::Raw && alnum(&sc.reading) < alnum(tok)
 }
 
 /// Whether ASCII letters are at least twice the non-ASCII chars of `doc`.

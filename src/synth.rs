@@ -26,12 +26,23 @@
 //!   (`restorin\nF g`), sometimes at a space, whose space then stays on
 //!   the right (`Nov. 1,\nF in`); S2 `F + " "` before a word inside a line;
 //!   S3 F as a line of its own; S4 `" " + F` at the end of a line.
+//! * **The test split's extra shapes**, drawn from a stream of their own so
+//!   train and dev are as without them (a tenth of its injected documents
+//!   each): S5, a fragment glued into an English word with no whitespace
+//!   (`posiFtion`), or with a domain at its end glued to a word's end; S6,
+//!   two fragments at one cut (`bi\nF1\nF2 lateral`); and CRLF, every line
+//!   break of the document `\r\n`, the injection's too (slice suffix
+//!   `.crlf`). Detection reads glued runs and CRLF pages through views
+//!   (the unglued view and the LF view of `restore` and `span`) that turn them into
+//!   the shapes training holds, so training on them raw would teach what
+//!   the model never sees.
 //!
 //! # Spans
 //! Every injection is a pure insertion, so restoration is a pure deletion
 //! (as dolma's mixer does it): each span has `replace: ""` and covers exactly
 //! the inserted text, glue included: S1 mid-word `\nF `, S1 at a space `\nF`,
-//! S2 `F `, S3 `F\n` (or `\nF` after a last line without newline), S4 ` F`.
+//! S2 `F `, S3 `F\n` (or `\nF` after a last line without newline), S4 ` F`,
+//! S5 `F`, S6 `\nF1\nF2 ` (or `\nF1\nF2`).
 //! Offsets are Unicode code points of `text`; deleting the spans right to
 //! left gives `clean` exactly.
 //!
@@ -103,11 +114,26 @@ pub enum Style {
     S3,
     /// `" " + F` at the end of a line.
     S4,
+    /// F glued into a word, no whitespace either side (`posiFtion`), its
+    /// words run together; or, with a domain at its end, glued to a word's
+    /// end before the article's space (`positionF대박abc123.net ahead`).
+    /// English hosts, test split only (see the module doc).
+    S5,
+    /// Two fragments at one cut: `"\n" + F1 + "\n" + F2 + " "` where S1
+    /// puts one (`bi\nF1\nF2 lateral`), removed as one run.
+    S6,
 }
 
 impl Style {
     /// Every style.
-    pub const ALL: [Style; 4] = [Style::S1, Style::S2, Style::S3, Style::S4];
+    pub const ALL: [Style; 6] = [
+        Style::S1,
+        Style::S2,
+        Style::S3,
+        Style::S4,
+        Style::S5,
+        Style::S6,
+    ];
     /// Its name in slice labels.
     pub fn name(self) -> &'static str {
         match self {
@@ -115,6 +141,8 @@ impl Style {
             Style::S2 => "s2",
             Style::S3 => "s3",
             Style::S4 => "s4",
+            Style::S5 => "s5",
+            Style::S6 => "s6",
         }
     }
 }
@@ -683,7 +711,7 @@ pub fn inject<R: Rng>(
         for &l in &order {
             let (a, b) = lines[l];
             let cands: Vec<(usize, String)> = match style {
-                Style::S1 => {
+                Style::S1 | Style::S6 => {
                     let mid: Vec<usize> = (a + 1..b)
                         .filter(|&k| !bad(chars[k - 1]) && !bad(chars[k]))
                         .collect();
@@ -718,6 +746,27 @@ pub fn inject<R: Rng>(
                         vec![(b, format!(" {frag}"))]
                     } else {
                         vec![]
+                    }
+                }
+                Style::S5 => {
+                    let letter = |c: char| c.is_ascii_alphabetic();
+                    if frag.contains('.') {
+                        // A domain ends it: at a word's end, before a space.
+                        (a + 2..b)
+                            .filter(|&k| letter(chars[k - 1]) && letter(chars[k - 2]) && sp(chars[k]))
+                            .map(|k| (k, frag.clone()))
+                            .collect()
+                    } else {
+                        // Inside a word, two letters either side.
+                        (a + 2..b.saturating_sub(1))
+                            .filter(|&k| {
+                                letter(chars[k - 2])
+                                    && letter(chars[k - 1])
+                                    && letter(chars[k])
+                                    && letter(chars[k + 1])
+                            })
+                            .map(|k| (k, frag.clone()))
+                            .collect()
                     }
                 }
             };
@@ -857,12 +906,28 @@ pub fn generate(
             let mut known_rng = ChaCha8Rng::seed_from_u64(cfg.seed ^ KNOWN_SALT);
             known_rng.set_stream(i as u64);
             let known = known_rng.gen_bool(cfg.known_share.clamp(0.0, 1.0));
+            let mut shape_rng = ChaCha8Rng::seed_from_u64(cfg.seed ^ SHAPE_SALT);
+            shape_rng.set_stream(i as u64);
             let mut row = None;
             for _attempt in 0..64 {
                 row = if clean {
                     make_clean(&pool, &mut rng)
                 } else {
-                    make_injected(&pool, lex, cfg, known, &mut rng)
+                    let before = rng.clone();
+                    let shape = weighted(
+                        &mut shape_rng,
+                        &[(Shape::Plain, 7), (Shape::Glued, 1), (Shape::TwoAtACut, 1), (Shape::Crlf, 1)],
+                    );
+                    let row = make_injected(&pool, lex, cfg, known, &mut rng, shape);
+                    if row.is_none() && shape != Shape::Plain {
+                        // A shape that found no place: the attempt as it
+                        // would have gone without it, so no other split's
+                        // document changes.
+                        rng = before;
+                        make_injected(&pool, lex, cfg, known, &mut rng, Shape::Plain)
+                    } else {
+                        row
+                    }
                 };
                 if row.is_some() {
                     break;
@@ -918,12 +983,50 @@ fn host_text<R: Rng>(doc: &SourceDoc, host: Host, rng: &mut R) -> Option<String>
 /// Seeds the stream that decides which dev documents carry known terms.
 const KNOWN_SALT: u64 = 0x6b6e_6f77_6e00;
 
+/// The test split's extra shapes of an injected document.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Shape {
+    Plain,
+    /// [`Style::S5`] (English hosts).
+    Glued,
+    /// [`Style::S6`].
+    TwoAtACut,
+    /// Every line ends in `\r\n`, the injection's line breaks too.
+    Crlf,
+}
+
+/// Seeds the stream of the test split's extra shapes.
+const SHAPE_SALT: u64 = 0x7368_6170_6500;
+
+/// `text` with every `\n` written `\r\n`, and `spans` (code points) moved
+/// with it: a span that starts at a line break takes its `\r`.
+fn to_crlf(text: &str, spans: &[CharSpan]) -> (String, Vec<CharSpan>) {
+    // Line breaks before each code point offset.
+    let mut before = Vec::with_capacity(text.len() + 1);
+    let mut n = 0;
+    for c in text.chars() {
+        before.push(n);
+        n += usize::from(c == '\n');
+    }
+    before.push(n);
+    let moved = spans
+        .iter()
+        .map(|s| CharSpan {
+            start: s.start + before[s.start],
+            end: s.end + before[s.end],
+            replace: s.replace.clone(),
+        })
+        .collect();
+    (text.replace('\n', "\r\n"), moved)
+}
+
 fn make_injected<R: Rng>(
     pool: &Pool,
     lex: &Lexicon,
     cfg: &Config,
     known: bool,
     rng: &mut R,
+    shape: Shape,
 ) -> Option<Row> {
     let (doc, host) = draw_host(pool, rng)?;
     let terms = match doc.split {
@@ -949,36 +1052,56 @@ fn make_injected<R: Rng>(
         Host::Mojibake => &[(FragEnc::Ftfy, 3), (FragEnc::Latin1, 2)],
     };
     let enc = weighted(rng, encs);
-    let style = Style::ALL[rng.gen_range(0..4)];
+    let mut style = Style::ALL[rng.gen_range(0..4)];
+    // The test split's extra shapes, drawn from a stream of their own so
+    // that train and dev come out as without them.
+    let shape = if doc.split == Split::Test { shape } else { Shape::Plain };
+    match shape {
+        Shape::Glued if doc.lang == "en" => style = Style::S5,
+        Shape::TwoAtACut => style = Style::S6,
+        _ => {}
+    }
     let n = weighted(
         rng,
         &[(1usize, 30), (2, 25), (3, 18), (4, 12), (5, 9), (6, 6)],
     );
     let mut frags = Vec::with_capacity(n);
     let mut heads = Vec::new();
+    let parts = if style == Style::S6 { 2 } else { 1 };
     for _ in 0..n {
-        let mut got = None;
-        for _ in 0..8 {
-            let c = compose(lex, terms, &heads, rng);
-            if let Some(f) = encode(&c, enc, rng) {
-                got = Some((f, c.heads));
-                break;
+        let mut pieces = Vec::with_capacity(parts);
+        for _ in 0..parts {
+            let mut got = None;
+            for _ in 0..8 {
+                let c = compose(lex, terms, &heads, rng);
+                if let Some(f) = encode(&c, enc, rng) {
+                    got = Some((f, c.heads));
+                    break;
+                }
             }
+            let (f, h) = got?;
+            heads.extend(h);
+            pieces.push(if style == Style::S5 { f.replace(' ', "") } else { f });
         }
-        let (f, h) = got?;
-        heads.extend(h);
-        frags.push((f, style));
+        frags.push((pieces.join("\n"), style));
     }
-    let (text, spans) = inject(&clean, &frags, rng)?;
+    let (mut text, mut spans) = inject(&clean, &frags, rng)?;
+    let mut clean = clean;
+    let crlf = shape == Shape::Crlf;
+    if crlf {
+        (text, spans) = to_crlf(&text, &spans);
+        clean = clean.replace('\n', "\r\n");
+    }
     Some(Row {
         id: format!("{}:{}", doc.corpus, doc.id),
         lang: doc.lang.clone(),
         slice: format!(
-            "{}.{}.{}.{}",
+            "{}.{}.{}.{}{}",
             doc.lang,
             host.name(),
             style.name(),
-            enc.name()
+            enc.name(),
+            if crlf { ".crlf" } else { "" }
         ),
         text,
         clean,
