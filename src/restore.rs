@@ -143,7 +143,10 @@ pub fn spans(
             // whitespace after it, or whitespace ending the line before, is
             // the article's own (a table's tab): the glue goes and that stays.
             let glue_end = t1.end + usize::from(bytes.get(t1.end) == Some(&b' '));
-            let end = if after > glue_end || left.ends_with(is_space_char) {
+            let end = if after > glue_end
+                || left.ends_with(is_space_char)
+                || splits_a_number(left, right)
+            {
                 glue_end
             } else if joiner.closes_up(left, right, LocalCounts::of(doc, tok, left, right)) {
                 after
@@ -188,6 +191,21 @@ pub fn spans(
         }
     }
     merged
+}
+
+/// Whether a cut falls inside a number's digit groups (`68,` + `770`): a
+/// digit and a comma before it, three digits and then no digit after it.
+/// Written apart, the figure would read as a list; the count tables cannot
+/// say so, as every figure is a word of its own to them.
+fn splits_a_number(left: &str, right: &str) -> bool {
+    let l = left.as_bytes();
+    let r = right.as_bytes();
+    l.len() >= 2
+        && l[l.len() - 1] == b','
+        && l[l.len() - 2].is_ascii_digit()
+        && r.len() >= 3
+        && r[..3].iter().all(u8::is_ascii_digit)
+        && !r.get(3).is_some_and(u8::is_ascii_digit)
 }
 
 /// A document whose spam may be glued to the article's words
@@ -410,6 +428,15 @@ mod tests {
 
     fn unglue(doc: &str) -> Option<Unglued> {
         Unglued::of(doc, &mut encoding::Scratch::default())
+    }
+
+    #[test]
+    fn a_cut_between_digit_groups_closes_up() {
+        assert!(splits_a_number("On-net\t68,", "770\t61,334"));
+        assert!(splits_a_number("32,", "750,727"));
+        assert!(!splits_a_number("Nov. 1,", "in the"));
+        assert!(!splits_a_number("in 2019,", "2020 was"));
+        assert!(!splits_a_number("1,", "50"));
     }
 
     #[test]
