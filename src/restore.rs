@@ -238,6 +238,9 @@ impl Unglued {
     /// The view of `doc`; None when nothing in it is glued, or the page is
     /// not mostly ASCII letters.
     pub(crate) fn of(doc: &str, sc: &mut encoding::Scratch) -> Option<Unglued> {
+        if !mostly_ascii_letters(doc) {
+            return None;
+        }
         let bytes = doc.as_bytes();
         let mut edges: Vec<usize> = Vec::new();
         let mut ascii_left: Vec<bool> = Vec::new();
@@ -252,12 +255,17 @@ impl Unglued {
                 i += 1;
             }
             let tok = &doc[start..i];
-            if tok.is_ascii() || letters_are_mojibake(tok, sc) {
+            // Cheap first: a letter or digit beside a non-ASCII byte.
+            let meets = tok.as_bytes().windows(2).any(|w| {
+                (w[0].is_ascii_alphanumeric() && !w[1].is_ascii())
+                    || (!w[0].is_ascii() && w[1].is_ascii_alphanumeric())
+            });
+            if !meets || letters_are_mojibake(tok, sc) {
                 continue;
             }
             glued_edges(tok, start, sc, &mut edges, &mut ascii_left);
         }
-        if edges.is_empty() || !mostly_ascii_letters(doc) {
+        if edges.is_empty() {
             return None;
         }
         let mut text = String::with_capacity(doc.len() + edges.len());
@@ -329,10 +337,14 @@ impl Unglued {
 /// syllables, as it stands or through the encoding views.
 fn reads_as_hangul(run: &str, sc: &mut encoding::Scratch) -> bool {
     let syllables = |s: &str| s.chars().filter(|&c| crate::chars::is_hangul_syllable(c)).count();
-    syllables(run) >= GLUED_MIN_SYLLABLES || {
-        encoding::best_reading(run, sc, None);
-        syllables(&sc.reading) >= GLUED_MIN_SYLLABLES
-    }
+    // Through a view, two syllables take at least four chars as a rule
+    // (ftfy re-decodes a few pairs into one): a shorter run is a letter or
+    // two of a European word (Turkish `Çı`), not mojibake.
+    syllables(run) >= GLUED_MIN_SYLLABLES
+        || (run.chars().count() >= 2 * GLUED_MIN_SYLLABLES && {
+            encoding::best_reading(run, sc, None);
+            syllables(&sc.reading) >= GLUED_MIN_SYLLABLES
+        })
 }
 
 /// Pushes the glued edges of `tok` (at `offset` in the document): each run
@@ -473,6 +485,7 @@ mod tests {
     #[test]
     fn accents_quotes_and_korean_pages_stay_whole() {
         assert!(unglue("The café¡¯s owner, Müller, said China¡¯s rules changed.").is_none());
+        assert!(unglue("Bunlar genel sorulardı.\nÇıkarın beni hastaneden, dedi.").is_none());
         // Mojibake Hangul glued into a word is split off.
         let m = crate::encoding::forward::cp949_ftfy("바카라사이트").unwrap();
         let doc = format!("Investors reviewed their posi{m}tion ahead of the vote today.");
