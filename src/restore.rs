@@ -260,7 +260,7 @@ impl Unglued {
                 (w[0].is_ascii_alphanumeric() && !w[1].is_ascii())
                     || (!w[0].is_ascii() && w[1].is_ascii_alphanumeric())
             });
-            if !meets || letters_are_mojibake(tok, sc) {
+            if !meets {
                 continue;
             }
             glued_edges(tok, start, sc, &mut edges, &mut ascii_left);
@@ -368,6 +368,28 @@ fn glued_edges(
         stretches.push((at, end));
         at = end;
     }
+    // Stretches alternate, so whether one is ASCII is its parity.
+    let first_ascii = b.first().is_some_and(u8::is_ascii);
+    let is_ascii = |k: usize| (k % 2 == 0) == first_ascii;
+    // ftfy spells the mojibake of some syllables as ASCII (`ij` for the
+    // `ĳ` of `캐`): a digraph touching a mojibake stretch is the stretch's.
+    for k in 0..stretches.len() {
+        let (s, e) = stretches[k];
+        if is_ascii(k) || !tok[s..e].chars().any(encoding::is_latin1_high) {
+            continue;
+        }
+        if k > 0 && stretches[k - 1].1 - stretches[k - 1].0 >= 2 && is_ligature(&tok[s - 2..s]) {
+            stretches[k - 1].1 -= 2;
+            stretches[k].0 -= 2;
+        }
+        if k + 1 < stretches.len()
+            && stretches[k + 1].1 - stretches[k + 1].0 >= 2
+            && is_ligature(&tok[e..e + 2])
+        {
+            stretches[k + 1].0 += 2;
+            stretches[k].1 += 2;
+        }
+    }
     let glued = |k: usize, edge: usize| {
         let (s, e) = stretches[k];
         b[edge].is_ascii_alphanumeric() && has_letters(&tok[s..e])
@@ -376,7 +398,7 @@ fn glued_edges(
     // no word (`릴게임5만`, `¶óÀ̺êºí·¢Àè3¸¸`), read as one.
     let mut k = 0;
     while k < stretches.len() {
-        if b[stretches[k].0].is_ascii() {
+        if is_ascii(k) {
             k += 1;
             continue;
         }
@@ -391,11 +413,11 @@ fn glued_edges(
             continue;
         }
         let k = (first, last);
-        if k.0 > 0 && glued(k.0 - 1, s - 1) {
+        if k.0 > 0 && s > 0 && glued(k.0 - 1, s - 1) {
             edges.push(offset + s);
             ascii_left.push(true);
         }
-        if k.1 + 1 < stretches.len() && glued(k.1 + 1, e) {
+        if k.1 + 1 < stretches.len() && e < b.len() && glued(k.1 + 1, e) {
             edges.push(offset + e);
             ascii_left.push(false);
         }
@@ -409,18 +431,14 @@ fn is_word_piece(piece: &str) -> bool {
     !p.is_empty() && !p.contains(['\n', '.', '/', ':', '@']) && !p.bytes().any(|b| b.is_ascii_digit())
 }
 
+/// Whether `pair` is a digraph ftfy spells for a ligature it "fixes".
+fn is_ligature(pair: &str) -> bool {
+    matches!(pair, "ij" | "IJ" | "dz" | "Dz" | "DZ")
+}
+
 /// Whether `side` holds two ASCII letters or more.
 fn has_letters(side: &str) -> bool {
     side.bytes().filter(u8::is_ascii_alphabetic).count() >= 2
-}
-
-/// Whether the CP949 views read some of `tok`'s ASCII letters as bytes of
-/// its Hangul: ftfy turns the mojibake of `캐` into the ASCII `ij` (a
-/// ligature it "fixes"), and a rarer syllable's second byte may be an ASCII
-/// letter. Those letters are the fragment's, not an article word glued to it.
-fn letters_are_mojibake(tok: &str, sc: &mut encoding::Scratch) -> bool {
-    let alnum = |s: &str| s.bytes().filter(u8::is_ascii_alphanumeric).count();
-    encoding::best_reading(tok, sc, None) != encoding::View::Raw && alnum(&sc.reading) < alnum(tok)
 }
 
 /// Whether ASCII letters are at least twice the non-ASCII chars of `doc`.
@@ -494,6 +512,8 @@ mod tests {
         let m = crate::encoding::forward::cp949_ftfy("캐리비안").unwrap();
         assert!(m.starts_with("ij"), "{m}");
         assert!(unglue(&format!("The ship {m} sailed on Monday to the islands.")).is_none());
+        let u = unglue(&format!("The ship be{m}st sailed on Monday to the islands.")).unwrap();
+        assert!(u.text.contains(&format!("be {m} st")), "{}", u.text);
         // Digits glued on are the fragment's own.
         assert!(unglue("We took our cat camping last week, thanks 카지노24 and more of it.").is_none());
         // A Korean page glues Latin to its words: read as it stands.
