@@ -159,7 +159,7 @@ impl DocWords {
     }
 
     /// True when the document was sure of the word `core` (probability
-    /// [`FOUND`] or more).
+    /// `FOUND`, 0.9, or more).
     pub fn found(&self, core: &str) -> bool {
         self.found.iter().any(|f| f == core)
     }
@@ -488,7 +488,7 @@ impl Campaign {
 
     /// The memory as bytes, to be merged and used by other runs: a magic,
     /// a version and the fingerprint of the model that made it
-    /// ([`crate::model::Model::fingerprint`]: another model is sure of other
+    /// ([`crate::Detector::fingerprint`]: another model is sure of other
     /// words), then the zstd-compressed counts, words sorted so that the
     /// same memory gives the same bytes.
     pub fn to_bytes(&self, model: u64) -> std::io::Result<Vec<u8>> {
@@ -575,7 +575,7 @@ impl Campaign {
 
 impl Campaign {
     /// Writes the memory to `path` ([`Campaign::to_bytes`]), made with the
-    /// model whose [`Model::fingerprint`](crate::model::Model::fingerprint)
+    /// model whose [`Detector::fingerprint`](crate::Detector::fingerprint)
     /// is `model`.
     pub fn save(&self, path: &std::path::Path, model: u64) -> crate::error::Result<()> {
         let bytes = self

@@ -126,7 +126,7 @@ impl Detector {
 
     /// Cleans one document of a corpus whose first pass built `memory`: a
     /// word other documents were found to carry is judged with that
-    /// knowledge ([`crate::campaign`]). The same as [`Detector::clean`] for
+    /// knowledge ([`Campaign`]). The same as [`Detector::clean`] for
     /// a model without a campaign stage.
     pub fn clean_with<'a>(&self, text: &'a str, memory: &Campaign) -> Cleaned<'a> {
         let spans = self.model.find_spans_with(text, Some(memory));

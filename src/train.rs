@@ -1,4 +1,4 @@
-//! Fitting a [`Model`] from labeled documents, in the fit/predict shape of
+//! Fitting a model ([`Detector`]) from labeled documents, in the fit/predict shape of
 //! linfa: build features with ndarray, fit, choose the threshold on held-out
 //! data.
 //!
@@ -28,7 +28,7 @@ use crate::stats::{DocCounts, JoinStats};
 use crate::spacing::Spacing;
 use crate::tokens::Token;
 
-/// Training settings, checked ([`Config::check`]): what [`fit`] takes.
+/// Training settings, checked (`Config::check`, of [`linfa::ParamGuard`]): what [`fit`] takes.
 /// Defaults are the recipe of the default model.
 #[derive(Debug, Clone, PartialEq)]
 pub struct ValidConfig {
@@ -65,7 +65,7 @@ impl Default for ValidConfig {
 }
 
 /// Training settings as given, not yet checked: set them with the builder
-/// methods, then [`Config::check`] them into a [`ValidConfig`], the way
+/// methods, then `check` them into a [`ValidConfig`], the way
 /// linfa's hyperparameters are checked ([`linfa::ParamGuard`]). A bad value
 /// is refused before any work, with the setting's name.
 ///
