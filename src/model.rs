@@ -26,7 +26,11 @@ use crate::span::{LfView, Span};
 use crate::tokens::Token;
 
 pub const MAGIC: &[u8; 16] = b"SPAMSPLICE-MODEL";
-pub const FORMAT_VERSION: u32 = 13;
+pub const FORMAT_VERSION: u32 = 14;
+
+/// The last format whose payload was one zstd frame; read still, since its
+/// payload is the same ([`crate::frames`] changed only how it is packed).
+const ONE_FRAME_VERSION: u32 = 13;
 
 /// The two token models of one regime.
 #[derive(Debug, Clone, Serialize, Deserialize)]
@@ -177,7 +181,7 @@ impl Model {
     pub fn to_bytes(&self) -> Result<Vec<u8>> {
         let payload = postcard::to_stdvec(self)
             .map_err(|e| Error::Other(format!("serializing model: {e}")))?;
-        let packed = zstd::bulk::compress(&payload, 9)
+        let packed = crate::frames::pack(&payload, 9)
             .map_err(|e| Error::Other(format!("compressing model: {e}")))?;
         let mut out = Vec::with_capacity(packed.len() + 28);
         out.extend_from_slice(MAGIC);
@@ -201,7 +205,7 @@ impl Model {
             return Err(bad("not a spamsplice model (bad magic)".into()));
         }
         let version = u32::from_le_bytes(bytes[16..20].try_into().expect("4 bytes"));
-        if version != FORMAT_VERSION {
+        if version != FORMAT_VERSION && version != ONE_FRAME_VERSION {
             return Err(bad(format!(
                 "format version {version}, this build reads version {FORMAT_VERSION}"
             )));
@@ -212,8 +216,13 @@ impl Model {
                 "declared size {len} is implausible (corrupt file)"
             )));
         }
-        let payload = zstd::bulk::decompress(&bytes[28..], len as usize)
-            .map_err(|e| bad(format!("corrupt or truncated ({e})")))?;
+        let payload = if version == ONE_FRAME_VERSION {
+            zstd::bulk::decompress(&bytes[28..], len as usize).map_err(|e| e.to_string())
+        } else {
+            let threads = std::thread::available_parallelism().map_or(1, |n| n.get().min(4));
+            crate::frames::unpack(&bytes[28..], len as usize, threads)
+        }
+        .map_err(|e| bad(format!("corrupt or truncated ({e})")))?;
         let model: Model = postcard::from_bytes(&payload)
             .map_err(|e| bad(format!("corrupt or truncated ({e})")))?;
         model.check().map_err(bad)?;
