@@ -42,16 +42,18 @@ macro_rules! internal {
 
 // Layers, lowest first; each imports only from those before it.
 mod blob;
+mod frames;
 internal!(chars, hash, counts, tokens);
-mod span;
-pub mod error;
 pub mod encoding;
+pub mod error;
+mod span;
 internal!(learn, stats, features, spacing, campaign, join, restore, model);
 mod detector;
 pub mod eval;
 pub mod labeled;
 pub mod lexicon;
 pub mod pipeline;
+pub mod repair;
 pub mod synth;
 pub mod train;
 

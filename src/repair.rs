@@ -1,0 +1,273 @@
+//! Mojibake repair: Korean text that was served as CP949, read as Latin-1 or
+//! windows-1252 and partly re-decoded by ftfy (`¹Ì±¹ÀÇ ¼º¸ð` for `미국의 성모`,
+//! `¡¯ ¡° ¡±` for `’ “ ”`) is read back to its Hangul.
+//!
+//! Why a separate step: cleaning splices spam out and is a pure deletion,
+//! byte-exact; repairing rewrites the text the article itself holds, so it
+//! is opt-in and applied after splicing, and it reports every span it
+//! replaced.
+//!
+//! How a token is judged (tokens split on ASCII whitespace only, since
+//! mojibake holds U+00A0 and U+0085): it must hold a Latin-1 high char, read
+//! whole (no byte dropped) through the CP949 view of [`crate::encoding`]
+//! (ftfy's re-decoded runs and ligatures undone), its reading's non-ASCII
+//! chars must all be Hangul syllables or KS X 1001 punctuation, with two
+//! syllables side by side and no ASCII letter (Turkish `Çünkü` reads
+//! `형nk체`), and it must not also read as
+//! UTF-8 behind windows-1252 (ftfy's job, and ftfy re-decodes every valid
+//! UTF-8 run, so CP949 mojibake that reached us holds few). Tokens that
+//! fail only those last two tests (or hold Hanja) are weak evidence: they
+//! are repaired on a line the strong ones repair, never on their own. A line is
+//! repaired when its accepted tokens hold at least [`MIN_SYLLABLES`]
+//! syllables; the quote digraphs alone (`¡¯s`) are repaired in a document
+//! that had a line repaired, or that holds at least two of them.
+//! No word list is involved: the evidence is that a whole token decodes
+//! without error to Hangul.
+
+use crate::encoding::{
+    is_han, is_hangul_syllable, is_latin1_high, read_cp949, read_utf8_from_1252, Scratch, View,
+};
+
+/// The Hangul syllables a line's accepted tokens must hold in all before
+/// the line is repaired: one syllable can be chance (`Ã©` is `챕`).
+pub const MIN_SYLLABLES: usize = 2;
+
+/// One replaced span, in char (code point) offsets of the input.
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize)]
+pub struct Replacement {
+    /// Char offset where the replaced span starts.
+    pub start: usize,
+    /// Char offset just past it.
+    pub end: usize,
+    /// The text now standing in its place.
+    pub text: String,
+}
+
+/// The repaired text and what was replaced.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Repaired {
+    /// The text with every mojibake run read back.
+    pub text: String,
+    /// The replaced spans, sorted, in char offsets of the input.
+    pub replacements: Vec<Replacement>,
+}
+
+impl Repaired {
+    /// Whether anything was replaced.
+    pub fn changed(&self) -> bool {
+        !self.replacements.is_empty()
+    }
+}
+
+/// A token's verdict.
+enum Kind {
+    /// Reads as Hangul, with this many syllables.
+    Hangul(usize),
+    /// Reads as Hangul, but is weak evidence on its own (it also reads as
+    /// UTF-8 behind windows-1252, holds Hanja, or more ASCII letters than
+    /// syllables): repaired only on a line the strong tokens repair.
+    Weak,
+    /// Reads as KS X 1001 punctuation only (the quotes).
+    Quote,
+}
+
+/// A candidate token: byte range in the input, its reading and kind.
+struct Cand {
+    start: usize,
+    end: usize,
+    line: usize,
+    reading: String,
+    kind: Kind,
+}
+
+/// Whether `c` is a KS X 1001 punctuation char the article's own quotes and
+/// signs come back as (`’ “ ” ‘ · …` and the like).
+fn is_ks_punct(c: char) -> bool {
+    !('\u{3040}'..='\u{30FF}').contains(&c)
+        && matches!(c, '\u{2010}'..='\u{33FF}' | '\u{00B7}' | '\u{FF01}'..='\u{FF5E}')
+}
+
+fn judge(token: &str, scratch: &mut Scratch) -> Option<(String, Kind)> {
+    if !token.chars().any(is_latin1_high) {
+        return None;
+    }
+    let utf8_too = read_utf8_from_1252(token, scratch).is_some();
+    if read_cp949(token, scratch, None) != Some(View::Cp949) {
+        return None;
+    }
+    let reading = scratch.reading.clone();
+    let mut syll = 0;
+    let mut letters = 0;
+    let mut punct = 0;
+    let mut han = 0;
+    let mut in_a_row = false;
+    let mut prev = false;
+    for c in reading.chars() {
+        let now = is_hangul_syllable(c);
+        in_a_row |= now && prev;
+        prev = now;
+        if now {
+            syll += 1;
+        } else if c.is_ascii_alphabetic() {
+            letters += 1;
+        } else if is_ks_punct(c) {
+            punct += 1;
+        } else if is_han(c) {
+            han += 1;
+        } else if !c.is_ascii() {
+            return None;
+        }
+    }
+    if in_a_row && letters == 0 && han == 0 && !utf8_too {
+        Some((reading, Kind::Hangul(syll)))
+    } else if syll > 0 {
+        Some((reading, Kind::Weak))
+    } else if syll == 0 && punct > 0 {
+        Some((reading, Kind::Quote))
+    } else {
+        None
+    }
+}
+
+/// Reads every CP949-behind-Latin-1 run of `text` back to its Hangul
+/// (see the module docs for the evidence asked); text without such runs
+/// comes back unchanged.
+pub fn repair(text: &str) -> Repaired {
+    let mut scratch = Scratch::default();
+    let mut cands = Vec::new();
+    let mut line = 0;
+    let mut at = 0;
+    let bytes = text.as_bytes();
+    while at < bytes.len() {
+        let b = bytes[at];
+        if b.is_ascii_whitespace() {
+            if b == b'\n' {
+                line += 1;
+            }
+            at += 1;
+            continue;
+        }
+        let start = at;
+        while at < bytes.len() && !bytes[at].is_ascii_whitespace() {
+            at += 1;
+        }
+        let token = &text[start..at];
+        if let Some((reading, kind)) = judge(token, &mut scratch) {
+            cands.push(Cand {
+                start,
+                end: at,
+                line,
+                reading,
+                kind,
+            });
+        }
+    }
+    if cands.is_empty() {
+        return Repaired {
+            text: text.to_string(),
+            replacements: Vec::new(),
+        };
+    }
+    let mut per_line = vec![0usize; line + 1];
+    for c in &cands {
+        if let Kind::Hangul(n) = c.kind {
+            per_line[c.line] += n;
+        }
+    }
+    let good_line = |l: usize| per_line[l] >= MIN_SYLLABLES;
+    let any_line = per_line.iter().any(|&n| n >= MIN_SYLLABLES);
+    let quotes = cands
+        .iter()
+        .filter(|c| matches!(c.kind, Kind::Quote))
+        .count();
+    let quotes_ok = any_line || quotes >= 2;
+    let mut out = String::with_capacity(text.len());
+    let mut replacements = Vec::new();
+    let mut byte_at = 0;
+    let mut char_at = 0;
+    for c in cands {
+        let keep = match c.kind {
+            Kind::Hangul(_) | Kind::Weak => good_line(c.line),
+            Kind::Quote => quotes_ok,
+        };
+        if !keep {
+            continue;
+        }
+        let before = &text[byte_at..c.start];
+        out.push_str(before);
+        char_at += before.chars().count();
+        let len = text[c.start..c.end].chars().count();
+        out.push_str(&c.reading);
+        replacements.push(Replacement {
+            start: char_at,
+            end: char_at + len,
+            text: c.reading,
+        });
+        char_at += len;
+        byte_at = c.end;
+    }
+    out.push_str(&text[byte_at..]);
+    Repaired {
+        text: out,
+        replacements,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn hangul_and_quotes_come_back() {
+        let r = repair("¹Ì±¹ÀÇ ¼º¸ð said ¡°hi¡±");
+        assert_eq!(r.text, "미국의 성모 said “hi”");
+        assert_eq!(
+            r.replacements[0],
+            Replacement {
+                start: 0,
+                end: 6,
+                text: "미국의".into()
+            }
+        );
+        assert_eq!(r.replacements.len(), 3);
+    }
+
+    #[test]
+    fn ftfy_redecoded_runs_are_undone() {
+        assert_eq!(repair("¾ß¸¶Å俬Ÿ").text, "야마토연타");
+    }
+
+    #[test]
+    fn a_bad_line_among_good_ones() {
+        let r = repair("좋은 줄\n¹Ì±¹ÀÇ ¼º¸ð\nEnglish line.");
+        assert_eq!(r.text, "좋은 줄\n미국의 성모\nEnglish line.");
+    }
+
+    #[test]
+    fn quotes_in_an_english_host() {
+        assert_eq!(
+            repair("Kelly¡¯s ¡°success¡± story").text,
+            "Kelly’s “success” story"
+        );
+    }
+
+    #[test]
+    fn clean_text_stays() {
+        for t in [
+            "Plain English, nothing here.",
+            "Très élevé, déjà vu, São Paulo, Ærøskøbing, Mäßig",
+            "İstanbul'da çalışıyorum, ağaç, şöyle, Çığ, Çünkü Çıtır",
+            "«Самой «обмен «не «Сон",
+            "東京は日本の首都です。中国北京。",
+            "미국의 성모 마리아",
+            "cafÃ© Ã©tÃ© ë°”ë‹¤",
+            "±5 °C, ½ cup, ¿Qué? ¡Hola! 2°C µm ©®",
+            "Привет, как дела?",
+            "¡Hola, ¿qué tal?",
+        ] {
+            let r = repair(t);
+            assert_eq!(r.text, t, "{t}");
+            assert!(!r.changed(), "{t}");
+        }
+    }
+}
