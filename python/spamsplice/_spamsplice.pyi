@@ -38,20 +38,37 @@ class Detector:
     def threshold(self) -> Optional[float]:
         """The threshold override given to the constructor, or None when the
         model's own thresholds (chosen at training time) apply."""
-    def clean(self, text: str, /) -> str:
+    @property
+    def fingerprint(self) -> int:
+        """The model's fingerprint; every :class:`Memory` it makes carries it."""
+    def remember(
+        self, texts: Iterable[str], /, first_round: Optional["Memory"] = None, threads: Optional[int] = None
+    ) -> "Memory":
+        """One round of the corpus memory over ``texts`` (the CLI's
+        ``spamsplice remember``): the first round without ``first_round``,
+        the second given the whole corpus's first-round memory. Shards'
+        memories add up to the memory of the whole.
+
+        Raises:
+            ValueError: ``first_round`` was made with another model.
+        """
+    def clean(self, text: str, /, memory: Optional["Memory"] = None) -> str:
         """Returns ``text`` with the injected fragments spliced out (the same
-        object when nothing was found).
+        object when nothing was found). With ``memory`` (the corpus's
+        second-round memory), as ``spamsplice filter --campaign`` cleans.
 
         Raises:
             TypeError: ``text`` is not a str.
             UnicodeEncodeError: ``text`` holds a lone surrogate.
         """
-    def clean_with_spans(self, text: str, /) -> Tuple[str, List[Tuple[int, int, float]]]:
+    def clean_with_spans(self, text: str, /, memory: Optional["Memory"] = None) -> Tuple[str, List[Tuple[int, int, float]]]:
         """Returns ``(cleaned, spans)``; each span is ``(start, end, score)`` in
         code-point offsets of ``text`` (``text[start:end]`` is what was removed),
         sorted and disjoint: the same offsets as dolma attributes written by
         ``spamsplice filter --spans``."""
-    def clean_batch(self, texts: Iterable[str], /, threads: Optional[int] = None) -> List[str]:
+    def clean_batch(
+        self, texts: Iterable[str], /, threads: Optional[int] = None, *, memory: Optional["Memory"] = None
+    ) -> List[str]:
         """Cleans many texts in parallel without the GIL; results in input order.
 
         Args:
@@ -64,8 +81,25 @@ class Detector:
                 the first bad item's index and type).
         """
     def clean_batch_with_spans(
-        self, texts: Iterable[str], /, threads: Optional[int] = None
+        self, texts: Iterable[str], /, threads: Optional[int] = None, *, memory: Optional["Memory"] = None
     ) -> List[Tuple[str, List[Tuple[int, int, float]]]]:
         """Like :meth:`clean_batch`, but returns ``(cleaned, spans)`` for each
         text, as :meth:`clean_with_spans` does."""
     def __reduce__(self) -> Tuple[object, Tuple[Optional[str], Optional[float]]]: ...
+
+class Memory:
+    """A corpus memory (the CLI's campaign memory) with the fingerprint of
+    the model that made it. Made by :meth:`Detector.remember`; memories of
+    one model add up (``a + b``, ``sum(memories)``). ``to_bytes()`` is the
+    memory file ``spamsplice remember -o`` writes; pickles as its bytes."""
+
+    @property
+    def fingerprint(self) -> int: ...
+    def to_bytes(self) -> bytes: ...
+    @staticmethod
+    def from_bytes(data: bytes) -> "Memory":
+        """Raises ValueError (naming the cause) for damaged bytes."""
+    def __add__(self, other: "Memory | int") -> "Memory": ...
+    def __radd__(self, other: "Memory | int") -> "Memory": ...
+    def __eq__(self, other: object) -> bool: ...
+    def __reduce__(self) -> Tuple[object, Tuple[bytes]]: ...

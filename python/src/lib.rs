@@ -224,12 +224,16 @@ impl PyDetector {
 
     /// Returns ``text`` with the injected fragments spliced out (the same
     /// object when nothing was found).
-    #[pyo3(signature = (text, /))]
-    fn clean(&self, py: Python<'_>, text: &Bound<'_, PyAny>) -> PyResult<Py<PyAny>> {
+    ///
+    /// ``memory``: a corpus :class:`Memory` (``Detector.remember``) to judge
+    /// the text with, as ``spamsplice filter --campaign`` / ``--memory`` do.
+    #[pyo3(signature = (text, /, memory=None))]
+    fn clean(&self, py: Python<'_>, text: &Bound<'_, PyAny>, memory: Option<Bound<'_, PyMemory>>) -> PyResult<Py<PyAny>> {
         let s = text_arg(text, "Detector.clean() argument")?;
         let det = self.inner.get();
+        let mem = self.memory_arg(&memory)?;
         let out: Option<String> = py.detach(|| {
-            let c = det.clean(&s);
+            let c = clean_one(det, mem, &s);
             if c.changed() {
                 Some(c.text.into_owned())
             } else {
@@ -245,12 +249,19 @@ impl PyDetector {
     /// Returns ``(cleaned, spans)``: the cleaned text and the removed spans
     /// as ``(start, end, score)`` in code-point offsets of ``text``, so
     /// ``text[start:end]`` is exactly what was removed.
-    #[pyo3(signature = (text, /))]
-    fn clean_with_spans<'py>(&self, py: Python<'py>, text: &Bound<'py, PyAny>) -> PyResult<Bound<'py, PyTuple>> {
+    /// ``memory`` as for ``clean``.
+    #[pyo3(signature = (text, /, memory=None))]
+    fn clean_with_spans<'py>(
+        &self,
+        py: Python<'py>,
+        text: &Bound<'py, PyAny>,
+        memory: Option<Bound<'py, PyMemory>>,
+    ) -> PyResult<Bound<'py, PyTuple>> {
         let s = text_arg(text, "Detector.clean_with_spans() argument")?;
         let det = self.inner.get();
+        let mem = self.memory_arg(&memory)?;
         let (out, spans): (Option<String>, Vec<(usize, usize, f64)>) = py.detach(|| {
-            let c = det.clean(&s);
+            let c = clean_one(det, mem, &s);
             if !c.changed() {
                 return (None, Vec::new());
             }
@@ -270,18 +281,20 @@ impl PyDetector {
     /// texts in input order (unchanged ones as the same objects).
     ///
     /// ``threads``: worker threads; None or 0 for one per core, 1 to work in
-    /// the calling thread only.
-    #[pyo3(signature = (texts, /, threads=None))]
+    /// the calling thread only. ``memory`` as for ``clean``.
+    #[pyo3(signature = (texts, /, threads=None, *, memory=None))]
     fn clean_batch<'py>(
         &self,
         py: Python<'py>,
         texts: &Bound<'py, PyAny>,
         threads: Option<i64>,
+        memory: Option<Bound<'py, PyMemory>>,
     ) -> PyResult<Bound<'py, PyList>> {
         let (objs, strs, threads) = batch_args(texts, threads, "clean_batch")?;
         let det = self.inner.get();
+        let mem = self.memory_arg(&memory)?;
         let outs = par_map(py, threads, &strs, |s| {
-            let c = det.clean(s);
+            let c = clean_one(det, mem, s);
             c.changed().then(|| c.text.into_owned())
         })?;
         let items = objs.into_iter().zip(outs).map(|(o, out)| match out {
@@ -293,17 +306,19 @@ impl PyDetector {
 
     /// Like ``clean_batch``, but returns ``(cleaned, spans)`` per text, as
     /// ``clean_with_spans`` does.
-    #[pyo3(signature = (texts, /, threads=None))]
+    #[pyo3(signature = (texts, /, threads=None, *, memory=None))]
     fn clean_batch_with_spans<'py>(
         &self,
         py: Python<'py>,
         texts: &Bound<'py, PyAny>,
         threads: Option<i64>,
+        memory: Option<Bound<'py, PyMemory>>,
     ) -> PyResult<Bound<'py, PyList>> {
         let (objs, strs, threads) = batch_args(texts, threads, "clean_batch_with_spans")?;
         let det = self.inner.get();
+        let mem = self.memory_arg(&memory)?;
         let outs = par_map(py, threads, &strs, |s| {
-            let c = det.clean(s);
+            let c = clean_one(det, mem, s);
             c.changed().then(|| {
                 let offs = spamsplice::char_offsets(s, &c.spans);
                 let spans: Vec<(usize, usize, f64)> =
@@ -320,6 +335,44 @@ impl PyDetector {
             items.push(PyTuple::new(py, [text, spans.into_any()])?);
         }
         PyList::new(py, items)
+    }
+
+    /// The model's fingerprint, which every :class:`Memory` it makes carries.
+    #[getter]
+    fn fingerprint(&self) -> u64 {
+        self.inner.get().fingerprint()
+    }
+
+    /// Remembers the words ``texts`` carry (one round of the corpus memory,
+    /// as ``spamsplice remember`` does): without ``first_round`` the first
+    /// round, each text's words where the model is sure of them; with the
+    /// whole corpus's first-round memory, the second round, each text's
+    /// words as the campaign stage judges them given that memory. Memories
+    /// of the shards of a corpus add up (``sum(memories)``) to the memory
+    /// of the whole. ``threads`` as for ``clean_batch``.
+    #[pyo3(signature = (texts, /, first_round=None, threads=None))]
+    fn remember(
+        &self,
+        py: Python<'_>,
+        texts: &Bound<'_, PyAny>,
+        first_round: Option<Bound<'_, PyMemory>>,
+        threads: Option<i64>,
+    ) -> PyResult<PyMemory> {
+        let (_, strs, threads) = batch_args(texts, threads, "remember")?;
+        let det = self.inner.get();
+        let first = self.memory_arg(&first_round)?;
+        let words = par_map(py, threads, &strs, |s| match first {
+            Some(m) => det.campaign_words_with(s, &m.campaign),
+            None => det.campaign_words(s),
+        })?;
+        let campaign = py.detach(|| {
+            let mut campaign = spamsplice::Campaign::default();
+            for w in &words {
+                campaign.add(w);
+            }
+            campaign
+        });
+        Ok(PyMemory { campaign, model: det.fingerprint() })
     }
 
     fn __repr__(&self) -> String {
@@ -345,10 +398,141 @@ impl PyDetector {
     }
 }
 
+impl PyDetector {
+    /// The memory argument, refused when another model made it.
+    fn memory_arg<'a>(&self, memory: &'a Option<Bound<'_, PyMemory>>) -> PyResult<Option<&'a PyMemory>> {
+        let Some(m) = memory else { return Ok(None) };
+        let m = m.get();
+        let mine = self.inner.get().fingerprint();
+        if m.model != mine {
+            return Err(PyValueError::new_err(format!(
+                "memory made with another model (fingerprint {:016x}; this detector's is {mine:016x}): \
+                 remember the corpus again with this model",
+                m.model
+            )));
+        }
+        Ok(Some(m))
+    }
+}
+
+/// Cleans one text, with the corpus memory when there is one (the CLI's
+/// `filter --campaign` / `--memory` cleaning pass).
+fn clean_one<'a>(det: &spamsplice::Detector, mem: Option<&PyMemory>, s: &'a str) -> spamsplice::Cleaned<'a> {
+    match mem {
+        Some(m) => det.clean_with(s, &m.campaign),
+        None => det.clean(s),
+    }
+}
+
+/// A corpus memory: what a corpus teaches about its own spam
+/// (``spamsplice::Campaign``), with the fingerprint of the model that made it.
+///
+/// Made by ``Detector.remember``; memories of the same model add up
+/// (``a + b``, ``sum(memories)``), as the CLI's ``remember --memory`` adds
+/// memory files. ``to_bytes()`` is the CLI's memory file format
+/// (``spamsplice remember -o FILE`` writes the same bytes), read back by
+/// ``Memory.from_bytes``; a Memory pickles as its bytes. Immutable.
+#[pyclass(name = "Memory", module = "spamsplice", frozen)]
+struct PyMemory {
+    campaign: spamsplice::Campaign,
+    model: u64,
+}
+
+#[pymethods]
+impl PyMemory {
+    /// The fingerprint of the model that made this memory (``Detector.fingerprint``).
+    #[getter]
+    fn fingerprint(&self) -> u64 {
+        self.model
+    }
+
+    /// The memory file's bytes (as ``spamsplice remember -o`` writes them):
+    /// the same memory gives the same bytes.
+    fn to_bytes<'py>(&self, py: Python<'py>) -> PyResult<Bound<'py, pyo3::types::PyBytes>> {
+        let bytes = py
+            .detach(|| self.campaign.to_bytes(self.model))
+            .map_err(|e| PyOSError::new_err(format!("cannot serialize the memory: {e}")))?;
+        Ok(pyo3::types::PyBytes::new(py, &bytes))
+    }
+
+    /// Reads ``to_bytes()`` (or a file written by ``spamsplice remember``);
+    /// damaged bytes raise ValueError saying what is wrong.
+    #[staticmethod]
+    fn from_bytes(py: Python<'_>, data: &[u8]) -> PyResult<PyMemory> {
+        let (campaign, model) = py
+            .detach(|| spamsplice::Campaign::from_bytes(data))
+            .map_err(|reason| PyValueError::new_err(format!("not a usable spamsplice memory: {reason}")))?;
+        Ok(PyMemory { campaign, model })
+    }
+
+    fn __add__(&self, py: Python<'_>, other: &Bound<'_, PyAny>) -> PyResult<Py<PyAny>> {
+        self.sum_with(py, other)
+    }
+
+    fn __radd__(&self, py: Python<'_>, other: &Bound<'_, PyAny>) -> PyResult<Py<PyAny>> {
+        self.sum_with(py, other)
+    }
+
+    /// Equal when made by the same model and holding the same counts.
+    fn __eq__(&self, py: Python<'_>, other: &Bound<'_, PyAny>) -> PyResult<Py<PyAny>> {
+        let Ok(other) = other.cast::<PyMemory>() else {
+            return Ok(py.NotImplemented());
+        };
+        let other = other.get();
+        if other.model != self.model {
+            return Ok(false.into_pyobject(py)?.to_owned().into_any().unbind());
+        }
+        let eq = py.detach(|| {
+            let a = self.campaign.to_bytes(self.model);
+            let b = other.campaign.to_bytes(other.model);
+            matches!((a, b), (Ok(a), Ok(b)) if a == b)
+        });
+        Ok(eq.into_pyobject(py)?.to_owned().into_any().unbind())
+    }
+
+    fn __repr__(&self) -> String {
+        format!("<spamsplice.Memory of model {:016x}>", self.model)
+    }
+
+    /// Pickles as its bytes.
+    fn __reduce__<'py>(slf: &Bound<'py, Self>) -> PyResult<(Bound<'py, PyAny>, (Bound<'py, pyo3::types::PyBytes>,))> {
+        let py = slf.py();
+        let restore = py.import("spamsplice")?.getattr("_restore_memory")?;
+        Ok((restore, (slf.get().to_bytes(py)?,)))
+    }
+}
+
+impl PyMemory {
+    /// `self + other`: another memory of the same model, or 0 (so `sum()` works).
+    fn sum_with(&self, py: Python<'_>, other: &Bound<'_, PyAny>) -> PyResult<Py<PyAny>> {
+        if let Ok(m) = other.cast::<PyMemory>() {
+            let m = m.get();
+            if m.model != self.model {
+                return Err(PyValueError::new_err(format!(
+                    "cannot add memories of different models (fingerprints {:016x} and {:016x})",
+                    self.model, m.model
+                )));
+            }
+            let campaign = py.detach(|| {
+                let mut c = self.campaign.clone();
+                c.merge(&m.campaign);
+                c
+            });
+            return Ok(Py::new(py, PyMemory { campaign, model: self.model })?.into_any());
+        }
+        if other.extract::<i64>().is_ok_and(|n| n == 0) && !other.is_instance_of::<pyo3::types::PyBool>() {
+            let campaign = py.detach(|| self.campaign.clone());
+            return Ok(Py::new(py, PyMemory { campaign, model: self.model })?.into_any());
+        }
+        Ok(py.NotImplemented())
+    }
+}
+
 /// The native module; the public API is re-exported by `spamsplice/__init__.py`.
 #[pymodule]
 fn _spamsplice(m: &Bound<'_, PyModule>) -> PyResult<()> {
     m.add_class::<PyDetector>()?;
+    m.add_class::<PyMemory>()?;
     m.add_function(wrap_pyfunction!(_after_fork_in_child, m)?)?;
     m.add("ModelError", m.py().get_type::<ModelError>())?;
     m.add("__version__", env!("CARGO_PKG_VERSION"))?;

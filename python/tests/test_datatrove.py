@@ -114,3 +114,124 @@ def test_bad_model_fails_when_the_step_runs(tmp_path):
 
     with pytest.raises(ModelError, match="empty model file"):
         list(step.run(iter([Document(text="x", id="1")])))
+
+
+# --- the corpus memory (filter --campaign) -----------------------------------
+
+from spamsplice.datatrove import SpamspliceRemember, load_memory  # noqa: E402
+
+from conftest import REPO  # noqa: E402
+
+
+def campaign_dir(tmp: Path, records) -> tuple[Path, list[dict]]:
+    """The campaign briefs of data/samples interleaved with the sample records, as three files."""
+    brief = [json.loads(ln) for ln in (REPO / "data" / "samples" / "campaign.jsonl").read_text(encoding="utf-8").splitlines()]
+    recs = []
+    for i, r in enumerate(brief):
+        recs.append(r)
+        if i < len(records):
+            recs.append(dict(records[i], id="rec-" + records[i]["id"]))
+    d = tmp / "in"
+    d.mkdir()
+    third = (len(recs) + 2) // 3
+    for i in range(3):
+        with open(d / f"part{i}.jsonl", "w", encoding="utf-8") as f:
+            for r in recs[i * third : (i + 1) * third]:
+                f.write(json.dumps(r, ensure_ascii=False) + "\n")
+    return d, recs
+
+
+def run_steps(steps, logs: Path, tasks: int = 2) -> None:
+    LocalPipelineExecutor(pipeline=steps, tasks=tasks, logging_dir=str(logs)).run()
+
+
+def test_campaign_pipelines_equal_cli(tmp_path, records, model_path, cli):
+    import subprocess
+
+    from spamsplice import Detector
+
+    d, recs = campaign_dir(tmp_path, records)
+    files = sorted(d.glob("*.jsonl"))
+    cli_out = tmp_path / "cli.jsonl"
+    subprocess.run(
+        [cli, "filter", "--campaign", "--format", "jsonl", "--quiet", "--model", model_path, "-o", str(cli_out), *map(str, files)],
+        check=True,
+    )
+    want = {r["id"]: r["text"] for r in map(json.loads, cli_out.read_text(encoding="utf-8").splitlines())}
+    m1, m2, out = tmp_path / "m1", tmp_path / "m2", tmp_path / "out"
+    run_steps([JsonlReader(str(d)), SpamspliceRemember(str(m1), model_path=model_path, batch_size=5)], tmp_path / "l1")
+    run_steps(
+        [JsonlReader(str(d)), SpamspliceRemember(str(m2), first_round=str(m1), model_path=model_path, batch_size=5)],
+        tmp_path / "l2",
+    )
+    # one memory per rank
+    assert sorted(p.name for p in m1.iterdir()) == ["00000.mem", "00001.mem"]
+    # the ranks' memories add up to the memory of the whole
+    det = Detector(model_path)
+    texts = [r["text"] for r in recs]
+    first = det.remember(texts)
+    assert load_memory(str(m1), det).to_bytes() == first.to_bytes()
+    assert load_memory(str(m2), det).to_bytes() == det.remember(texts, first_round=first).to_bytes()
+    run_steps(
+        [JsonlReader(str(d)), SpamspliceFilter(model_path=model_path, memory=str(m2)), JsonlWriter(str(out), compression=None)],
+        tmp_path / "l3",
+    )
+    docs = {}
+    for f in sorted(out.glob("*.jsonl")):
+        for line in f.read_text(encoding="utf-8").splitlines():
+            doc = json.loads(line)
+            docs[doc["id"]] = doc.get("text", "")
+    assert docs == {i: t for i, t in want.items() if any(r["id"] == i and r["text"] for r in recs)}
+    # and the memory changed the output: cleaned alone, the two bare-name briefs differ
+    alone = det.clean_batch(texts)
+    assert [r["id"] for r, a in zip(recs, alone) if a != want[r["id"]]] == [
+        "rec-doc-012", "rec-doc-014", "brief-25", "brief-26",
+    ]
+
+
+def test_memory_folder_damaged_or_foreign_is_refused(tmp_path, model_path):
+    from spamsplice import Detector
+
+    det = Detector(model_path)
+    folder = tmp_path / "mem"
+    folder.mkdir()
+    with pytest.raises(ValueError, match="no memory files"):
+        load_memory(str(folder), det)
+    good = det.remember(["드래곤포커 dragonpk77.com 관계자는 그렇게 설명했다."]).to_bytes()
+    (folder / "00000.mem").write_bytes(good)
+    (folder / "00001.mem").write_bytes(good[:-4])
+    step = SpamspliceFilter(model_path=model_path, memory=str(folder))
+    with pytest.raises(ValueError, match=r"memory 00001.mem in .*: not a usable spamsplice memory: corrupt or truncated"):
+        list(step.run(iter([Document(text="x", id="1")])))
+    other = Detector(model_path, threshold=0.5)
+    (folder / "00001.mem").write_bytes(other.remember(["x"]).to_bytes())
+    with pytest.raises(ValueError, match=r"memory 00001.mem in .*: made with another model"):
+        load_memory(str(folder), det)
+
+
+def test_campaign_recipe_equals_cli(tmp_path, records, model_path, cli):
+    """python/examples/datatrove_campaign.py, run locally with 3 tasks, writes
+    the texts `filter --campaign` writes."""
+    import importlib.util
+    import subprocess
+
+    spec = importlib.util.spec_from_file_location("datatrove_campaign", REPO / "python" / "examples" / "datatrove_campaign.py")
+    recipe = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(recipe)
+    d, recs = campaign_dir(tmp_path, records)
+    cli_out = tmp_path / "cli.jsonl"
+    subprocess.run(
+        [cli, "filter", "--campaign", "--format", "jsonl", "--quiet", "--model", model_path, "-o", str(cli_out),
+         *map(str, sorted(d.glob("*.jsonl")))],
+        check=True,
+    )
+    want = {r["id"]: r["text"] for r in map(json.loads, cli_out.read_text(encoding="utf-8").splitlines())}
+    work = tmp_path / "work"
+    assert recipe.main([str(d), str(work), "--tasks", "3", "--model", model_path]) == 0
+    got = {}
+    for f in sorted((work / "out").glob("*.jsonl")):
+        for line in f.read_text(encoding="utf-8").splitlines():
+            doc = json.loads(line)
+            got[doc["id"]] = doc.get("text", "")
+    assert got == {i: t for i, t in want.items() if any(r["id"] == i and r["text"] for r in recs)}
+    assert len(list((work / "memory1").glob("*.mem"))) == 3
