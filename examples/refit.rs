@@ -34,7 +34,13 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
         let train = read(train)?;
         let texts = spamsplice::train::distinct_clean(&train);
         let stats = spamsplice::train::join_stats(&texts);
-        model.set_joiner(spamsplice::train::fit_joiner(&train, &texts, stats, &cfg, &mut report)?);
+        model.set_joiner(spamsplice::train::fit_joiner(
+            &train,
+            &texts,
+            stats,
+            &cfg,
+            &mut report,
+        )?);
     }
     model.campaign.iter_mut().for_each(|c| *c = None);
     let dev = read(dev)?;

@@ -82,7 +82,6 @@ pub struct Lexicon {
     head_splits: Vec<(String, Role, Split)>,
 }
 
-
 impl Lexicon {
     /// The lexicon embedded from `data/lexicon.tsv`.
     pub fn embedded() -> &'static Lexicon {
@@ -183,7 +182,6 @@ impl Lexicon {
             .map(|e| e.term.as_str())
     }
 }
-
 
 /// Groups head terms by shared substrings and deals the groups to splits.
 fn partition(entries: &[Entry]) -> Vec<(String, Role, Split)> {

@@ -176,10 +176,20 @@ mod tests {
         let at = |s: &str| lf.text.find(s).unwrap();
         // `\nXX ` (a cut word closes up) and `Ad line\n` (a whole line).
         let spans = vec![
-            Span { start: at("\nXX"), end: at("g ties"), score: 1.0 },
-            Span { start: at("Ad line"), end: at("Next"), score: 1.0 },
+            Span {
+                start: at("\nXX"),
+                end: at("g ties"),
+                score: 1.0,
+            },
+            Span {
+                start: at("Ad line"),
+                end: at("Next"),
+                score: 1.0,
+            },
         ];
-        let want = Cleaned::from_spans(&lf.text, spans.clone()).text.replace('\n', "\r\n");
+        let want = Cleaned::from_spans(&lf.text, spans.clone())
+            .text
+            .replace('\n', "\r\n");
         let got = Cleaned::from_spans(doc, lf.spans_back(spans));
         assert_eq!(got.text, "for restoring ties.\r\nNext \r line\r\n");
         assert_eq!(got.text, want);

@@ -90,11 +90,11 @@ use rand::{Rng, SeedableRng};
 use rand_chacha::ChaCha8Rng;
 use rayon::prelude::*;
 
+use crate::chars::is_hangul;
 use crate::encoding::forward;
 use crate::error::{Error, Result};
-pub use crate::lexicon::Split;
-use crate::chars::is_hangul;
 use crate::hash::fnv64 as stable_hash;
+pub use crate::lexicon::Split;
 use crate::lexicon::{Lexicon, Role};
 
 /// Hand-written news paragraphs that discuss gambling legitimately.
@@ -753,7 +753,9 @@ pub fn inject<R: Rng>(
                     if frag.contains('.') {
                         // A domain ends it: at a word's end, before a space.
                         (a + 2..b)
-                            .filter(|&k| letter(chars[k - 1]) && letter(chars[k - 2]) && sp(chars[k]))
+                            .filter(|&k| {
+                                letter(chars[k - 1]) && letter(chars[k - 2]) && sp(chars[k])
+                            })
                             .map(|k| (k, frag.clone()))
                             .collect()
                     } else {
@@ -916,7 +918,12 @@ pub fn generate(
                     let before = rng.clone();
                     let shape = weighted(
                         &mut shape_rng,
-                        &[(Shape::Plain, 7), (Shape::Glued, 1), (Shape::TwoAtACut, 1), (Shape::Crlf, 1)],
+                        &[
+                            (Shape::Plain, 7),
+                            (Shape::Glued, 1),
+                            (Shape::TwoAtACut, 1),
+                            (Shape::Crlf, 1),
+                        ],
                     );
                     let row = make_injected(&pool, lex, cfg, known, &mut rng, shape);
                     if row.is_none() && shape != Shape::Plain {
@@ -1055,7 +1062,11 @@ fn make_injected<R: Rng>(
     let mut style = Style::ALL[rng.gen_range(0..4)];
     // The test split's extra shapes, drawn from a stream of their own so
     // that train and dev come out as without them.
-    let shape = if doc.split == Split::Test { shape } else { Shape::Plain };
+    let shape = if doc.split == Split::Test {
+        shape
+    } else {
+        Shape::Plain
+    };
     match shape {
         Shape::Glued if doc.lang == "en" => style = Style::S5,
         Shape::TwoAtACut => style = Style::S6,
@@ -1081,7 +1092,11 @@ fn make_injected<R: Rng>(
             }
             let (f, h) = got?;
             heads.extend(h);
-            pieces.push(if style == Style::S5 { f.replace(' ', "") } else { f });
+            pieces.push(if style == Style::S5 {
+                f.replace(' ', "")
+            } else {
+                f
+            });
         }
         frags.push((pieces.join("\n"), style));
     }

@@ -18,14 +18,14 @@ use crate::error::{Error, Result};
 use crate::features::{
     self, Analysis, Regime, TokenInfo, DENSE_DIM, DENSE_NAMES, GROWTH_NAMES, REGIMES, STAGE2_NAMES,
 };
-use crate::labeled::Example;
-use crate::model::{Lexical, Linear, Meta, Model, TokenStages};
 use crate::join::JoinScript;
 use crate::join::Joiner;
+use crate::labeled::Example;
+use crate::model::{Lexical, Linear, Meta, Model, TokenStages};
 use crate::restore;
+use crate::spacing::Spacing;
 use crate::span::Span;
 use crate::stats::{DocCounts, JoinStats};
-use crate::spacing::Spacing;
 use crate::tokens::Token;
 
 /// Training settings, checked (`Config::check`, of [`linfa::ParamGuard`]): what [`fit`] takes.
@@ -127,7 +127,10 @@ impl linfa::ParamGuard for Config {
             return bad("l2", format!("must be a non-negative number, got {}", c.l2));
         }
         if !(0.0..=1.0).contains(&c.min_clean_pass) {
-            return bad("min_clean_pass", format!("must lie in [0, 1], got {}", c.min_clean_pass));
+            return bad(
+                "min_clean_pass",
+                format!("must lie in [0, 1], got {}", c.min_clean_pass),
+            );
         }
         for (param, v) in [
             ("lex_epochs", c.lex_epochs as u64),
@@ -268,7 +271,12 @@ fn stages_so_far<'a>(stages: &'a [TokenStages], current: &'a Linear, g: usize) -
 
 /// Fits with linfa, or, for a regime the data never shows spam in, a model
 /// that never flags.
-fn fit_or_constant(names: &[&str], x: &[Vec<f32>], y: &[bool], cfg: &ValidConfig) -> Result<Linear> {
+fn fit_or_constant(
+    names: &[&str],
+    x: &[Vec<f32>],
+    y: &[bool],
+    cfg: &ValidConfig,
+) -> Result<Linear> {
     if y.iter().any(|&b| b) && y.iter().any(|&b| !b) {
         Linear::fit(names, x, y, cfg.l2, cfg.max_iter)
     } else {

@@ -23,8 +23,7 @@ fn the_second_round_finds_a_name_in_more_documents() {
         .iter()
         .map(|d| det.campaign_words_with(d, &first))
         .collect();
-    let count =
-        |w: &[spamsplice::DocWords]| w.iter().filter(|d| d.found("드래곤포커")).count();
+    let count = |w: &[spamsplice::DocWords]| w.iter().filter(|d| d.found("드래곤포커")).count();
     let (one, two) = (count(&first_words), count(&second_words));
     assert!(one > 0, "the first round finds the signed name");
     assert!(two > one, "first round {one} documents, second {two}");

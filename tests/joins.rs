@@ -110,5 +110,8 @@ fn a_tab_beside_a_cut_is_the_article_s() {
     let det = Detector::embedded().expect("embedded model");
     let m = forward::cp949_ftfy("황금성오락실").expect("CP949-encodable");
     let doc = format!("Revenue by year\n2019\n{m} \t2018\nTotal\t1,204\t1,180\n");
-    assert_eq!(det.clean(&doc).text, "Revenue by year\n2019\t2018\nTotal\t1,204\t1,180\n");
+    assert_eq!(
+        det.clean(&doc).text,
+        "Revenue by year\n2019\t2018\nTotal\t1,204\t1,180\n"
+    );
 }

@@ -82,7 +82,12 @@ fn rows_round_trip_and_cover_every_variant() {
                 .iter()
                 .all(|s| s.replace.is_empty() && s.end > s.start));
             if matches!(parts[2], "s5" | "s6") {
-                assert_eq!(r.split, Split::Test, "{}: the extra shapes are the test split's", r.id);
+                assert_eq!(
+                    r.split,
+                    Split::Test,
+                    "{}: the extra shapes are the test split's",
+                    r.id
+                );
             }
             styles.insert(parts[2].to_string());
             encs.insert(parts[3].to_string());
