@@ -447,3 +447,39 @@ fn a_memory_from_another_model_or_damaged_is_refused() {
     assert!(stderr(&o).contains("nothing to remember"), "{}", stderr(&o));
     assert!(!out.exists());
 }
+
+#[test]
+fn repair_mojibake_rewrites_a_jsonl_field_and_refuses_text() {
+    if !model_ready() {
+        return;
+    }
+    let input = "{\"id\":\"k\",\"text\":\"¹Ì±¹ÀÇ ¼º¸ð¶õ ¸»ÀÌ´Ù\"}\n{\"id\":\"e\",\"text\":\"caf\\u00e9 déjà vu\"}\n";
+    let on = run(
+        &[
+            "filter",
+            "--format",
+            "jsonl",
+            "--repair-mojibake",
+            "--quiet",
+        ],
+        input.as_bytes(),
+    );
+    assert!(on.status.success(), "{}", stderr(&on));
+    assert_eq!(
+        String::from_utf8(on.stdout).unwrap(),
+        "{\"id\":\"k\",\"text\":\"미국의 성모란 말이다\"}\n{\"id\":\"e\",\"text\":\"caf\\u00e9 déjà vu\"}\n"
+    );
+    let off = run(
+        &["filter", "--format", "jsonl", "--quiet"],
+        input.as_bytes(),
+    );
+    assert_eq!(String::from_utf8(off.stdout).unwrap(), input);
+    let text = run(&["filter", "--repair-mojibake", "--quiet"], b"plain text\n");
+    assert!(!text.status.success());
+    assert!(
+        stderr(&text).contains("--repair-mojibake rewrites a JSONL field"),
+        "{}",
+        stderr(&text)
+    );
+    assert!(text.stdout.is_empty());
+}

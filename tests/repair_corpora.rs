@@ -20,7 +20,12 @@ fn corpora() -> Option<Vec<(String, PathBuf)>> {
     let mut v: Vec<(String, PathBuf)> = std::fs::read_dir(&dir)
         .ok()?
         .filter_map(|e| e.ok())
-        .map(|e| (e.file_name().to_string_lossy().into_owned(), e.path().join("docs.jsonl")))
+        .map(|e| {
+            (
+                e.file_name().to_string_lossy().into_owned(),
+                e.path().join("docs.jsonl"),
+            )
+        })
         .filter(|(_, p)| p.exists())
         .collect();
     v.sort();
@@ -66,11 +71,15 @@ fn korean_mojibake_is_restored_and_clean_text_stays() {
                 chars_ok += want.iter().zip(&got).filter(|(a, b)| a == b).count();
                 // One line mis-decoded among good ones.
                 let lines: Vec<&str> = d.text.split('\n').collect();
-                let Some(i) = lines.iter().position(|l| !l.is_ascii()) else { continue };
+                let Some(i) = lines.iter().position(|l| !l.is_ascii()) else {
+                    continue;
+                };
                 if lines.len() < 2 {
                     continue;
                 }
-                let Some(bad) = mojibake(lines[i]) else { continue };
+                let Some(bad) = mojibake(lines[i]) else {
+                    continue;
+                };
                 let mut mixed: Vec<String> = lines.iter().map(|s| s.to_string()).collect();
                 mixed[i] = bad;
                 line_n += 1;

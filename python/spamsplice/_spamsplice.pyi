@@ -52,10 +52,12 @@ class Detector:
         Raises:
             ValueError: ``first_round`` was made with another model.
         """
-    def clean(self, text: str, /, memory: Optional["Memory"] = None) -> str:
+    def clean(self, text: str, /, memory: Optional["Memory"] = None, *, repair: bool = False) -> str:
         """Returns ``text`` with the injected fragments spliced out (the same
         object when nothing was found). With ``memory`` (the corpus's
         second-round memory), as ``spamsplice filter --campaign`` cleans.
+        With ``repair``, Korean that is CP949 mojibake behind Latin-1 is then
+        read back to its Hangul, as ``filter --repair-mojibake`` does.
 
         Raises:
             TypeError: ``text`` is not a str.
@@ -67,7 +69,13 @@ class Detector:
         sorted and disjoint: the same offsets as dolma attributes written by
         ``spamsplice filter --spans``."""
     def clean_batch(
-        self, texts: Iterable[str], /, threads: Optional[int] = None, *, memory: Optional["Memory"] = None
+        self,
+        texts: Iterable[str],
+        /,
+        threads: Optional[int] = None,
+        *,
+        memory: Optional["Memory"] = None,
+        repair: bool = False,
     ) -> List[str]:
         """Cleans many texts in parallel without the GIL; results in input order.
 

@@ -227,19 +227,20 @@ impl PyDetector {
     ///
     /// ``memory``: a corpus :class:`Memory` (``Detector.remember``) to judge
     /// the text with, as ``spamsplice filter --campaign`` / ``--memory`` do.
-    #[pyo3(signature = (text, /, memory=None))]
-    fn clean(&self, py: Python<'_>, text: &Bound<'_, PyAny>, memory: Option<Bound<'_, PyMemory>>) -> PyResult<Py<PyAny>> {
+    /// ``repair``: then read Korean that is CP949 mojibake behind Latin-1
+    /// back to its Hangul, as ``filter --repair-mojibake`` does.
+    #[pyo3(signature = (text, /, memory=None, *, repair=false))]
+    fn clean(
+        &self,
+        py: Python<'_>,
+        text: &Bound<'_, PyAny>,
+        memory: Option<Bound<'_, PyMemory>>,
+        repair: bool,
+    ) -> PyResult<Py<PyAny>> {
         let s = text_arg(text, "Detector.clean() argument")?;
         let det = self.inner.get();
         let mem = self.memory_arg(&memory)?;
-        let out: Option<String> = py.detach(|| {
-            let c = clean_one(det, mem, &s);
-            if c.changed() {
-                Some(c.text.into_owned())
-            } else {
-                None
-            }
-        });
+        let out: Option<String> = py.detach(|| clean_text(det, mem, &s, repair));
         Ok(match out {
             Some(t) => PyString::new(py, &t).into_any().unbind(),
             None => text.clone().unbind(),
@@ -281,22 +282,20 @@ impl PyDetector {
     /// texts in input order (unchanged ones as the same objects).
     ///
     /// ``threads``: worker threads; None or 0 for one per core, 1 to work in
-    /// the calling thread only. ``memory`` as for ``clean``.
-    #[pyo3(signature = (texts, /, threads=None, *, memory=None))]
+    /// the calling thread only. ``memory`` and ``repair`` as for ``clean``.
+    #[pyo3(signature = (texts, /, threads=None, *, memory=None, repair=false))]
     fn clean_batch<'py>(
         &self,
         py: Python<'py>,
         texts: &Bound<'py, PyAny>,
         threads: Option<i64>,
         memory: Option<Bound<'py, PyMemory>>,
+        repair: bool,
     ) -> PyResult<Bound<'py, PyList>> {
         let (objs, strs, threads) = batch_args(texts, threads, "clean_batch")?;
         let det = self.inner.get();
         let mem = self.memory_arg(&memory)?;
-        let outs = par_map(py, threads, &strs, |s| {
-            let c = clean_one(det, mem, s);
-            c.changed().then(|| c.text.into_owned())
-        })?;
+        let outs = par_map(py, threads, &strs, |s| clean_text(det, mem, s, repair))?;
         let items = objs.into_iter().zip(outs).map(|(o, out)| match out {
             Some(t) => PyString::new(py, &t).into_any(),
             None => o,
@@ -417,6 +416,19 @@ impl PyDetector {
 
 /// Cleans one text, with the corpus memory when there is one (the CLI's
 /// `filter --campaign` / `--memory` cleaning pass).
+/// The cleaned (and, with `repair`, repaired) text, or None when neither
+/// changed anything.
+fn clean_text(det: &spamsplice::Detector, mem: Option<&PyMemory>, s: &str, repair: bool) -> Option<String> {
+    let c = clean_one(det, mem, s);
+    if repair {
+        let r = spamsplice::repair::repair(&c.text);
+        if r.changed() {
+            return Some(r.text);
+        }
+    }
+    c.changed().then(|| c.text.into_owned())
+}
+
 fn clean_one<'a>(det: &spamsplice::Detector, mem: Option<&PyMemory>, s: &'a str) -> spamsplice::Cleaned<'a> {
     match mem {
         Some(m) => det.clean_with(s, &m.campaign),

@@ -261,3 +261,30 @@ def test_typing_files_are_shipped():
     assert (pkg / "py.typed").exists()
     assert (pkg / "_spamsplice.pyi").exists()
     assert spamsplice.Detector.clean.__doc__ and spamsplice.Detector.__doc__
+
+
+# --- repair --------------------------------------------------------------
+
+# 미국의 성모란 말이다, served as CP949 and read as Latin-1
+MOJIBAKE = "\u00b9\u00cc\u00b1\u00b9\u00c0\u00c7 \u00bc\u00ba\u00b8\u00f0\u00b6\u00f5 \u00b8\u00bb\u00c0\u00cc\u00b4\u00d9"
+
+
+def test_repair_reads_mojibake_back_only_when_asked(det):
+    assert det.clean(MOJIBAKE) is MOJIBAKE
+    assert det.clean(MOJIBAKE, repair=True) == "미국의 성모란 말이다"
+    english = "café déjà vu"
+    assert det.clean(english, repair=True) is english
+    assert det.clean_batch([MOJIBAKE, english], repair=True) == ["미국의 성모란 말이다", english]
+    assert det.clean_batch([MOJIBAKE]) == [MOJIBAKE]
+
+
+def test_repair_equals_the_cli(det, tmp_path, cli):
+    import json
+
+    src = tmp_path / "in.jsonl"
+    src.write_text(json.dumps({"id": "k", "text": MOJIBAKE}) + "\n", encoding="utf-8")
+    out = subprocess.run(
+        [cli, "filter", "--format", "jsonl", "--repair-mojibake", "--quiet", str(src)],
+        check=True, capture_output=True, text=True,
+    ).stdout
+    assert json.loads(out)["text"] == det.clean(MOJIBAKE, repair=True)

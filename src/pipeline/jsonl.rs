@@ -13,6 +13,7 @@ use std::sync::Arc;
 use super::sinks::{self, SpanRecord};
 use super::{json, Cleaner, Counters, LazySource, OnError, Options, Sinks, Summary};
 use crate::error::{Error, Result};
+use crate::span::Span;
 
 /// A run of whole lines from one input.
 struct Block {
@@ -66,6 +67,7 @@ pub(super) fn run<C: Cleaner + ?Sized>(
     }
     let path: Vec<&str> = path.iter().map(String::as_str).collect();
     let want_spans = sinks.spans.is_some() || sinks.report.is_some();
+    let repair = opts.repair_mojibake;
 
     let (tx_raw, rx_raw) = sync_channel::<Result<Block>>(2);
     // Written blocks' buffers go back to the reader.
@@ -83,7 +85,7 @@ pub(super) fn run<C: Cleaner + ?Sized>(
     super::in_order(
         pool,
         rx_raw,
-        |block| process(cleaner, block, &path, want_spans),
+        |block| process(cleaner, block, &path, want_spans, repair),
         |p| {
             w.write(&p, sinks, opts, counters, summary)?;
             let _ = tx_free.send(p.block.buf);
@@ -190,6 +192,7 @@ fn process<C: Cleaner + ?Sized>(
     block: Block,
     path: &[&str],
     want_spans: bool,
+    repair: bool,
 ) -> Processed {
     let data = block.data();
     let mut lines = Vec::with_capacity(data.len() / 512 + 1);
@@ -206,7 +209,7 @@ fn process<C: Cleaner + ?Sized>(
         .map(|r| {
             let line = &data[r.clone()];
             match std::panic::catch_unwind(AssertUnwindSafe(|| {
-                clean_line(cleaner, line, path, want_spans)
+                clean_line(cleaner, line, path, want_spans, repair)
             })) {
                 Ok(o) => o,
                 Err(p) => Outcome {
@@ -239,6 +242,7 @@ fn clean_line<C: Cleaner + ?Sized>(
     line: &[u8],
     path: &[&str],
     want_spans: bool,
+    repair: bool,
 ) -> Outcome {
     let body = line.strip_suffix(b"\n").unwrap_or(line);
     let bad = |reason: String, id| Outcome {
@@ -262,6 +266,25 @@ fn clean_line<C: Cleaner + ?Sized>(
         Err(reason) => return bad(reason, located.id),
     };
     let cleaned = cleaner.clean(&text);
+    if repair {
+        // Replaced text may need escapes the input did not: the field is
+        // written anew, every byte outside it kept.
+        let repaired = crate::repair::repair(&cleaned.text);
+        if repaired.changed() {
+            let quoted =
+                serde_json::to_string(&repaired.text).expect("a String always serializes as JSON");
+            let mut out = Vec::with_capacity(line.len() + quoted.len());
+            out.extend_from_slice(&line[..range.start]);
+            out.extend_from_slice(&quoted.as_bytes()[1..quoted.len() - 1]);
+            out.extend_from_slice(&line[range.end..]);
+            let records = span_records(&text, &cleaned.spans, want_spans);
+            return Outcome {
+                kind: Kind::Changed(out),
+                id: located.id,
+                spans: records,
+            };
+        }
+    }
     if cleaned.spans.is_empty() {
         return Outcome {
             kind: Kind::Same,
@@ -285,10 +308,21 @@ fn clean_line<C: Cleaner + ?Sized>(
     }
     out.extend_from_slice(&raw.as_bytes()[at..]);
     out.extend_from_slice(&line[range.end..]);
-    let records = if want_spans {
-        crate::span::char_offsets(&text, &spans)
+    let records = span_records(&text, &spans, want_spans);
+    Outcome {
+        kind: Kind::Changed(out),
+        id: located.id,
+        spans: records,
+    }
+}
+
+/// The span records of one line: full (char offsets, fragment) for the span
+/// and report files, else only enough to count them for the summary.
+fn span_records(text: &str, spans: &[Span], want_spans: bool) -> Vec<SpanRecord> {
+    if want_spans {
+        crate::span::char_offsets(text, spans)
             .into_iter()
-            .zip(&spans)
+            .zip(spans)
             .map(|((a, b), s)| SpanRecord {
                 start: a as u64,
                 end: b as u64,
@@ -297,7 +331,6 @@ fn clean_line<C: Cleaner + ?Sized>(
             })
             .collect()
     } else {
-        // Keep the count for the summary.
         spans
             .iter()
             .map(|s| SpanRecord {
@@ -307,11 +340,6 @@ fn clean_line<C: Cleaner + ?Sized>(
                 fragment: String::new(),
             })
             .collect()
-    };
-    Outcome {
-        kind: Kind::Changed(out),
-        id: located.id,
-        spans: records,
     }
 }
 

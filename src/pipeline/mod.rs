@@ -231,6 +231,10 @@ pub struct Options {
     /// JSONL: bytes of input lines per block (whole lines; a block is cleaned
     /// as one task on the pool, several blocks at once).
     pub batch_bytes: usize,
+    /// JSONL: after splicing, read CP949-behind-Latin-1 mojibake in the field
+    /// back to its Hangul ([`crate::repair`]). Off by default: the output is
+    /// then the input with the spam deleted, byte for byte.
+    pub repair_mojibake: bool,
 }
 
 impl Default for Options {
@@ -243,6 +247,7 @@ impl Default for Options {
             input_encoding: InputEncoding::Utf8,
             window_bytes: 1 << 20,
             batch_bytes: 1 << 20,
+            repair_mojibake: false,
         }
     }
 }

@@ -544,3 +544,39 @@ proptest! {
         }
     }
 }
+
+#[test]
+fn jsonl_repair_rewrites_the_field_and_keeps_every_other_byte() {
+    let moji =
+        crate::encoding::forward::cp949_ftfy("미국의 성모 said “hi”.").expect("CP949-encodable");
+    assert!(moji.contains("¡°"), "the quotes are mojibake too: {moji}");
+    let at = moji.find(" said").unwrap();
+    let field = format!("{}<<x>>{}", &moji[..at], &moji[at..]);
+    let line = format!(
+        "{{\"id\":\"a\",\"text\":{},\"n\":1}}\n",
+        serde_json::to_string(&field).unwrap()
+    );
+    // No mojibake: the plain path, escapes kept as they came.
+    let plain = "{\"id\":\"b\",\"text\":\"caf\\u00e9 <<x>>ok\"}\n";
+    let input = format!("{line}{plain}");
+    let mut opts = jsonl_opts(1 << 20, 2);
+    let off = ok(&MarkerCleaner, &[input.as_bytes()], &opts);
+    let spliced = format!(
+        "{{\"id\":\"a\",\"text\":{},\"n\":1}}\n",
+        serde_json::to_string(&moji).unwrap()
+    );
+    assert_eq!(
+        String::from_utf8(off.output).unwrap(),
+        format!("{spliced}{{\"id\":\"b\",\"text\":\"caf\\u00e9 ok\"}}\n")
+    );
+    opts.repair_mojibake = true;
+    let on = ok(&MarkerCleaner, &[input.as_bytes()], &opts);
+    assert_eq!(
+        String::from_utf8(on.output).unwrap(),
+        "{\"id\":\"a\",\"text\":\"미국의 성모 said “hi”.\",\"n\":1}\n\
+         {\"id\":\"b\",\"text\":\"caf\\u00e9 ok\"}\n"
+    );
+    // The spans still name the input's own characters.
+    assert_eq!(on.spans, off.spans);
+    assert_eq!(on.summary.changed, 2);
+}

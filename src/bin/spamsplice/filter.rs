@@ -76,6 +76,11 @@ pub struct Args {
     /// corpus). Standard input is fine.
     #[arg(long, value_name = "PATH")]
     memory: Vec<PathBuf>,
+    /// JSONL: after the spam is spliced out, read Korean that is CP949 behind
+    /// Latin-1 (`¹Ì±¹ÀÇ ¼º¸ð`, its quotes `¡¯`) back to its Hangul, rewriting
+    /// the field. Off by default, so the output is the input minus the spam.
+    #[arg(long)]
+    repair_mojibake: bool,
     /// No progress bar, no summary.
     #[arg(short, long)]
     quiet: bool,
@@ -197,7 +202,11 @@ fn looks_jsonl(p: &Path) -> bool {
 }
 
 pub fn run(args: Args) -> anyhow::Result<i32> {
-    let opts = args.reading.options(&args.inputs)?;
+    let mut opts = args.reading.options(&args.inputs)?;
+    if args.repair_mojibake && opts.format != Format::Jsonl {
+        bail!("--repair-mojibake rewrites a JSONL field: give --format jsonl (text input is not repaired yet)");
+    }
+    opts.repair_mojibake = args.repair_mojibake;
     if let Some(t) = args.threshold {
         if !t.is_finite() {
             bail!("--threshold must be a finite number");
