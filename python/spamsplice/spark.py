@@ -365,13 +365,8 @@ def remember_jsonl_partition(
     path = field.split(".")
     if any(not p for p in path):
         raise ValueError(f"invalid field {field!r}: use a name or a dotted path such as metadata.body")
-    detector = get_detector(model_path, threshold)
-    first = _memory_of(first_round)
-    memory = detector.remember([], first_round=first)
-    for batch in _batches((ln for ln in lines if ln.strip()), batch_size):
-        _, texts, _ = _parse_batch(batch, path, field, on_error)
-        memory = memory + _remember_texts(detector, texts, first, threads, on_error)
-    yield memory
+    texts = (_parse_batch(b, path, field, on_error)[1] for b in _batches((ln for ln in lines if ln.strip()), batch_size))
+    yield _remember_all(model_path, threshold, first_round, texts, lambda d, t, f: _remember_texts(d, t, f, threads, on_error))
 
 
 def remember_rows_partition(
@@ -385,13 +380,19 @@ def remember_rows_partition(
 ) -> Iterator[Memory]:
     """Like :func:`remember_jsonl_partition`, over DataFrame rows (a null
     ``field`` is not read)."""
+    texts = ([r[field] for r in batch if r[field] is not None] for batch in _batches(rows, batch_size))
+    yield _remember_all(model_path, threshold, first_round, texts, lambda d, t, f: d.remember(t, first_round=f, threads=threads))
+
+
+def _remember_all(model_path, threshold, first_round, batches, remember) -> Memory:
+    """The sum of ``remember(detector, texts, first)`` over the batches of
+    texts: one partition's memory."""
     detector = get_detector(model_path, threshold)
     first = _memory_of(first_round)
     memory = detector.remember([], first_round=first)
-    for batch in _batches(rows, batch_size):
-        texts = [r[field] for r in batch if r[field] is not None]
-        memory = memory + detector.remember(texts, first_round=first, threads=threads)
-    yield memory
+    for texts in batches:
+        memory = memory + remember(detector, texts, first)
+    return memory
 
 
 def _reduce(memories):
