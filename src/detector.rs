@@ -102,6 +102,14 @@ impl Detector {
         m.campaign_thresholds.iter_mut().for_each(|x| *x = t);
     }
 
+    /// Reads the CP949 mojibake of `text` back to Hangul
+    /// ([`crate::repair`]), weighing readings with the model's syllable
+    /// prior. Opt-in, and applied after [`Detector::clean`]: it rewrites the
+    /// article's own text.
+    pub fn repair(&self, text: &str) -> crate::repair::Repaired {
+        crate::repair::repair_with(text, self.syllable_prior())
+    }
+
     /// Cleans one document. Never panics; a document with nothing flagged
     /// comes back borrowed and byte-identical.
     pub fn clean<'a>(&self, text: &'a str) -> Cleaned<'a> {

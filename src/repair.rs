@@ -25,7 +25,8 @@
 //! without error to Hangul.
 
 use crate::encoding::{
-    is_han, is_hangul_syllable, is_latin1_high, read_cp949, read_utf8_from_1252, Scratch, View,
+    is_han, is_hangul, is_hangul_syllable, is_kana, is_latin1_high, read_cp949, read_cp949_repair,
+    read_utf8_from_1252, Scratch, SyllablePrior, View,
 };
 
 /// The Hangul syllables a line's accepted tokens must hold in all before
@@ -69,6 +70,11 @@ enum Kind {
     Weak,
     /// Reads as KS X 1001 punctuation only (the quotes).
     Quote,
+    /// Rejected by the strict reading, read by the loose one
+    /// ([`read_cp949_repair`]): taken only where the line or the document
+    /// is already shown to be mojibake. `bare` when the reading holds Hangul
+    /// or Hanja and no ASCII letter.
+    Loose { bare: bool },
 }
 
 /// A candidate token: byte range in the input, its reading and kind.
@@ -87,12 +93,30 @@ fn is_ks_punct(c: char) -> bool {
         && matches!(c, '\u{2010}'..='\u{33FF}' | '\u{00B7}' | '\u{FF01}'..='\u{FF5E}')
 }
 
-fn judge(token: &str, scratch: &mut Scratch) -> Option<(String, Kind)> {
-    if !token.chars().any(is_latin1_high) {
+/// Whether a token may be mojibake at all: it holds no Hangul, Hanja or
+/// kana, or Latin-1 chars outnumber them two to one. Clean Korean is not
+/// read (UTF-8 Hangul bytes often decode as CP949 too: `공룡·곤충`), while
+/// ftfy re-decodes the odd mojibake run into a syllable (`ÇÏµÇ` became
+/// `Ç쵂`).
+fn mostly_latin1(token: &str) -> bool {
+    let latin1 = token.chars().filter(|&c| is_latin1_high(c)).count();
+    let cjk = token
+        .chars()
+        .filter(|&c| is_hangul(c) || is_han(c) || is_kana(c))
+        .count();
+    cjk == 0 || latin1 >= 2 * cjk
+}
+
+fn judge(
+    token: &str,
+    scratch: &mut Scratch,
+    prior: Option<&SyllablePrior>,
+) -> Option<(String, Kind)> {
+    if !token.chars().any(is_latin1_high) || !mostly_latin1(token) {
         return None;
     }
     let utf8_too = read_utf8_from_1252(token, scratch).is_some();
-    if read_cp949(token, scratch, None) != Some(View::Cp949) {
+    if read_cp949(token, scratch, prior) != Some(View::Cp949) {
         return None;
     }
     let reading = scratch.reading.clone();
@@ -129,12 +153,54 @@ fn judge(token: &str, scratch: &mut Scratch) -> Option<(String, Kind)> {
     }
 }
 
+/// The loose reading of a token ([`read_cp949_repair`]), for one the
+/// strict reading rejects ([`Kind::Loose`]) or to stand in for the strict
+/// one, which stops one re-decoding deep ([`mostly_latin1`] tokens only).
+/// The reading must hold Hangul, Hanja or the plane's punctuation.
+fn read_loose(
+    token: &str,
+    scratch: &mut Scratch,
+    prior: Option<&SyllablePrior>,
+) -> Option<(String, Kind)> {
+    if token.is_ascii() {
+        return None;
+    }
+    if !mostly_latin1(token) {
+        return None;
+    }
+    if !read_cp949_repair(token, scratch, prior) || scratch.reading == token {
+        return None;
+    }
+    let reading = scratch.reading.clone();
+    let letters = reading.chars().any(|c| c.is_ascii_alphabetic());
+    let korean = reading.chars().any(|c| is_hangul_syllable(c) || is_han(c));
+    if !korean && !reading.chars().any(is_ks_punct) {
+        return None;
+    }
+    Some((
+        reading,
+        Kind::Loose {
+            bare: korean && !letters,
+        },
+    ))
+}
+
 /// Reads every CP949-behind-Latin-1 run of `text` back to its Hangul
 /// (see the module docs for the evidence asked); text without such runs
-/// comes back unchanged.
+/// comes back unchanged. Without a syllable prior, where a token has two
+/// whole readings the byte-for-byte one is kept; [`repair_with`] weighs them.
 pub fn repair(text: &str) -> Repaired {
+    repair_with(text, None)
+}
+
+/// [`repair`], with the prior that chooses between two whole readings of a
+/// token (a model's, [`crate::Detector::syllable_prior`]).
+pub fn repair_with(text: &str, prior: Option<&SyllablePrior>) -> Repaired {
     let mut scratch = Scratch::default();
     let mut cands = Vec::new();
+    // Per line, the tokens that hold a non-ASCII char and read as no Korean,
+    // or as Korean among ASCII letters: the European words of a line.
+    let mut foreign = vec![0usize];
     let mut line = 0;
     let mut at = 0;
     let bytes = text.as_bytes();
@@ -143,6 +209,7 @@ pub fn repair(text: &str) -> Repaired {
         if b.is_ascii_whitespace() {
             if b == b'\n' {
                 line += 1;
+                foreign.push(0);
             }
             at += 1;
             continue;
@@ -152,7 +219,17 @@ pub fn repair(text: &str) -> Repaired {
             at += 1;
         }
         let token = &text[start..at];
-        if let Some((reading, kind)) = judge(token, &mut scratch) {
+        let loose = read_loose(token, &mut scratch, prior);
+        let judged = match (judge(token, &mut scratch, prior), loose) {
+            // The strict verdict, the deeper reading.
+            (Some((_, kind)), Some((reading, _))) => Some((reading, kind)),
+            (strict, loose) => strict.or(loose),
+        };
+        let european = matches!(judged, None | Some((_, Kind::Loose { bare: false })));
+        if !token.is_ascii() && european {
+            foreign[line] += 1;
+        }
+        if let Some((reading, kind)) = judged {
             cands.push(Cand {
                 start,
                 end: at,
@@ -168,14 +245,23 @@ pub fn repair(text: &str) -> Repaired {
             replacements: Vec::new(),
         };
     }
-    let mut per_line = vec![0usize; line + 1];
+    // Per line, the syllables of its strong tokens, and how many they are.
+    let mut per_line = vec![(0usize, 0usize); line + 1];
     for c in &cands {
         if let Kind::Hangul(n) = c.kind {
-            per_line[c.line] += n;
+            per_line[c.line].0 += n;
+            per_line[c.line].1 += 1;
         }
     }
-    let good_line = |l: usize| per_line[l] >= MIN_SYLLABLES;
-    let any_line = per_line.iter().any(|&n| n >= MIN_SYLLABLES);
+    // Strong tokens at least half as many as European ones: one Turkish `İç`
+    // (`C4 B0 E7`, which reads `컫곁` through a pair in a pair) does not
+    // make `İç Dünyamızın Dışa Yansıması` a line of mojibake.
+    let good = |l: usize| {
+        let (syll, strong) = per_line[l];
+        syll >= MIN_SYLLABLES && 2 * strong >= foreign[l]
+    };
+    let good_line = |l: usize| good(l);
+    let any_line = (0..=line).any(good);
     let quotes = cands
         .iter()
         .filter(|c| matches!(c.kind, Kind::Quote))
@@ -187,7 +273,10 @@ pub fn repair(text: &str) -> Repaired {
     let mut char_at = 0;
     for c in cands {
         let keep = match c.kind {
-            Kind::Hangul(_) | Kind::Weak => good_line(c.line),
+            Kind::Hangul(_) => good_line(c.line),
+            // A title of Hanja and short words beside mojibake lines.
+            Kind::Weak | Kind::Loose { bare: true } => good_line(c.line) || any_line,
+            Kind::Loose { bare: false } => good_line(c.line),
             Kind::Quote => quotes_ok,
         };
         if !keep {

@@ -3,17 +3,22 @@
 //! mis-decoded as the pages were (CP949 bytes → Latin-1 → ftfy), whole and
 //! one line at a time, and the clean corpora (every language, raw Korean
 //! included) must stay unchanged (≥99.9%). The bar for restoration
-//! is ≥98% of documents; repair does not meet it yet (measured 38.47% whole,
-//! 87.59% by line: single-syllable tokens ftfy re-decoded into one Latin-1
-//! char such as `ä` for `채`, and readings only the syllable prior can choose,
-//! are missed), so the floors below guard what is measured, not the bar.
+//! is ≥98% of documents; repair does not meet it yet (measured 2026-12-07:
+//! 73.41% whole, 93.00% by line, with each Korean corpus read through a
+//! syllable prior counted from the *other* Korean corpora: the misses are
+//! readings a unigram prior cannot choose, such as `커플` against `커행`, and
+//! lines the Latin-1 guard keeps as they are), so the floors below guard what
+//! is measured, not the bar.
 
 use std::path::PathBuf;
 
-use spamsplice::repair::repair;
+use spamsplice::encoding::SyllablePrior;
+use spamsplice::repair::repair_with;
 use spamsplice::synth::{read_corpus, Host};
 
 const PER_CORPUS: usize = 400;
+/// Documents of each Korean corpus the held-out priors count.
+const PRIOR_DOCS: usize = 3000;
 
 fn corpora() -> Option<Vec<(String, PathBuf)>> {
     let dir = PathBuf::from(concat!(env!("CARGO_MANIFEST_DIR"), "/../shared/corpora"));
@@ -45,9 +50,34 @@ fn korean_mojibake_is_restored_and_clean_text_stays() {
     let (mut whole_n, mut whole_ok, mut line_n, mut line_ok) = (0usize, 0usize, 0usize, 0usize);
     let (mut chars_n, mut chars_ok) = (0usize, 0usize);
     let (mut clean_n, mut clean_changed) = (0usize, 0usize);
+    let is_korean = |name: &str| name.starts_with("ko_") || name.ends_with("_ko");
+    // Each Korean corpus is repaired with a syllable prior counted from the
+    // other Korean corpora only, as a model trained without it would hold.
+    let mut priors: Vec<(String, SyllablePrior)> = Vec::new();
+    for (name, path) in files.iter().filter(|(n, _)| is_korean(n)) {
+        let mut p = SyllablePrior::default();
+        for d in read_corpus(path)
+            .expect("corpus reads")
+            .iter()
+            .take(PRIOR_DOCS)
+        {
+            p.add(&d.text);
+        }
+        priors.push((name.clone(), p));
+    }
+    let prior_without = |name: &str| {
+        priors
+            .iter()
+            .filter(|(n, _)| n != name)
+            .fold(SyllablePrior::default(), |a, (_, p)| a.merge(p.clone()))
+    };
+    let everything = prior_without("");
     for (name, path) in files {
         let docs = read_corpus(&path).expect("corpus reads");
-        let korean = name.starts_with("ko_") || name.ends_with("_ko");
+        let korean = is_korean(&name);
+        let held_out = prior_without(&name);
+        let prior = Some(if korean { &held_out } else { &everything });
+        let repair = |t: &str| repair_with(t, prior);
         let (mut n, mut ch) = (0, 0);
         for d in docs.iter().take(PER_CORPUS) {
             if korean {
@@ -113,7 +143,7 @@ fn korean_mojibake_is_restored_and_clean_text_stays() {
         "clean documents changed: {clean_changed}/{clean_n} ({:.3}%)",
         pct(clean_changed, clean_n)
     );
-    assert!(pct(whole_ok, whole_n) >= 38.0);
-    assert!(pct(line_ok, line_n) >= 87.0);
+    assert!(pct(whole_ok, whole_n) >= 73.0);
+    assert!(pct(line_ok, line_n) >= 92.5);
     assert!(pct(clean_n - clean_changed, clean_n) >= 99.9);
 }

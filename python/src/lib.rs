@@ -421,7 +421,7 @@ impl PyDetector {
 fn clean_text(det: &spamsplice::Detector, mem: Option<&PyMemory>, s: &str, repair: bool) -> Option<String> {
     let c = clean_one(det, mem, s);
     if repair {
-        let r = spamsplice::repair::repair(&c.text);
+        let r = det.repair(&c.text);
         if r.changed() {
             return Some(r.text);
         }

@@ -25,6 +25,18 @@ pub use ftfy::{decode_inconsistent_utf8, fix_encoding, is_bad};
 
 use encoding_rs::{EUC_KR, WINDOWS_1252};
 
+/// How many single-byte code pages ftfy re-decodes text through
+/// (`CHARMAP_ENCODINGS`: Latin-1, the sloppy windows pages, ISO 8859-2,
+/// MacRoman, cp437).
+pub const CODE_PAGES: usize = ftfy_tables::CHARMAPS.len();
+
+/// The char byte `b` (0x80..=0xFF) stands for in ftfy's code page `page`
+/// (< [`CODE_PAGES`]); what ftfy's re-decoding of a run found, undone.
+pub fn code_page_char(page: usize, b: u8) -> Option<char> {
+    let map = ftfy_tables::CHARMAPS.get(page)?;
+    b.checked_sub(0x80).map(|i| map.1[i as usize])
+}
+
 /// The CP949 (windows-949) bytes of `text`; None if a char is unmappable.
 pub fn cp949_bytes(text: &str) -> Option<Vec<u8>> {
     let (bytes, _, unmappable) = EUC_KR.encode(text);

@@ -23,8 +23,10 @@
 
 pub mod forward;
 mod prior;
+mod unfix;
 
 pub use prior::{SyllablePrior, PAIR_COST, RARE_PER_MILLION};
+pub use unfix::read_cp949_repair;
 
 use encoding_rs::EUC_KR;
 

@@ -172,6 +172,13 @@ impl SyllablePrior {
         cost >= self.tables().1
     }
 
+    /// What a character of windows-949's extension costs (the plane's
+    /// counts do not cover it): a little more than the rare threshold, as
+    /// Korean text writes one in about 10,000 syllables.
+    pub fn extension_cost(&self) -> u32 {
+        self.tables().1 + 4 * SCALE as u32
+    }
+
     /// The cost of a byte string of ASCII and two-byte KS X 1001 characters
     /// (ASCII costs nothing: every reading of a token keeps the same), and
     /// the cost of its rarest character.

@@ -47,11 +47,21 @@ mod text;
 pub trait Cleaner: Sync {
     /// Cleans one document.
     fn clean<'a>(&self, text: &'a str) -> Cleaned<'a>;
+
+    /// The syllable prior `--repair-mojibake` weighs readings with; none by
+    /// default.
+    fn syllable_prior(&self) -> Option<&crate::encoding::SyllablePrior> {
+        None
+    }
 }
 
 impl Cleaner for Detector {
     fn clean<'a>(&self, text: &'a str) -> Cleaned<'a> {
         Detector::clean(self, text)
+    }
+
+    fn syllable_prior(&self) -> Option<&crate::encoding::SyllablePrior> {
+        Detector::syllable_prior(self)
     }
 }
 
@@ -67,6 +77,10 @@ pub struct Remembering<'d> {
 impl Cleaner for Remembering<'_> {
     fn clean<'a>(&self, text: &'a str) -> Cleaned<'a> {
         self.detector.clean_with(text, &self.memory)
+    }
+
+    fn syllable_prior(&self) -> Option<&crate::encoding::SyllablePrior> {
+        self.detector.syllable_prior()
     }
 }
 

@@ -1,0 +1,419 @@
+//! Repair's reading of a token: ftfy's fixes undone as far as they go, for
+//! tokens already shown to be CP949 mojibake (a line of them).
+//!
+//! The views ([`super::read_cp949`]) must not find Hangul in clean Latin
+//! text, so they undo one re-decoding per byte and read only the KS X 1001
+//! plane. Repair reads a line that strong tokens already showed to be
+//! mojibake, and there the rest of ftfy's work has to be undone too:
+//!
+//! - **re-decoding through other code pages.** ftfy's
+//!   `decode_inconsistent_utf8` runs to a fixed point, and each run it finds
+//!   may be re-encoded through any of its ten code pages before it is read
+//!   as UTF-8: `시키고` (`½ÃÅ°°í`) became `½ÃŰ°í` (`Å°` read as UTF-8) and
+//!   then `½Ã۰í` (`Ű°` is `DB B0` in windows-1250, read as UTF-8). A char
+//!   therefore stands for its UTF-8 bytes read back through any page, each
+//!   of those chars again for its own byte or for a further re-decoding
+//!   ([`DEPTH`] levels).
+//! - **`Ã` before a space.** ftfy reads `Ã ` as `à ` (`A_GRAVE_WORD_RE`),
+//!   keeping the space: `커플 화` came out as `Ä¿Çà ȭ`, so a token-final
+//!   `à` may be the lone byte `C3`.
+//! - **NFC.** ftfy normalizes, and canonical reordering sorts adjacent
+//!   combining marks that re-decoding produced (`주셨다` came out with
+//!   U+0334 before U+05BC): the marks' other orders are tried too.
+//! - **windows-949's extension** syllables (`렜` `8E AE`), which the views
+//!   leave out, count, at a rare syllable's cost.
+//!
+//! Among the readings whose bytes decode whole, a dynamic program picks the
+//! likeliest: each character's cost under the syllable prior plus
+//! [`REDECODE_COST`] for each re-decoding assumed (without a prior, the fewest
+//! re-decodings).
+
+use std::cell::RefCell;
+use std::collections::HashMap;
+use std::rc::Rc;
+
+use unicode_normalization::char::canonical_combining_class;
+
+use super::forward::{code_page_char, CODE_PAGES};
+use super::{ftfy_bytes, is_ks_byte, prior, w1252_byte, Scratch, SyllablePrior};
+use encoding_rs::EUC_KR;
+
+/// How many re-decodings deep a char is unwound: two undo `½Ã۰í`, and a
+/// third would multiply the readings for no case seen in the corpora.
+const DEPTH: u8 = 2;
+/// The most byte strings kept for one char (most are cut by the grammar
+/// long before this).
+const MAX_PER_CHAR: usize = 512;
+/// What one re-decoding assumed costs, in the prior's units (sixteenths of
+/// a nat): less than the views' [`super::PAIR_COST`], since on a line of
+/// mojibake re-decoded runs are the rule, not the exception.
+const REDECODE_COST: u32 = 16;
+/// What an ASCII letter read as itself costs: in a token of Korean
+/// mojibake a letter is more often ftfy's spelled-out ligature (`dz` for
+/// `ǳ`, which was `풍`) or an extension syllable's trail byte than a
+/// letter; where no other reading exists every reading pays the same.
+const LETTER_COST: u32 = 96;
+/// Tokens longer than this (in chars) are not unwound.
+const MAX_CHARS: usize = 64;
+
+/// One byte string a char may stand for, and how many re-decodings it
+/// assumes.
+#[derive(Debug, Clone, PartialEq, Eq)]
+struct Unfixed {
+    bytes: Vec<u8>,
+    steps: u8,
+}
+
+/// The byte a char stands for with nothing re-decoded: its own (Latin-1),
+/// or its windows-1252 byte (`Ž` is `8E`).
+fn own_byte(c: char) -> Option<u8> {
+    u8::try_from(c).ok().or_else(|| w1252_byte(c))
+}
+
+/// Every byte string `c` may stand for, `depth` re-decodings deep, into
+/// `out` (deduplicated, the fewest steps kept).
+fn unfix(c: char, depth: u8, out: &mut Vec<Unfixed>) {
+    if let Some(b) = own_byte(c) {
+        out.push(Unfixed {
+            bytes: vec![b],
+            steps: 0,
+        });
+    }
+    if depth == 0 || c.is_ascii() {
+        return;
+    }
+    let mut utf8 = [0u8; 4];
+    let n = ftfy_bytes(c, &mut utf8);
+    for page in 0..CODE_PAGES {
+        let mut partial = vec![Unfixed {
+            bytes: Vec::new(),
+            steps: 1,
+        }];
+        for &b in &utf8[..n] {
+            let mut sub = Vec::new();
+            if b < 0x80 {
+                sub.push(Unfixed {
+                    bytes: vec![b],
+                    steps: 0,
+                });
+            } else if let Some(ch) = code_page_char(page, b) {
+                unfix(ch, depth - 1, &mut sub);
+            }
+            let mut next = Vec::with_capacity(partial.len() * sub.len());
+            'outer: for p in &partial {
+                for s in &sub {
+                    if next.len() >= MAX_PER_CHAR {
+                        break 'outer;
+                    }
+                    let mut bytes = p.bytes.clone();
+                    bytes.extend_from_slice(&s.bytes);
+                    next.push(Unfixed {
+                        bytes,
+                        steps: p.steps + s.steps,
+                    });
+                }
+            }
+            partial = next;
+            if partial.is_empty() {
+                break;
+            }
+        }
+        out.extend(partial);
+    }
+    out.sort_by(|a, b| a.bytes.cmp(&b.bytes).then(a.steps.cmp(&b.steps)));
+    out.dedup_by(|a, b| a.bytes == b.bytes);
+    out.truncate(MAX_PER_CHAR);
+}
+
+thread_local! {
+    /// [`unfix`]'s answers per char: they depend on the char alone, and a
+    /// document repeats few distinct ones.
+    static UNFIXED: RefCell<HashMap<char, Rc<[Unfixed]>>> = RefCell::new(HashMap::new());
+}
+
+fn unfixed(c: char) -> Rc<[Unfixed]> {
+    UNFIXED.with(|m| {
+        m.borrow_mut()
+            .entry(c)
+            .or_insert_with(|| {
+                let mut v = Vec::new();
+                unfix(c, DEPTH, &mut v);
+                v.into()
+            })
+            .clone()
+    })
+}
+
+/// Whether `lead`, `trail` is a character of windows-949's extension (the
+/// 8,822 syllables outside KS X 1001).
+fn is_uhc_extension(lead: u8, trail: u8) -> bool {
+    let trail_ok = matches!(trail, 0x41..=0x5A | 0x61..=0x7A | 0x81..=0xFE);
+    match lead {
+        0x81..=0xA0 => trail_ok,
+        0xA1..=0xC5 => trail_ok && trail < 0xA1,
+        0xC6 => (0x41..=0x52).contains(&trail),
+        _ => false,
+    }
+}
+
+/// A node of the lattice: the state after a prefix of the token (0 between
+/// characters, else the pending lead byte), its least cost, and how it was
+/// reached (the row and node it extends, and the reading taken).
+#[derive(Clone, Copy)]
+struct Node {
+    lead: u8,
+    cost: u32,
+    from_row: u32,
+    from: u32,
+    reading: u32,
+}
+
+/// The readings of the chars a lattice edge consumes: one char, or one of
+/// ftfy's spelled-out ligatures (`ij` for `ĳ`, [`super::LIGATURES`]).
+struct Edge {
+    span: usize,
+    readings: Rc<[Unfixed]>,
+}
+
+fn edges_at(chars: &[char], i: usize) -> Vec<Edge> {
+    let c = chars[i];
+    let mut one = unfixed(c);
+    if c == 'à' && i + 1 == chars.len() {
+        // Not counted as a re-decoding: `Çà ` is `행 ` or `플 ` alike, and
+        // only the prior can tell.
+        let mut v = one.to_vec();
+        v.push(Unfixed {
+            bytes: vec![0xC3],
+            steps: 0,
+        });
+        one = v.into();
+    }
+    let mut edges = vec![Edge {
+        span: 1,
+        readings: one,
+    }];
+    if let Some(&d) = chars.get(i + 1) {
+        for &(pair, lig) in &super::LIGATURES {
+            let mut p = pair.chars();
+            if p.next() == Some(c) && p.next() == Some(d) {
+                edges.push(Edge {
+                    span: 2,
+                    readings: unfixed(lig),
+                });
+            }
+        }
+    }
+    edges
+}
+
+/// The likeliest whole windows-949 byte string behind `chars`, into `out`,
+/// with its cost; None when no reading decodes whole.
+fn best_bytes(chars: &[char], prior: Option<&SyllablePrior>, out: &mut Vec<u8>) -> Option<u32> {
+    let costs = prior.map(SyllablePrior::costs);
+    let pair_cost = prior.map_or(1, |_| REDECODE_COST);
+    let extension = prior.map_or(1, SyllablePrior::extension_cost);
+    let letter = prior.map_or(1, |_| LETTER_COST);
+    let step = |lead: u8, b: u8| -> Option<(u8, u32)> {
+        if lead != 0 {
+            if is_ks_byte(lead) && is_ks_byte(b) {
+                Some((0, costs.map_or(0, |c| prior::cell_cost(c, lead, b))))
+            } else {
+                is_uhc_extension(lead, b).then_some((0, extension))
+            }
+        } else if b.is_ascii_alphabetic() {
+            Some((0, letter))
+        } else if b < 0x80 {
+            Some((0, 0))
+        } else {
+            (0x81..=0xFE).contains(&b).then_some((b, 0))
+        }
+    };
+    let n = chars.len();
+    let edges: Vec<Vec<Edge>> = (0..n).map(|i| edges_at(chars, i)).collect();
+    let mut rows: Vec<Vec<Node>> = vec![Vec::new(); n + 1];
+    rows[0].push(Node {
+        lead: 0,
+        cost: 0,
+        from_row: 0,
+        from: 0,
+        reading: 0,
+    });
+    for i in 0..n {
+        for (e, edge) in edges[i].iter().enumerate() {
+            for j in 0..rows[i].len() {
+                let node = rows[i][j];
+                for (r, reading) in edge.readings.iter().enumerate() {
+                    let mut state =
+                        Some((node.lead, node.cost + u32::from(reading.steps) * pair_cost));
+                    for &b in &reading.bytes {
+                        state = state.and_then(|(s, cost)| step(s, b).map(|(t, c)| (t, cost + c)));
+                    }
+                    let Some((lead, cost)) = state else { continue };
+                    let to = Node {
+                        lead,
+                        cost,
+                        from_row: i as u32,
+                        from: j as u32,
+                        reading: ((e as u32) << 16) | r as u32,
+                    };
+                    let row = &mut rows[i + edge.span];
+                    match row.iter_mut().find(|m| m.lead == lead) {
+                        Some(m) if cost < m.cost => *m = to,
+                        Some(_) => {}
+                        None => row.push(to),
+                    }
+                }
+            }
+        }
+    }
+    let mut at = rows[n].iter().position(|m| m.lead == 0)?;
+    let cost = rows[n][at].cost;
+    let mut row = n;
+    let mut path = Vec::new();
+    while row > 0 {
+        let node = rows[row][at];
+        path.push((node.from_row as usize, node.reading));
+        row = node.from_row as usize;
+        at = node.from as usize;
+    }
+    out.clear();
+    for &(i, reading) in path.iter().rev() {
+        let edge = &edges[i][(reading >> 16) as usize];
+        out.extend_from_slice(&edge.readings[(reading & 0xFFFF) as usize].bytes);
+    }
+    Some(cost)
+}
+
+/// The token's chars with each run of adjacent combining marks in every
+/// order that NFC would sort back to the one seen (a run of up to three;
+/// the order seen first).
+fn mark_orders(token: &str) -> Vec<Vec<char>> {
+    let chars: Vec<char> = token.chars().collect();
+    let mut out = vec![chars.clone()];
+    let mut i = 0;
+    while i < chars.len() {
+        let mut j = i;
+        while j < chars.len() && canonical_combining_class(chars[j]) != 0 {
+            j += 1;
+        }
+        if j - i >= 2 && j - i <= 3 {
+            let run = &chars[i..j];
+            let mut perms = Vec::new();
+            permute(run.to_vec(), 0, &mut perms);
+            let mut more = Vec::new();
+            for base in &out {
+                for p in &perms {
+                    if p.as_slice() != run {
+                        let mut v = base.clone();
+                        v[i..j].copy_from_slice(p);
+                        more.push(v);
+                    }
+                }
+            }
+            out.extend(more);
+        }
+        i = j.max(i + 1);
+    }
+    out.truncate(16);
+    out
+}
+
+fn permute(mut v: Vec<char>, k: usize, out: &mut Vec<Vec<char>>) {
+    if k == v.len() {
+        out.push(v);
+        return;
+    }
+    for i in k..v.len() {
+        v.swap(k, i);
+        permute(v.clone(), k + 1, out);
+        v.swap(k, i);
+    }
+}
+
+/// Decodes `bytes` as windows-949 into `out`, the extension included; true
+/// when clean.
+fn decode_full(bytes: &[u8], out: &mut String) -> bool {
+    out.clear();
+    let mut dec = EUC_KR.new_decoder_without_bom_handling();
+    out.reserve(bytes.len() * 3 / 2 + 4);
+    let (res, _read) = dec.decode_to_string_without_replacement(bytes, out, true);
+    matches!(res, encoding_rs::DecoderResult::InputEmpty)
+}
+
+/// The reading [`crate::repair`] gives a token on a line already shown to
+/// be CP949 mojibake (see the module docs), left in `scratch.reading`;
+/// false when no reading decodes whole. No byte is dropped.
+pub fn read_cp949_repair(
+    token: &str,
+    scratch: &mut Scratch,
+    prior: Option<&SyllablePrior>,
+) -> bool {
+    let prior = prior.filter(|p| !p.is_empty());
+    scratch.reading.clear();
+    if token.chars().count() > MAX_CHARS {
+        return false;
+    }
+    let mut best: Option<u32> = None;
+    for chars in mark_orders(token) {
+        let Some(cost) = best_bytes(&chars, prior, &mut scratch.alt_bytes) else {
+            continue;
+        };
+        if best.is_some_and(|b| b <= cost) {
+            continue;
+        }
+        if decode_full(&scratch.alt_bytes, &mut scratch.alt_reading) {
+            best = Some(cost);
+            std::mem::swap(&mut scratch.reading, &mut scratch.alt_reading);
+            std::mem::swap(&mut scratch.bytes, &mut scratch.alt_bytes);
+        }
+    }
+    best.is_some()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// A prior counted from one hand-written Korean paragraph.
+    fn prior() -> SyllablePrior {
+        let mut p = SyllablePrior::default();
+        p.add(
+            "미국의 시민들이 태국에서 징역 첫 회 공판을 보고 설렜다. 툴킷과 커플 화보, \
+             어머니가 주셨다고 말했다. 시키고 싶은 일이 많다.",
+        );
+        p
+    }
+
+    fn read(token: &str) -> Option<String> {
+        let mut s = Scratch::default();
+        read_cp949_repair(token, &mut s, Some(&prior())).then(|| s.reading.clone())
+    }
+
+    #[test]
+    fn ftfys_fixes_are_undone() {
+        // Each is what ftfy 6.3.1 made of the word served as CP949 and read
+        // as Latin-1 (checked against Python ftfy).
+        for (seen, word) in [
+            ("¹Ì±¹ÀÇ", "미국의"),
+            ("½Ã۰í", "시키고"),   // through windows-1250, two levels
+            ("ű¹", "태국"),       // a pair inside a pair
+            ("¡¿ª", "징역"),      // `Â¡` re-decoded to `¡`
+            ("ù", "첫"),          // one char, one pair
+            ("ȸ", "회"),          // beyond Latin-1
+            ("¼³Ž®´Ù", "설렜다"), // windows-1252 byte, extension syllable
+            ("ŸŶ", "툴킷"),       // through windows-1257
+        ] {
+            assert_eq!(read(seen).as_deref(), Some(word), "{seen}");
+        }
+    }
+
+    #[test]
+    fn a_final_a_grave_is_the_byte_before_a_space() {
+        assert_eq!(read("Ä¿Çà").as_deref(), Some("커플"));
+    }
+
+    #[test]
+    fn combining_marks_are_tried_in_their_order_before_nfc() {
+        assert_eq!(read("Á\u{334}\u{5bc}Ù").as_deref(), Some("주셨다"));
+    }
+}
