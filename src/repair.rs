@@ -94,17 +94,22 @@ fn is_ks_punct(c: char) -> bool {
 }
 
 /// Whether a token may be mojibake at all: it holds no Hangul, Hanja or
-/// kana, or Latin-1 chars outnumber them two to one. Clean Korean is not
-/// read (UTF-8 Hangul bytes often decode as CP949 too: `공룡·곤충`), while
-/// ftfy re-decodes the odd mojibake run into a syllable (`ÇÏµÇ` became
-/// `Ç쵂`).
+/// kana, or the other non-ASCII chars (Latin-1, and the Greek and Cyrillic
+/// ftfy's UTF-8 re-decoding leaves: `Àλ縦` for `인사를`) are at least as
+/// many. Clean Korean is not read (UTF-8 Hangul bytes often decode as CP949
+/// too: `공룡·곤충`, whose `·` is no evidence), while ftfy re-decodes the odd
+/// mojibake run into a syllable (`ÇÏµÇ` became `Ç쵂`).
 fn mostly_latin1(token: &str) -> bool {
-    let latin1 = token.chars().filter(|&c| is_latin1_high(c)).count();
-    let cjk = token
-        .chars()
-        .filter(|&c| is_hangul(c) || is_han(c) || is_kana(c))
-        .count();
-    cjk == 0 || latin1 >= 2 * cjk
+    let mut other = 0;
+    let mut cjk = 0;
+    for c in token.chars() {
+        if is_hangul(c) || is_han(c) || is_kana(c) {
+            cjk += 1;
+        } else if !c.is_ascii() && !is_ks_punct(c) {
+            other += 1;
+        }
+    }
+    cjk == 0 || other >= cjk
 }
 
 fn judge(
