@@ -342,8 +342,8 @@ impl Model {
     /// threshold or `extend` threshold decides anything, and a removed run
     /// scores only its removed tokens. With `m` the smallest of those
     /// thresholds, a logit below ln(m/4) has probability below m/(m+4) <
-    /// m/4: it reaches none of them, and shifted by [`Model::decide`] it
-    /// stays below 0.5, as 0 does. `NEG_INFINITY` (no shortcut) when some
+    /// m/4: it reaches none of them, and put on one scale by
+    /// [`Model::decide`] ([`on_one_scale`]) it stays below 0.5, as 0 does. `NEG_INFINITY` (no shortcut) when some
     /// threshold is tiny (or not positive).
     fn stage2_floor(&self) -> f32 {
         // Documents judged alone grow by the tokens' own probabilities.
@@ -449,9 +449,9 @@ impl Model {
         spaced_runs_together(doc, &a.tok.tokens, &a.info, probs);
     }
 
-    /// Decides which tokens go, in place: shifts each probability by its
-    /// group's threshold so that one cut at 0.5 applies every group's own
-    /// threshold, after growing each run of removed tokens along its line
+    /// Decides which tokens go, in place: puts each probability on one scale
+    /// by its group's threshold ([`on_one_scale`]) so that one cut at 0.5
+    /// applies every group's own threshold, after growing each run of removed tokens along its line
     /// over neighbours whose growth probability (`grow`, from
     /// [`Model::growth_probs`]) reaches their group's `extend` threshold
     /// (hysteresis: a fragment's weak words, such as a bare unseen name or a
@@ -501,7 +501,7 @@ impl Model {
             }
         }
         for (p, &g) in probs.iter_mut().zip(groups) {
-            *p = *p - thresholds[g as usize] + 0.5;
+            *p = on_one_scale(*p, thresholds[g as usize]);
         }
     }
 
@@ -791,6 +791,42 @@ fn spaced_runs_together(
     }
 }
 
+/// The largest `f32` below 0.5: the score of a token just short of its
+/// threshold can come no closer to the cut.
+const BELOW_HALF: f32 = 0.499_999_97;
+
+/// A token's probability `p` on one scale across token groups, in [0, 1]:
+/// its logit shifted by its group's threshold `t`'s,
+/// `σ(logit p − logit t) = p(1−t) / (p(1−t) + (1−p)t)`, so that every
+/// group's threshold reads 0.5, 0 and 1 stay where they are, and a score
+/// reads the same odds against the cut in every group (a dolma mixer's
+/// filter on the attribute, `--threshold` and the report read one number).
+/// Why not `p − t + 0.5`: it leaves [0, 1] (1.24 for a sure token where
+/// `t` is 0.26). The cut decides exactly as `p ≥ t` does, rounding
+/// included; a threshold at or past 0 or 1 (a group turned on or off
+/// whole) maps linearly.
+pub fn on_one_scale(p: f32, t: f32) -> f32 {
+    let removed = p >= t;
+    let q = p.clamp(0.0, 1.0);
+    let s = if t.is_nan() || t <= 0.0 {
+        0.5 + 0.5 * q
+    } else if t >= 1.0 {
+        0.5 * (q / t)
+    } else {
+        let (a, b) = (q * (1.0 - t), (1.0 - q) * t);
+        if a + b > 0.0 {
+            a / (a + b)
+        } else {
+            0.5
+        }
+    };
+    if removed {
+        s.max(0.5)
+    } else {
+        s.min(BELOW_HALF)
+    }
+}
+
 /// [`Model::stage2_floor`] for these thresholds.
 fn stage2_floor(thresholds: &[f32], extend: &[f32]) -> f32 {
     let mut all = thresholds.iter().chain(extend);
@@ -1023,6 +1059,34 @@ mod tests {
         }
         assert_eq!(stage2_floor(&[1e-5], &[0.5]), f32::NEG_INFINITY);
         assert_eq!(stage2_floor(&[0.5], &[f32::NAN]), f32::NEG_INFINITY);
+    }
+
+    #[test]
+    fn scores_lie_in_zero_one_and_cut_where_the_threshold_does() {
+        assert_eq!(BELOW_HALF, f32::from_bits(0.5f32.to_bits() - 1));
+        let ps: Vec<f32> = (0..=1000).map(|i| i as f32 / 1000.0).collect();
+        for t in [0.0, 1e-6, 0.26, 0.44, 0.58, 0.999, 1.0, 2.0, -1.0] {
+            let mut last = 0.0;
+            for &p in &ps {
+                let s = on_one_scale(p, t);
+                assert!((0.0..=1.0).contains(&s), "p {p} t {t}: {s}");
+                assert_eq!(s >= 0.5, p >= t, "p {p} t {t}: {s}");
+                assert!(s >= last - 1e-6, "not monotone at p {p} t {t}");
+                last = s;
+            }
+        }
+        assert_eq!(on_one_scale(0.26, 0.26), 0.5);
+        assert_eq!(on_one_scale(1.0, 0.26), 1.0);
+        assert_eq!(on_one_scale(0.0, 0.58), 0.0);
+        // The same odds against the cut read the same in two groups: p at
+        // 3:1 odds over a threshold of even odds, and 0.9 (9:1) over 0.75 (3:1).
+        assert!((on_one_scale(0.75, 0.5) - 0.75).abs() < 1e-6);
+        assert!((on_one_scale(0.9, 0.75) - 0.75).abs() < 1e-6);
+        // A grown token (set to its threshold) scores 0.5 exactly.
+        let mut p = vec![0.95, 0.5];
+        Model::decide(&mut p, None, &[0; 2], &one_line(2), &[0.9], &[0.4]);
+        assert_eq!(p[1], 0.5);
+        assert!(p[0] > 0.5 && p[0] <= 1.0);
     }
 
     #[test]

@@ -449,6 +449,81 @@ fn a_memory_from_another_model_or_damaged_is_refused() {
 }
 
 #[test]
+fn repairs_are_listed_in_the_spans_and_report_files() {
+    if !model_ready() {
+        return;
+    }
+    let d = tmp("repair_sinks");
+    let input = d.join("in.jsonl");
+    std::fs::write(
+        &input,
+        concat!(
+            "{\"id\":\"k\",\"text\":\"¹Ì±¹ÀÇ ¼º¸ð¶õ ¸»ÀÌ´Ù\"}\n",
+            "{\"id\":\"s\",\"text\":\"He said ¡°we will rebuild¡± at a foundation stone for restorin\\n¹Ù´ÙÀ̾߱â°ÔÀÓÀå g Korea-China relations.\"}\n",
+            "{\"id\":\"e\",\"text\":\"plain\"}\n",
+        ),
+    )
+    .unwrap();
+    let (spans, report) = (d.join("s.jsonl"), d.join("r.csv"));
+    let o = run(
+        &[
+            "filter",
+            "--repair-mojibake",
+            "--quiet",
+            "--spans",
+            spans.to_str().unwrap(),
+            "--report",
+            report.to_str().unwrap(),
+            input.to_str().unwrap(),
+        ],
+        b"",
+    );
+    assert!(o.status.success(), "{}", stderr(&o));
+    assert_eq!(
+        String::from_utf8(o.stdout).unwrap(),
+        concat!(
+            "{\"id\":\"k\",\"text\":\"미국의 성모란 말이다\"}\n",
+            "{\"id\":\"s\",\"text\":\"He said “we will rebuild” at a foundation stone for restoring Korea-China relations.\"}\n",
+            "{\"id\":\"e\",\"text\":\"plain\"}\n",
+        )
+    );
+    // Offsets are code points of the input: the quote after the removed
+    // fragment is not moved, the fragment's own offsets are the input's.
+    let attrs = std::fs::read_to_string(&spans).unwrap();
+    let lines: Vec<serde_json::Value> = attrs
+        .lines()
+        .map(|l| serde_json::from_str(l).unwrap())
+        .collect();
+    assert_eq!(lines.len(), 3);
+    let repaired = |i: usize| lines[i]["attributes"]["spamsplice__mojibake_repair"].clone();
+    assert_eq!(
+        repaired(0),
+        serde_json::json!([[0, 6, "미국의"], [7, 13, "성모란"], [14, 20, "말이다"]])
+    );
+    assert_eq!(
+        repaired(1),
+        serde_json::json!([[8, 12, "“we"], [18, 27, "rebuild”"]])
+    );
+    assert_eq!(repaired(2), serde_json::json!([]));
+    let removed = &lines[1]["attributes"]["spamsplice__gambling_injection"][0];
+    assert_eq!(
+        (removed[0].as_u64(), removed[1].as_u64()),
+        (Some(62), Some(78))
+    );
+    let score = removed[2].as_f64().unwrap();
+    assert!((0.5..=1.0).contains(&score), "{score}");
+    let csv = std::fs::read_to_string(&report).unwrap();
+    let rows: Vec<&str> = csv.split('\n').collect();
+    assert_eq!(rows[0], "id,start,end,score,fragment,decoded,action");
+    assert_eq!(rows[1], "k,0,6,,¹Ì±¹ÀÇ,미국의,repaired");
+    assert!(csv.contains(",바다이야기게임장,removed\n"), "{csv}");
+    assert!(
+        csv.ends_with("s,18,27,,rebuild¡±,rebuild”,repaired\n"),
+        "{csv}"
+    );
+}
+
+#[test]
 fn repair_mojibake_rewrites_a_jsonl_field_and_refuses_text() {
     if !model_ready() {
         return;

@@ -97,6 +97,7 @@ def test_spans_slice_the_removed_text_in_python(det, texts):
         prev_end = 0
         for a, b, score in spans:
             assert isinstance(a, int) and isinstance(b, int) and isinstance(score, float)
+            assert 0.0 <= score <= 1.0
             assert prev_end <= a < b <= len(t)
             prev_end = b
         # deleting text[a:b] (code points, as Python slices) gives the cleaned text

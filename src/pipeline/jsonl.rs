@@ -10,7 +10,7 @@ use std::sync::atomic::Ordering;
 use std::sync::mpsc::{channel, sync_channel, Receiver, SyncSender};
 use std::sync::Arc;
 
-use super::sinks::{self, SpanRecord};
+use super::sinks::{self, RepairRecord, SpanRecord};
 use super::{json, Cleaner, Counters, LazySource, OnError, Options, Sinks, Summary};
 use crate::error::{Error, Result};
 use crate::span::Span;
@@ -43,6 +43,9 @@ struct Outcome {
     /// The `id` value as written, relative to the line.
     id: Option<Range<usize>>,
     spans: Vec<SpanRecord>,
+    /// The runs repaired (`--repair-mojibake`), in full when the span or
+    /// report file is written, else only counted.
+    repairs: Vec<RepairRecord>,
 }
 
 struct Processed {
@@ -216,6 +219,7 @@ fn process<C: Cleaner + ?Sized>(
                     kind: Kind::Bad(panic_reason(&*p)),
                     id: None,
                     spans: Vec::new(),
+                    repairs: Vec::new(),
                 },
             }
         })
@@ -249,6 +253,7 @@ fn clean_line<C: Cleaner + ?Sized>(
         kind: Kind::Bad(reason),
         id,
         spans: Vec::new(),
+        repairs: Vec::new(),
     };
     let located = match json::locate(body, path) {
         Ok(l) => l,
@@ -278,10 +283,12 @@ fn clean_line<C: Cleaner + ?Sized>(
             out.extend_from_slice(&quoted.as_bytes()[1..quoted.len() - 1]);
             out.extend_from_slice(&line[range.end..]);
             let records = span_records(&text, &cleaned.spans, want_spans);
+            let repairs = repair_records(&text, &cleaned, &repaired, want_spans);
             return Outcome {
                 kind: Kind::Changed(out),
                 id: located.id,
                 spans: records,
+                repairs,
             };
         }
     }
@@ -290,6 +297,7 @@ fn clean_line<C: Cleaner + ?Sized>(
             kind: Kind::Same,
             id: located.id,
             spans: Vec::new(),
+            repairs: Vec::new(),
         };
     }
     let spans = cleaned.spans;
@@ -313,7 +321,57 @@ fn clean_line<C: Cleaner + ?Sized>(
         kind: Kind::Changed(out),
         id: located.id,
         spans: records,
+        repairs: Vec::new(),
     }
+}
+
+/// The repair records of one line, in code points of the input `text`
+/// (the repairs were made in the cleaned text: each offset is moved past
+/// the removed spans before it; a start stays after a span removed at the
+/// same point, an end before it). Only counted unless `want_spans`.
+fn repair_records(
+    text: &str,
+    cleaned: &crate::span::Cleaned<'_>,
+    repaired: &crate::repair::Repaired,
+    want_spans: bool,
+) -> Vec<RepairRecord> {
+    if !want_spans {
+        return repaired
+            .replacements
+            .iter()
+            .map(|_| RepairRecord {
+                start: 0,
+                end: 0,
+                found: String::new(),
+                text: String::new(),
+            })
+            .collect();
+    }
+    let removed = crate::span::char_offsets(text, &cleaned.spans);
+    let to_input = |c: usize, after_spans_here: bool| -> u64 {
+        let mut gone = 0;
+        for &(a, b) in &removed {
+            let here = a - gone;
+            if here < c || (after_spans_here && here == c) {
+                gone += b - a;
+            } else {
+                break;
+            }
+        }
+        (c + gone) as u64
+    };
+    let chars: Vec<(usize, char)> = cleaned.text.char_indices().collect();
+    let byte_at = |c: usize| chars.get(c).map_or(cleaned.text.len(), |&(b, _)| b);
+    repaired
+        .replacements
+        .iter()
+        .map(|r| RepairRecord {
+            start: to_input(r.start, true),
+            end: to_input(r.end, false),
+            found: cleaned.text[byte_at(r.start)..byte_at(r.end)].to_string(),
+            text: r.text.clone(),
+        })
+        .collect()
 }
 
 /// The span records of one line: full (char offsets, fragment) for the span
@@ -390,6 +448,7 @@ impl Writer {
                 Kind::Changed(new) => {
                     summary.changed += 1;
                     summary.spans += o.spans.len() as u64;
+                    summary.repaired += o.repairs.len() as u64;
                     out.push(&data[run.clone()]);
                     out.push(new);
                     run = r.end..r.end;
@@ -427,18 +486,22 @@ impl Writer {
                     Some(idr) => line[idr.clone()].to_vec(),
                     None => sinks::json_string(&format!("{}:{}", block.file, self.line)),
                 };
-                let spans: &[SpanRecord] = if matches!(o.kind, Kind::Changed(_)) {
-                    &o.spans
-                } else {
-                    &[]
-                };
+                let changed = matches!(o.kind, Kind::Changed(_));
+                let spans: &[SpanRecord] = if changed { &o.spans } else { &[] };
+                let repairs: &[RepairRecord] = if changed { &o.repairs } else { &[] };
+                let repair = opts.repair_mojibake;
                 if let Some(w) = sinks.spans.as_deref_mut() {
-                    sinks::spans_line(w, &id_json, spans).map_err(|e| Error::io("(spans)", e))?;
+                    sinks::spans_line(w, &id_json, spans, repair.then_some(repairs))
+                        .map_err(|e| Error::io("(spans)", e))?;
                 }
                 if let Some(w) = sinks.report.as_deref_mut() {
                     let id = sinks::id_display(&id_json);
                     for s in spans {
-                        sinks::report_row(w, &id, s).map_err(|e| Error::io("(report)", e))?;
+                        sinks::report_row(w, &id, s, repair)
+                            .map_err(|e| Error::io("(report)", e))?;
+                    }
+                    for r in repairs {
+                        sinks::repair_row(w, &id, r).map_err(|e| Error::io("(report)", e))?;
                     }
                 }
             }

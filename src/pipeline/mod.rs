@@ -295,6 +295,8 @@ pub struct Summary {
     pub changed: u64,
     /// Spans removed, over all documents.
     pub spans: u64,
+    /// Mojibake runs read back to Hangul (`--repair-mojibake`).
+    pub repaired: u64,
     /// JSONL lines written through unchanged under [`OnError::Pass`].
     pub passed: u64,
     /// JSONL lines left out under [`OnError::Skip`].
@@ -470,7 +472,8 @@ fn run_lazy<C: Cleaner + ?Sized>(
         .build()
         .map_err(|e| Error::Other(format!("cannot start {threads} threads: {e}")))?;
     if let Some(w) = sinks.report.as_deref_mut() {
-        sinks::write_report_header(w).map_err(|e| Error::io("(report)", e))?;
+        sinks::write_report_header(w, opts.repair_mojibake)
+            .map_err(|e| Error::io("(report)", e))?;
     }
     let mut summary = Summary::default();
     let result = match opts.format {

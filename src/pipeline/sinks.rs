@@ -6,15 +6,39 @@
 //! `{"id": ..., "attributes": {"spamsplice__gambling_injection": [[start, end, score], ...]}}`
 //! with offsets in Unicode code points of the input text.
 //!
+//! With `--repair-mojibake`, each line's attributes also hold
+//! `"spamsplice__mojibake_repair": [[start, end, "text"], ...]`: the runs
+//! read back to Hangul, in code points of the input text, with the text now
+//! standing in their place.
+//!
 //! Report (`--report`): CSV with a header, one row per removed span:
 //! `id,start,end,score,fragment,decoded` (code-point offsets; `fragment` is
 //! the text as found; `decoded` its Hangul reading by
-//! [`crate::encoding::decode_hangul`], empty when it has none).
+//! [`crate::encoding::decode_hangul`], empty when it has none). With
+//! `--repair-mojibake` a seventh column, `action`, reads `removed` or
+//! `repaired`; a repaired row has no score, `fragment` the mojibake as
+//! found and `decoded` the text written in its place.
 
 use std::io::{self, Write};
 
 /// The attribute name written to the spans file.
 pub const ATTRIBUTE: &str = "spamsplice__gambling_injection";
+
+/// The attribute name of the repaired runs (`--repair-mojibake`).
+pub const REPAIR_ATTRIBUTE: &str = "spamsplice__mojibake_repair";
+
+/// One repaired run as the sinks see it.
+#[derive(Debug, Clone, PartialEq)]
+pub struct RepairRecord {
+    /// Code-point offsets in the document's input text.
+    pub start: u64,
+    /// Code point offset just past the run.
+    pub end: u64,
+    /// The mojibake as found.
+    pub found: String,
+    /// The text written in its place.
+    pub text: String,
+}
 
 /// One removed span as the sinks see it.
 #[derive(Debug, Clone, PartialEq)]
@@ -29,8 +53,13 @@ pub struct SpanRecord {
     pub fragment: String,
 }
 
-pub(crate) fn write_report_header(w: &mut dyn Write) -> io::Result<()> {
-    w.write_all(b"id,start,end,score,fragment,decoded\n")
+/// The report's header; `repair` adds the `action` column.
+pub(crate) fn write_report_header(w: &mut dyn Write, repair: bool) -> io::Result<()> {
+    w.write_all(if repair {
+        b"id,start,end,score,fragment,decoded,action\n" as &[u8]
+    } else {
+        b"id,start,end,score,fragment,decoded\n"
+    })
 }
 
 /// A finite score as JSON (NaN or infinity would make invalid JSON).
@@ -57,15 +86,28 @@ pub(crate) fn spans_close(w: &mut dyn Write) -> io::Result<()> {
     w.write_all(b"]}}\n")
 }
 
-/// A whole spans line.
+/// A whole spans line; `repairs`, when repair is on, adds its attribute
+/// (empty or not, so every line of a run has the same keys).
 pub(crate) fn spans_line(
     w: &mut dyn Write,
     id_json: &[u8],
     spans: &[SpanRecord],
+    repairs: Option<&[RepairRecord]>,
 ) -> io::Result<()> {
     spans_open(w, id_json)?;
     for (i, s) in spans.iter().enumerate() {
         spans_item(w, i == 0, s)?;
+    }
+    if let Some(repairs) = repairs {
+        write!(w, "], \"{REPAIR_ATTRIBUTE}\": [")?;
+        for (i, r) in repairs.iter().enumerate() {
+            if i > 0 {
+                w.write_all(b", ")?;
+            }
+            write!(w, "[{}, {}, ", r.start, r.end)?;
+            w.write_all(&json_string(&r.text))?;
+            w.write_all(b"]")?;
+        }
     }
     spans_close(w)
 }
@@ -91,13 +133,33 @@ fn csv_field(w: &mut dyn Write, s: &str) -> io::Result<()> {
     }
 }
 
-pub(crate) fn report_row(w: &mut dyn Write, id: &str, s: &SpanRecord) -> io::Result<()> {
+/// A removed span's report row; `repair` adds the `action` column.
+pub(crate) fn report_row(
+    w: &mut dyn Write,
+    id: &str,
+    s: &SpanRecord,
+    repair: bool,
+) -> io::Result<()> {
     csv_field(w, id)?;
     write!(w, ",{},{},{},", s.start, s.end, score_str(s.score))?;
     csv_field(w, &s.fragment)?;
     w.write_all(b",")?;
     csv_field(w, &decoded(&s.fragment))?;
-    w.write_all(b"\n")
+    w.write_all(if repair {
+        b",removed\n" as &[u8]
+    } else {
+        b"\n"
+    })
+}
+
+/// A repaired run's report row (the report has the `action` column).
+pub(crate) fn repair_row(w: &mut dyn Write, id: &str, r: &RepairRecord) -> io::Result<()> {
+    csv_field(w, id)?;
+    write!(w, ",{},{},,", r.start, r.end)?;
+    csv_field(w, &r.found)?;
+    w.write_all(b",")?;
+    csv_field(w, &r.text)?;
+    w.write_all(b",repaired\n")
 }
 
 /// A JSON string literal for `s` (for text-mode ids and fallback ids).

@@ -576,7 +576,20 @@ fn jsonl_repair_rewrites_the_field_and_keeps_every_other_byte() {
         "{\"id\":\"a\",\"text\":\"미국의 성모 said “hi”.\",\"n\":1}\n\
          {\"id\":\"b\",\"text\":\"caf\\u00e9 ok\"}\n"
     );
-    // The spans still name the input's own characters.
-    assert_eq!(on.spans, off.spans);
+    // The spans still name the input's own characters, and the repairs do
+    // too: `¡°hi¡±.` lies past the removed `<<x>>`, at 22..29 of the input.
+    assert_eq!(
+        off.spans,
+        "{\"id\": \"a\", \"attributes\": {\"spamsplice__gambling_injection\": [[11, 16, 0.9]]}}\n\
+         {\"id\": \"b\", \"attributes\": {\"spamsplice__gambling_injection\": [[5, 10, 0.9]]}}\n"
+    );
+    assert_eq!(
+        on.spans,
+        "{\"id\": \"a\", \"attributes\": {\"spamsplice__gambling_injection\": [[11, 16, 0.9]], \
+         \"spamsplice__mojibake_repair\": [[0, 6, \"미국의\"], [7, 11, \"성모\"], [22, 29, \"“hi”.\"]]}}\n\
+         {\"id\": \"b\", \"attributes\": {\"spamsplice__gambling_injection\": [[5, 10, 0.9]], \
+         \"spamsplice__mojibake_repair\": []}}\n"
+    );
     assert_eq!(on.summary.changed, 2);
+    assert_eq!(on.summary.repaired, 3);
 }

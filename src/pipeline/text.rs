@@ -369,7 +369,8 @@ impl DocWriter {
                         .map_err(|e| Error::io("(spans)", e))?;
                 }
                 if let Some(rw) = sinks.report.as_deref_mut() {
-                    sinks::report_row(rw, &w.name, &rec).map_err(|e| Error::io("(report)", e))?;
+                    sinks::report_row(rw, &w.name, &rec, false)
+                        .map_err(|e| Error::io("(report)", e))?;
                 }
             }
             self.doc_spans += 1;

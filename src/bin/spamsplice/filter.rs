@@ -27,8 +27,12 @@ ending .gz or .zst are compressed. No INPUT or '-': standard input; no -o or
 --spans writes one line per input document, in input order (refused JSONL
 lines included, with no spans), in dolma's attribute format:
   {\"id\": ..., \"attributes\": {\"spamsplice__gambling_injection\": [[start, end, score], ...]}}
-offsets in Unicode code points of the input text. --report writes CSV:
-id,start,end,score,fragment,decoded.
+offsets in Unicode code points of the input text; scores lie in [0, 1],
+0.5 at each token group's threshold. --report writes CSV:
+id,start,end,score,fragment,decoded. With --repair-mojibake the attributes
+also hold \"spamsplice__mojibake_repair\": [[start, end, \"text\"], ...] (the
+runs read back to Hangul, the text now in their place), and the report an
+action column: removed, or repaired (no score; decoded is the new text).
 
 Bad JSONL lines (not JSON, not an object, no such field, a non-string field,
 a lone surrogate escape such as \\ud800, invalid UTF-8): with --on-error fail
@@ -335,6 +339,9 @@ fn summary_line(s: &pipeline::Summary) -> String {
     );
     if s.refused() > 0 {
         line.push_str(&format!(" ({} passed, {} skipped)", s.passed, s.skipped));
+    }
+    if s.repaired > 0 {
+        line.push_str(&format!(", {} mojibake runs repaired", s.repaired));
     }
     line.push_str(&format!(
         "; {:.1} MB in {:.2} s, {:.1} MB/s",
