@@ -76,6 +76,13 @@ impl Detector {
         self.model.joiner.stats.prior()
     }
 
+    /// The counts of the clean text the model was trained on (words, word
+    /// pairs, character contexts, the syllable prior): what
+    /// [`crate::repair::repair_with`] weighs a token's readings with.
+    pub fn clean_stats(&self) -> &crate::JoinStats {
+        &self.model.joiner.stats
+    }
+
     /// The model file's bytes, as [`Detector::from_bytes`] reads them.
     pub fn to_bytes(&self) -> Result<Vec<u8>> {
         self.model.to_bytes()
@@ -103,11 +110,11 @@ impl Detector {
     }
 
     /// Reads the CP949 mojibake of `text` back to Hangul
-    /// ([`crate::repair`]), weighing readings with the model's syllable
-    /// prior. Opt-in, and applied after [`Detector::clean`]: it rewrites the
-    /// article's own text.
+    /// ([`crate::repair`]), weighing readings with the model's clean-text
+    /// counts ([`Detector::clean_stats`]). Opt-in, and applied after
+    /// [`Detector::clean`]: it rewrites the article's own text.
     pub fn repair(&self, text: &str) -> crate::repair::Repaired {
-        crate::repair::repair_with(text, self.syllable_prior())
+        crate::repair::repair_with(text, Some(self.clean_stats()))
     }
 
     /// Cleans one document. Never panics; a document with nothing flagged

@@ -61,3 +61,4 @@ pub use campaign::{Campaign, DocWords};
 pub use detector::Detector;
 pub use error::{Error, Result};
 pub use span::{char_offsets, Cleaned, Span};
+pub use stats::JoinStats;

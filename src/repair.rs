@@ -25,9 +25,24 @@
 //! without error to Hangul.
 
 use crate::encoding::{
-    is_han, is_hangul, is_hangul_syllable, is_kana, is_latin1_high, read_cp949, read_cp949_repair,
-    read_utf8_from_1252, Scratch, SyllablePrior, View,
+    is_han, is_hangul, is_hangul_syllable, is_kana, is_latin1_high, read_cp949,
+    read_cp949_repair_k, read_utf8_from_1252, Scratch, SyllablePrior, View,
 };
+use crate::stats::JoinStats;
+
+/// Readings of a token weighed against the clean text's words.
+const READINGS: usize = 4;
+
+/// What a nat of word evidence ([`word_evidence`]) is worth against the
+/// syllables' costs (sixteenths of a nat): two nats of syllables per nat of
+/// words, since a word seen in clean text is far surer evidence than the
+/// syllables it is made of.
+const WORD_WEIGHT: f64 = 32.0;
+
+/// The strict reading's cost where the loose ones do not hold it: it stands
+/// beside the loose reading at little more than its cost, so that words
+/// choose (`언체인징`, read by the views, against `언체인잠`).
+const STRICT_MARGIN: u32 = 8;
 
 /// The Hangul syllables a line's accepted tokens must hold in all before
 /// the line is repaired: one syllable can be chance (`Ã©` is `챕`).
@@ -158,14 +173,28 @@ fn judge(
     }
 }
 
-/// The loose reading of a token ([`read_cp949_repair`]), for one the
+/// How much the clean text's words vouch for `reading`, in nats: the word
+/// itself, then the word less its last one and two chars (a particle or
+/// ending: `상태였다` seen, or `상태` before `였다`), each less than the last.
+fn word_evidence(stats: &JoinStats, reading: &str) -> f64 {
+    let [word, stem1, stem2] = stats.word_and_stem_counts(reading);
+    let ln = |c: u32| f64::from(c).ln_1p();
+    ln(word) + 0.5 * ln(stem1) + 0.25 * ln(stem2)
+}
+
+/// The loose reading of a token ([`read_cp949_repair_k`]), for one the
 /// strict reading rejects ([`Kind::Loose`]) or to stand in for the strict
-/// one, which stops one re-decoding deep ([`mostly_latin1`] tokens only).
-/// The reading must hold Hangul, Hanja or the plane's punctuation.
+/// one (`strict`), which stops one re-decoding deep ([`mostly_latin1`]
+/// tokens only). ftfy is not one-to-one, so the few cheapest readings (and
+/// the strict one) are weighed against the clean text's words when `stats`
+/// are given. The reading must hold Hangul, Hanja or the plane's
+/// punctuation.
 fn read_loose(
     token: &str,
-    scratch: &mut Scratch,
     prior: Option<&SyllablePrior>,
+    stats: Option<&JoinStats>,
+    strict: Option<&str>,
+    readings: &mut Vec<(u32, String)>,
 ) -> Option<(String, Kind)> {
     if token.is_ascii() {
         return None;
@@ -173,10 +202,39 @@ fn read_loose(
     if !mostly_latin1(token) {
         return None;
     }
-    if !read_cp949_repair(token, scratch, prior) || scratch.reading == token {
+    read_cp949_repair_k(token, prior, 1, readings);
+    // The cheapest reading, where the clean text holds it as a word (most
+    // tokens), is taken as it is; the others are weighed against a few more.
+    if let Some(stats) = stats {
+        let known = |r: &str| stats.word_and_stem_counts(r)[0] > 0;
+        if !readings.first().is_some_and(|(_, r)| known(r)) {
+            read_cp949_repair_k(token, prior, READINGS, readings);
+        }
+    }
+    let best_cost = readings.first()?.0;
+    if let Some(strict) = strict.filter(|s| stats.is_some() && readings.iter().all(|(_, r)| r != s))
+    {
+        readings.push((best_cost + STRICT_MARGIN, strict.to_string()));
+    }
+    let chosen = match stats {
+        Some(stats) => {
+            let score = |(cost, r): &(u32, String)| {
+                f64::from(*cost) - WORD_WEIGHT * word_evidence(stats, r)
+            };
+            let mut best = 0;
+            for i in 1..readings.len() {
+                if score(&readings[i]) < score(&readings[best]) {
+                    best = i;
+                }
+            }
+            best
+        }
+        None => 0,
+    };
+    let reading = std::mem::take(&mut readings[chosen].1);
+    if reading == token {
         return None;
     }
-    let reading = scratch.reading.clone();
     let letters = reading.chars().any(|c| c.is_ascii_alphabetic());
     let korean = reading.chars().any(|c| is_hangul_syllable(c) || is_han(c));
     if !korean && !reading.chars().any(is_ks_punct) {
@@ -192,16 +250,21 @@ fn read_loose(
 
 /// Reads every CP949-behind-Latin-1 run of `text` back to its Hangul
 /// (see the module docs for the evidence asked); text without such runs
-/// comes back unchanged. Without a syllable prior, where a token has two
-/// whole readings the byte-for-byte one is kept; [`repair_with`] weighs them.
+/// comes back unchanged. Without the clean text's counts, where a token has
+/// two whole readings the byte-for-byte one is kept; [`repair_with`] weighs
+/// them.
 pub fn repair(text: &str) -> Repaired {
     repair_with(text, None)
 }
 
-/// [`repair`], with the prior that chooses between two whole readings of a
-/// token (a model's, [`crate::Detector::syllable_prior`]).
-pub fn repair_with(text: &str, prior: Option<&SyllablePrior>) -> Repaired {
+/// [`repair`], with the clean text's counts (a model's,
+/// [`crate::Detector::clean_stats`]): their syllable prior chooses between a
+/// token's whole readings, and their words between readings the syllables
+/// rate alike.
+pub fn repair_with(text: &str, stats: Option<&JoinStats>) -> Repaired {
+    let prior = stats.and_then(JoinStats::prior);
     let mut scratch = Scratch::default();
+    let mut readings = Vec::new();
     let mut cands = Vec::new();
     // Per line, the tokens that hold a non-ASCII char and read as no Korean,
     // or as Korean among ASCII letters: the European words of a line.
@@ -224,8 +287,10 @@ pub fn repair_with(text: &str, prior: Option<&SyllablePrior>) -> Repaired {
             at += 1;
         }
         let token = &text[start..at];
-        let loose = read_loose(token, &mut scratch, prior);
-        let judged = match (judge(token, &mut scratch, prior), loose) {
+        let strict = judge(token, &mut scratch, prior);
+        let strict_reading = strict.as_ref().map(|(r, _)| r.as_str());
+        let loose = read_loose(token, prior, stats, strict_reading, &mut readings);
+        let judged = match (strict, loose) {
             // The strict verdict, the deeper reading.
             (Some((_, kind)), Some((reading, _))) => Some((reading, kind)),
             (strict, loose) => strict.or(loose),
@@ -343,6 +408,25 @@ mod tests {
             repair("Kelly¡¯s ¡°success¡± story").text,
             "Kelly’s “success” story"
         );
+    }
+
+    #[test]
+    fn words_choose_where_ftfy_made_two_readings_one() {
+        // `상태였다` and `상탓는다` both come out of CP949 → Latin-1 → ftfy
+        // as `»óÅ¿´´Ù`; the syllables favour `는`, the words `상태`.
+        let clean = "상태였다. 셋째, 한 줄이 있다";
+        let seen = crate::encoding::forward::cp949_ftfy(clean).expect("CP949-encodable");
+        assert!(seen.starts_with("»óÅ¿´´Ù."), "{seen}");
+        let mut stats = JoinStats::default();
+        stats.add(
+            "그는 좋은 상태였다. 셋째, 그 상태였다고 말했다. 한 줄이 있다. \
+             는 는 는 는 탓 탓 는다 는다 는다.",
+        );
+        stats.finish();
+        let mut readings = Vec::new();
+        read_cp949_repair_k("»óÅ¿´´Ù.", stats.prior(), 1, &mut readings);
+        assert_eq!(readings[0].1, "상탓는다.", "the syllables alone");
+        assert_eq!(repair_with(&seen, Some(&stats)).text, clean);
     }
 
     #[test]

@@ -4,20 +4,21 @@
 //! one line at a time, and the clean corpora (every language, raw Korean
 //! included) must stay unchanged (≥99.9%). The bar for restoration
 //! is ≥98% of documents; repair does not meet it yet (measured 2026-12-07:
-//! 73.41% whole, 93.00% by line, with each Korean corpus read through a
-//! syllable prior counted from the *other* Korean corpora: the misses are
-//! readings a unigram prior cannot choose, such as `커플` against `커행`, and
-//! lines the Latin-1 guard keeps as they are), so the floors below guard what
-//! is measured, not the bar.
+//! 86.79% whole, 94.81% by line, with each Korean corpus read through
+//! clean-text counts, syllables and words, from the *other* Korean corpora:
+//! the misses are words those corpora never wrote, whose readings only the
+//! syllables weigh, such as `커플` against `커행`), so the floors below guard
+//! what is measured, not the bar.
 
 use std::path::PathBuf;
 
-use spamsplice::encoding::SyllablePrior;
 use spamsplice::repair::repair_with;
 use spamsplice::synth::{read_corpus, Host};
+use spamsplice::train::join_stats;
+use spamsplice::JoinStats;
 
 const PER_CORPUS: usize = 400;
-/// Documents of each Korean corpus the held-out priors count.
+/// Documents of each Korean corpus the held-out counts are made of.
 const PRIOR_DOCS: usize = 3000;
 
 fn corpora() -> Option<Vec<(String, PathBuf)>> {
@@ -51,25 +52,24 @@ fn korean_mojibake_is_restored_and_clean_text_stays() {
     let (mut chars_n, mut chars_ok) = (0usize, 0usize);
     let (mut clean_n, mut clean_changed) = (0usize, 0usize);
     let is_korean = |name: &str| name.starts_with("ko_") || name.ends_with("_ko");
-    // Each Korean corpus is repaired with a syllable prior counted from the
-    // other Korean corpora only, as a model trained without it would hold.
-    let mut priors: Vec<(String, SyllablePrior)> = Vec::new();
+    // Each Korean corpus is repaired with clean-text counts (the syllable
+    // prior and the words) from the other Korean corpora only, as a model
+    // trained without it would hold.
+    let mut counted: Vec<(String, JoinStats)> = Vec::new();
     for (name, path) in files.iter().filter(|(n, _)| is_korean(n)) {
-        let mut p = SyllablePrior::default();
-        for d in read_corpus(path)
-            .expect("corpus reads")
+        let docs = read_corpus(path).expect("corpus reads");
+        let texts: Vec<&str> = docs
             .iter()
             .take(PRIOR_DOCS)
-        {
-            p.add(&d.text);
-        }
-        priors.push((name.clone(), p));
+            .map(|d| d.text.as_str())
+            .collect();
+        counted.push((name.clone(), join_stats(&texts)));
     }
     let prior_without = |name: &str| {
-        priors
+        counted
             .iter()
             .filter(|(n, _)| n != name)
-            .fold(SyllablePrior::default(), |a, (_, p)| a.merge(p.clone()))
+            .fold(JoinStats::default(), |a, (_, p)| a.merge(p.clone()))
     };
     let everything = prior_without("");
     for (name, path) in files {
@@ -143,7 +143,7 @@ fn korean_mojibake_is_restored_and_clean_text_stays() {
         "clean documents changed: {clean_changed}/{clean_n} ({:.3}%)",
         pct(clean_changed, clean_n)
     );
-    assert!(pct(whole_ok, whole_n) >= 73.0);
-    assert!(pct(line_ok, line_n) >= 92.5);
+    assert!(pct(whole_ok, whole_n) >= 86.0);
+    assert!(pct(line_ok, line_n) >= 94.0);
     assert!(pct(clean_n - clean_changed, clean_n) >= 99.9);
 }

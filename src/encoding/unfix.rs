@@ -206,9 +206,16 @@ fn edges_at(chars: &[char], i: usize) -> Vec<Edge> {
     edges
 }
 
-/// The likeliest whole windows-949 byte string behind `chars`, into `out`,
-/// with its cost; None when no reading decodes whole.
-fn best_bytes(chars: &[char], prior: Option<&SyllablePrior>, out: &mut Vec<u8>) -> Option<u32> {
+/// The likeliest whole windows-949 byte strings behind `chars`, at most
+/// `k` and distinct, cheapest first, into `out` as (cost, bytes); empty
+/// when no reading decodes whole.
+fn k_best_bytes(
+    chars: &[char],
+    prior: Option<&SyllablePrior>,
+    k: usize,
+    out: &mut Vec<(u32, Vec<u8>)>,
+) {
+    out.clear();
     let costs = prior.map(SyllablePrior::costs);
     let pair_cost = prior.map_or(1, |_| REDECODE_COST);
     let extension = prior.map_or(1, SyllablePrior::extension_cost);
@@ -229,8 +236,14 @@ fn best_bytes(chars: &[char], prior: Option<&SyllablePrior>, out: &mut Vec<u8>) 
         }
     };
     let n = chars.len();
+    // One path per state finds the cheapest reading; `k` per state keep
+    // the `k` cheapest (paths spelling the same bytes are merged below).
+    let per_state = k.max(1);
     let edges: Vec<Vec<Edge>> = (0..n).map(|i| edges_at(chars, i)).collect();
     let mut rows: Vec<Vec<Node>> = vec![Vec::new(); n + 1];
+    // Per row, the nodes of each state (lead byte), for `keep_path`.
+    let mut by_lead: Vec<Vec<Vec<u32>>> = vec![vec![Vec::new(); 256]; n + 1];
+    by_lead[0][0].push(0);
     rows[0].push(Node {
         lead: 0,
         cost: 0,
@@ -256,32 +269,63 @@ fn best_bytes(chars: &[char], prior: Option<&SyllablePrior>, out: &mut Vec<u8>) 
                         from: j as u32,
                         reading: ((e as u32) << 16) | r as u32,
                     };
-                    let row = &mut rows[i + edge.span];
-                    match row.iter_mut().find(|m| m.lead == lead) {
-                        Some(m) if cost < m.cost => *m = to,
-                        Some(_) => {}
-                        None => row.push(to),
-                    }
+                    let at = i + edge.span;
+                    keep_path(
+                        &mut rows[at],
+                        &mut by_lead[at][lead as usize],
+                        to,
+                        per_state,
+                    );
                 }
             }
         }
     }
-    let mut at = rows[n].iter().position(|m| m.lead == 0)?;
-    let cost = rows[n][at].cost;
-    let mut row = n;
-    let mut path = Vec::new();
-    while row > 0 {
-        let node = rows[row][at];
-        path.push((node.from_row as usize, node.reading));
-        row = node.from_row as usize;
-        at = node.from as usize;
+    let mut ends: Vec<usize> = (0..rows[n].len())
+        .filter(|&a| rows[n][a].lead == 0)
+        .collect();
+    ends.sort_by_key(|&a| rows[n][a].cost);
+    for at in ends {
+        let cost = rows[n][at].cost;
+        let (mut row, mut at) = (n, at);
+        let mut path = Vec::new();
+        while row > 0 {
+            let node = rows[row][at];
+            path.push((node.from_row as usize, node.reading));
+            row = node.from_row as usize;
+            at = node.from as usize;
+        }
+        let mut bytes = Vec::new();
+        for &(i, reading) in path.iter().rev() {
+            let edge = &edges[i][(reading >> 16) as usize];
+            bytes.extend_from_slice(&edge.readings[(reading & 0xFFFF) as usize].bytes);
+        }
+        if !out.iter().any(|(_, b)| *b == bytes) {
+            out.push((cost, bytes));
+            if out.len() == k {
+                break;
+            }
+        }
     }
-    out.clear();
-    for &(i, reading) in path.iter().rev() {
-        let edge = &edges[i][(reading >> 16) as usize];
-        out.extend_from_slice(&edge.readings[(reading & 0xFFFF) as usize].bytes);
+}
+
+/// Adds `to` to a lattice row, which keeps the `per_state` cheapest paths
+/// of each state (`state`: the row's nodes in `to`'s state; ties go to the
+/// path found first).
+fn keep_path(row: &mut Vec<Node>, state: &mut Vec<u32>, to: Node, per_state: usize) {
+    if state.len() < per_state {
+        state.push(row.len() as u32);
+        row.push(to);
+        return;
     }
-    Some(cost)
+    let mut worst = state[0] as usize;
+    for &i in &state[1..] {
+        if row[i as usize].cost > row[worst].cost {
+            worst = i as usize;
+        }
+    }
+    if to.cost < row[worst].cost {
+        row[worst] = to;
+    }
 }
 
 /// The token's chars with each run of adjacent combining marks in every
@@ -348,26 +392,46 @@ pub fn read_cp949_repair(
     scratch: &mut Scratch,
     prior: Option<&SyllablePrior>,
 ) -> bool {
-    let prior = prior.filter(|p| !p.is_empty());
+    let mut readings = Vec::new();
+    read_cp949_repair_k(token, prior, 1, &mut readings);
     scratch.reading.clear();
-    if token.chars().count() > MAX_CHARS {
-        return false;
+    match readings.into_iter().next() {
+        Some((_, r)) => {
+            scratch.reading = r;
+            true
+        }
+        None => false,
     }
-    let mut best: Option<u32> = None;
+}
+
+/// Up to `k` distinct readings of `token` as [`read_cp949_repair`] ranks
+/// them, cheapest first, as (cost, text), into `out`: ftfy is not
+/// one-to-one (`상태였다` and `상탓는다` come out as the same `»óÅ¿´´Ù`),
+/// so where the syllables cannot choose, a caller that knows words can.
+pub fn read_cp949_repair_k(
+    token: &str,
+    prior: Option<&SyllablePrior>,
+    k: usize,
+    out: &mut Vec<(u32, String)>,
+) {
+    let prior = prior.filter(|p| !p.is_empty());
+    out.clear();
+    if token.chars().count() > MAX_CHARS || k == 0 {
+        return;
+    }
+    let mut paths = Vec::new();
+    let mut text = String::new();
     for chars in mark_orders(token) {
-        let Some(cost) = best_bytes(&chars, prior, &mut scratch.alt_bytes) else {
-            continue;
-        };
-        if best.is_some_and(|b| b <= cost) {
-            continue;
-        }
-        if decode_full(&scratch.alt_bytes, &mut scratch.alt_reading) {
-            best = Some(cost);
-            std::mem::swap(&mut scratch.reading, &mut scratch.alt_reading);
-            std::mem::swap(&mut scratch.bytes, &mut scratch.alt_bytes);
+        k_best_bytes(&chars, prior, k, &mut paths);
+        for (cost, bytes) in &paths {
+            if decode_full(bytes, &mut text) && !out.iter().any(|(_, t)| *t == text) {
+                out.push((*cost, text.clone()));
+            }
         }
     }
-    best.is_some()
+    // Stable: among equal costs the order seen first (marks as written).
+    out.sort_by_key(|&(cost, _)| cost);
+    out.truncate(k);
 }
 
 #[cfg(test)]

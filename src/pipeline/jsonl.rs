@@ -274,7 +274,7 @@ fn clean_line<C: Cleaner + ?Sized>(
     if repair {
         // Replaced text may need escapes the input did not: the field is
         // written anew, every byte outside it kept.
-        let repaired = crate::repair::repair_with(&cleaned.text, cleaner.syllable_prior());
+        let repaired = crate::repair::repair_with(&cleaned.text, cleaner.clean_stats());
         if repaired.changed() {
             let quoted =
                 serde_json::to_string(&repaired.text).expect("a String always serializes as JSON");

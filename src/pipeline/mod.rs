@@ -51,6 +51,12 @@ pub trait Cleaner: Sync {
     /// The syllable prior `--repair-mojibake` weighs readings with; none by
     /// default.
     fn syllable_prior(&self) -> Option<&crate::encoding::SyllablePrior> {
+        self.clean_stats().and_then(crate::JoinStats::prior)
+    }
+
+    /// The clean-text counts `--repair-mojibake` weighs readings with
+    /// ([`crate::repair::repair_with`]); none by default.
+    fn clean_stats(&self) -> Option<&crate::JoinStats> {
         None
     }
 }
@@ -60,8 +66,8 @@ impl Cleaner for Detector {
         Detector::clean(self, text)
     }
 
-    fn syllable_prior(&self) -> Option<&crate::encoding::SyllablePrior> {
-        Detector::syllable_prior(self)
+    fn clean_stats(&self) -> Option<&crate::JoinStats> {
+        Some(Detector::clean_stats(self))
     }
 }
 
@@ -79,8 +85,8 @@ impl Cleaner for Remembering<'_> {
         self.detector.clean_with(text, &self.memory)
     }
 
-    fn syllable_prior(&self) -> Option<&crate::encoding::SyllablePrior> {
-        self.detector.syllable_prior()
+    fn clean_stats(&self) -> Option<&crate::JoinStats> {
+        Some(self.detector.clean_stats())
     }
 }
 
