@@ -304,9 +304,9 @@ pub struct Sweep {
 fn group_name(g: usize) -> String {
     use crate::features::Regime;
     let name = match g {
-        _ if g == Regime::Foreign as usize => "foreign host, or Hangul unlike its host",
-        _ if g == Regime::Korean as usize => "Korean (UTF-8)",
-        _ if g == Regime::KoreanMojibake as usize => "Korean mojibake",
+        _ if g == Regime::Foreign as usize => "foreign host, or unlike its document",
+        _ if g == Regime::Korean as usize => "native Korean",
+        _ if g == Regime::KoreanMojibake as usize => "native Korean mojibake",
         _ => return format!("group {g}"),
     };
     name.to_string()

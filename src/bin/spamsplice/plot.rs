@@ -45,6 +45,15 @@ fn draw<DB: DrawingBackend>(
     sweeps: &[Sweep],
 ) -> Result<(), DrawingAreaErrorKind<DB::ErrorType>> {
     root.fill(&WHITE)?;
+    // One y range for every panel, from the lowest value (to a tenth) to
+    // 1: the curves sit near the top, and a range from 0 flattens them.
+    let lowest = sweeps
+        .iter()
+        .flat_map(|s| &s.points)
+        .flat_map(|p| CURVES.map(|(_, _, value)| value(&p.counts)))
+        .flatten()
+        .fold(1.0f64, f64::min);
+    let y0 = ((lowest * 10.0).floor() / 10.0).clamp(0.0, 0.9) as f32;
     let areas = root.split_evenly((1, sweeps.len().max(1)));
     for (i, (area, s)) in areas.iter().zip(sweeps).enumerate() {
         let mut chart = ChartBuilder::on(area)
@@ -55,10 +64,10 @@ fn draw<DB: DrawingBackend>(
             .margin(10)
             .x_label_area_size(32)
             .y_label_area_size(36)
-            .build_cartesian_2d(0f32..1f32, 0f32..1.02f32)?;
+            .build_cartesian_2d(0f32..1f32, y0..1.005f32)?;
         chart
             .configure_mesh()
-            .x_desc("threshold")
+            .x_desc("threshold of this group (the others at theirs)")
             .x_labels(6)
             .y_labels(6)
             .light_line_style(WHITE.mix(0.0))
@@ -78,7 +87,7 @@ fn draw<DB: DrawingBackend>(
             }
         }
         chart.draw_series(LineSeries::new(
-            [(s.chosen, 0.0), (s.chosen, 1.02)],
+            [(s.chosen, y0), (s.chosen, 1.005)],
             MARK.stroke_width(1),
         ))?;
         if i == 0 {
