@@ -109,6 +109,21 @@ impl Detector {
         m.campaign_thresholds.iter_mut().for_each(|x| *x = t);
     }
 
+    /// Overrides one token group's threshold for documents judged alone
+    /// (the others stay), so a caller can see what each group's chosen value
+    /// trades ([`crate::eval::sweep_thresholds`]). Errs for a group the model
+    /// does not have.
+    pub fn set_group_threshold(&mut self, group: usize, t: f32) -> Result<()> {
+        let n = self.model.thresholds.len();
+        let slot = self.model.thresholds.get_mut(group).ok_or_else(|| {
+            Error::Other(format!(
+                "threshold group {group} out of range (the model has {n})"
+            ))
+        })?;
+        *slot = t;
+        Ok(())
+    }
+
     /// Reads the CP949 mojibake of `text` back to Hangul
     /// ([`crate::repair`]), weighing readings with the model's clean-text
     /// counts ([`Detector::clean_stats`]). Opt-in, and applied after

@@ -6,6 +6,9 @@ use std::io::Write;
 use std::path::{Path, PathBuf};
 use std::process::{Command, Output, Stdio};
 
+mod common;
+use common::model_ready;
+
 fn bin() -> Command {
     Command::new(env!("CARGO_BIN_EXE_spamsplice"))
 }
@@ -32,23 +35,8 @@ fn stderr(o: &Output) -> String {
     String::from_utf8_lossy(&o.stderr).into_owned()
 }
 
-fn model_ready() -> bool {
-    match spamsplice::Detector::embedded() {
-        Ok(_) => true,
-        Err(e) => {
-            eprintln!("skipped: the embedded model is not available yet ({e})");
-            false
-        }
-    }
-}
-
 fn tmp(name: &str) -> PathBuf {
-    let d = Path::new(env!("CARGO_TARGET_TMPDIR"))
-        .join("filter_cli")
-        .join(name);
-    let _ = std::fs::remove_dir_all(&d);
-    std::fs::create_dir_all(&d).unwrap();
-    d
+    common::tmp("filter_cli", name)
 }
 
 /// The seed under `../shared`, or `None` (with the reason printed) on a clone

@@ -4,6 +4,7 @@ use clap::{Parser, Subcommand};
 
 mod eval;
 mod filter;
+mod plot;
 mod progress;
 mod remember;
 mod synth;
@@ -23,7 +24,8 @@ enum Command {
     Synth(synth::Args),
     /// Train a detector on a generated CSV.
     Train(train::Args),
-    /// Evaluate a model on a labeled CSV, per slice.
+    /// Evaluate a model on a labeled CSV, per slice (and its thresholds, and
+    /// the mojibake repair on clean corpora).
     Eval(eval::Args),
     /// Clean documents (plain text or JSONL) with a model.
     Filter(filter::Args),
