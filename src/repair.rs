@@ -102,10 +102,13 @@ struct Cand {
 }
 
 /// Whether `c` is a KS X 1001 punctuation char the article's own quotes and
-/// signs come back as (`’ “ ” ‘ · …` and the like).
+/// signs come back as (`’ “ ” ‘ · … × ÷` and the like).
 fn is_ks_punct(c: char) -> bool {
     !('\u{3040}'..='\u{30FF}').contains(&c)
-        && matches!(c, '\u{2010}'..='\u{33FF}' | '\u{00B7}' | '\u{FF01}'..='\u{FF5E}')
+        && matches!(
+            c,
+            '\u{2010}'..='\u{33FF}' | '\u{00B7}' | '\u{00D7}' | '\u{00F7}' | '\u{FF01}'..='\u{FF5E}'
+        )
 }
 
 /// Whether a token may be mojibake at all: it holds no Hangul, Hanja or
@@ -173,13 +176,21 @@ fn judge(
     }
 }
 
-/// How much the clean text's words vouch for `reading`, in nats: the word
-/// itself, then the word less its last one and two chars (a particle or
-/// ending: `상태였다` seen, or `상태` before `였다`), each less than the last.
+/// How much the clean text's words vouch for `reading`, in nats: per word
+/// of it (a reading may hold a space or a middle dot ftfy folded into the
+/// token: `Çؿ\u{A0}±â` is `해온 기`), the word itself, then the word less
+/// its last one and two chars (a particle or ending: `상태였다` seen, or
+/// `상태` before `였다`), each less than the last.
 fn word_evidence(stats: &JoinStats, reading: &str) -> f64 {
-    let [word, stem1, stem2] = stats.word_and_stem_counts(reading);
     let ln = |c: u32| f64::from(c).ln_1p();
-    ln(word) + 0.5 * ln(stem1) + 0.25 * ln(stem2)
+    reading
+        .split(|c: char| c.is_whitespace() || c.is_ascii_punctuation() || is_ks_punct(c))
+        .filter(|w| w.chars().any(is_hangul_syllable))
+        .map(|w| {
+            let [word, stem1, stem2] = stats.word_and_stem_counts(w);
+            ln(word) + 0.5 * ln(stem1) + 0.25 * ln(stem2)
+        })
+        .sum()
 }
 
 /// The loose reading of a token ([`read_cp949_repair_k`]), for one the

@@ -17,6 +17,9 @@
 //! - **`Ã` before a space.** ftfy reads `Ã ` as `à ` (`A_GRAVE_WORD_RE`),
 //!   keeping the space: `커플 화` came out as `Ä¿Çà ȭ`, so a token-final
 //!   `à` may be the lone byte `C3`.
+//! - **Curly quotes made ASCII.** ftfy's `uncurl_quotes` writes `'` for
+//!   `ʼ` and `’` (and `"` for `“ ”`) that a re-decoding (`Ê¼` read as
+//!   UTF-8) or a windows-1252 byte (`92`) made: `필수` came out as `Ç'ö`.
 //! - **NFC.** ftfy normalizes, and canonical reordering sorts adjacent
 //!   combining marks that re-decoding produced (`주셨다` came out with
 //!   U+0334 before U+05BC): the marks' other orders are tried too.
@@ -70,6 +73,16 @@ fn own_byte(c: char) -> Option<u8> {
     u8::try_from(c).ok().or_else(|| w1252_byte(c))
 }
 
+/// The curly quotes ftfy's `uncurl_quotes` turns into the ASCII quote `c`
+/// (its `SINGLE_QUOTE_RE` and `DOUBLE_QUOTE_RE`).
+fn uncurled(c: char) -> &'static [char] {
+    match c {
+        '\'' => &['\u{2BC}', '\u{2018}', '\u{2019}', '\u{201A}', '\u{201B}'],
+        '"' => &['\u{201C}', '\u{201D}', '\u{201E}', '\u{201F}'],
+        _ => &[],
+    }
+}
+
 /// Every byte string `c` may stand for, `depth` re-decodings deep, into
 /// `out` (deduplicated, the fewest steps kept).
 fn unfix(c: char, depth: u8, out: &mut Vec<Unfixed>) {
@@ -79,7 +92,24 @@ fn unfix(c: char, depth: u8, out: &mut Vec<Unfixed>) {
             steps: 0,
         });
     }
-    if depth == 0 || c.is_ascii() {
+    if c.is_ascii() {
+        if depth > 0 {
+            // ftfy's `uncurl_quotes` wrote the quote a re-decoding made
+            // (`ÇÊ¼ö` became `Çʼö`, then `Ç'ö`, for `필수`).
+            for &q in uncurled(c) {
+                let mut sub = Vec::new();
+                unfix(q, depth - 1, &mut sub);
+                out.extend(sub.into_iter().map(|u| Unfixed {
+                    steps: u.steps + 1,
+                    ..u
+                }));
+            }
+            out.sort_by(|a, b| a.bytes.cmp(&b.bytes).then(a.steps.cmp(&b.steps)));
+            out.dedup_by(|a, b| a.bytes == b.bytes);
+        }
+        return;
+    }
+    if depth == 0 {
         return;
     }
     let mut utf8 = [0u8; 4];
