@@ -273,6 +273,26 @@ pub fn repair(text: &str) -> Repaired {
 /// token's whole readings, and their words between readings the syllables
 /// rate alike.
 pub fn repair_with(text: &str, stats: Option<&JoinStats>) -> Repaired {
+    repair_part(text, stats, &mut DocState::default())
+}
+
+/// What the earlier parts of a document showed, for [`repair_part`]: the
+/// document-level rules (weak tokens and the quote digraphs) need it when a
+/// document is repaired in parts, as text mode streams it.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct DocState {
+    /// Some earlier part had a line repaired.
+    good_line: bool,
+    /// Quote digraphs seen in the earlier parts.
+    quotes: usize,
+}
+
+/// [`repair_with`] for one part of a document (whole lines), `state`
+/// carrying what the parts before it showed and updated with this one's.
+/// Evidence only reaches forward: a part is repaired as if the document
+/// ended with it, so a weak token or a lone quote digraph that the whole
+/// document would repair on the strength of a *later* part stays.
+pub fn repair_part(text: &str, stats: Option<&JoinStats>, state: &mut DocState) -> Repaired {
     let prior = stats.and_then(JoinStats::prior);
     let mut scratch = Scratch::default();
     let mut readings = Vec::new();
@@ -342,12 +362,14 @@ pub fn repair_with(text: &str, stats: Option<&JoinStats>) -> Repaired {
         syll >= MIN_SYLLABLES && 2 * strong >= foreign[l]
     };
     let good_line = |l: usize| good(l);
-    let any_line = (0..=line).any(good);
+    let any_line = state.good_line || (0..=line).any(good);
     let quotes = cands
         .iter()
         .filter(|c| matches!(c.kind, Kind::Quote))
         .count();
-    let quotes_ok = any_line || quotes >= 2;
+    let quotes_ok = any_line || state.quotes + quotes >= 2;
+    state.good_line = any_line;
+    state.quotes += quotes;
     let mut out = String::with_capacity(text.len());
     let mut replacements = Vec::new();
     let mut byte_at = 0;
@@ -438,6 +460,23 @@ mod tests {
         read_cp949_repair_k("»óÅ¿´´Ù.", stats.prior(), 1, &mut readings);
         assert_eq!(readings[0].1, "상탓는다.", "the syllables alone");
         assert_eq!(repair_with(&seen, Some(&stats)).text, clean);
+    }
+
+    #[test]
+    fn parts_carry_the_evidence_forward() {
+        // One quote per part: the second part has seen two.
+        let mut st = DocState::default();
+        assert_eq!(repair_part("Kelly¡¯s\n", None, &mut st).text, "Kelly¡¯s\n");
+        assert_eq!(repair_part("Bob¡¯s", None, &mut st).text, "Bob’s");
+        // A repaired line lets a later part's lone quote through.
+        let mut st = DocState::default();
+        assert_eq!(
+            repair_part("¹Ì±¹ÀÇ ¼º¸ð\n", None, &mut st).text,
+            "미국의 성모\n"
+        );
+        assert_eq!(repair_part("Kelly¡¯s", None, &mut st).text, "Kelly’s");
+        // Whole, the first quote is repaired too.
+        assert_eq!(repair("Kelly¡¯s\nBob¡¯s").text, "Kelly’s\nBob’s");
     }
 
     #[test]

@@ -436,22 +436,12 @@ fn a_memory_from_another_model_or_damaged_is_refused() {
     assert!(!out.exists());
 }
 
-#[test]
-fn repairs_are_listed_in_the_spans_and_report_files() {
-    if !model_ready() {
-        return;
-    }
-    let d = tmp("repair_sinks");
-    let input = d.join("in.jsonl");
-    std::fs::write(
-        &input,
-        concat!(
-            "{\"id\":\"k\",\"text\":\"¹Ì±¹ÀÇ ¼º¸ð¶õ ¸»ÀÌ´Ù\"}\n",
-            "{\"id\":\"s\",\"text\":\"He said ¡°we will rebuild¡± at a foundation stone for restorin\\n¹Ù´ÙÀ̾߱â°ÔÀÓÀå g Korea-China relations.\"}\n",
-            "{\"id\":\"e\",\"text\":\"plain\"}\n",
-        ),
-    )
-    .unwrap();
+/// `filter --repair-mojibake` on `content` written to `dir/name`, with
+/// `--spans` and `--report`: (stdout, spans file, report file, input path).
+fn repair_with_sinks(dir: &str, name: &str, content: &str) -> (String, String, String, PathBuf) {
+    let d = tmp(dir);
+    let input = d.join(name);
+    std::fs::write(&input, content).unwrap();
     let (spans, report) = (d.join("s.jsonl"), d.join("r.csv"));
     let o = run(
         &[
@@ -467,8 +457,30 @@ fn repairs_are_listed_in_the_spans_and_report_files() {
         b"",
     );
     assert!(o.status.success(), "{}", stderr(&o));
-    assert_eq!(
+    (
         String::from_utf8(o.stdout).unwrap(),
+        std::fs::read_to_string(&spans).unwrap(),
+        std::fs::read_to_string(&report).unwrap(),
+        input,
+    )
+}
+
+#[test]
+fn repairs_are_listed_in_the_spans_and_report_files() {
+    if !model_ready() {
+        return;
+    }
+    let (out, attrs, csv, _) = repair_with_sinks(
+        "repair_sinks",
+        "in.jsonl",
+        concat!(
+            "{\"id\":\"k\",\"text\":\"¹Ì±¹ÀÇ ¼º¸ð¶õ ¸»ÀÌ´Ù\"}\n",
+            "{\"id\":\"s\",\"text\":\"He said ¡°we will rebuild¡± at a foundation stone for restorin\\n¹Ù´ÙÀ̾߱â°ÔÀÓÀå g Korea-China relations.\"}\n",
+            "{\"id\":\"e\",\"text\":\"plain\"}\n",
+        ),
+    );
+    assert_eq!(
+        out,
         concat!(
             "{\"id\":\"k\",\"text\":\"미국의 성모란 말이다\"}\n",
             "{\"id\":\"s\",\"text\":\"He said “we will rebuild” at a foundation stone for restoring Korea-China relations.\"}\n",
@@ -477,7 +489,6 @@ fn repairs_are_listed_in_the_spans_and_report_files() {
     );
     // Offsets are code points of the input: the quote after the removed
     // fragment is not moved, the fragment's own offsets are the input's.
-    let attrs = std::fs::read_to_string(&spans).unwrap();
     let lines: Vec<serde_json::Value> = attrs
         .lines()
         .map(|l| serde_json::from_str(l).unwrap())
@@ -500,7 +511,6 @@ fn repairs_are_listed_in_the_spans_and_report_files() {
     );
     let score = removed[2].as_f64().unwrap();
     assert!((0.5..=1.0).contains(&score), "{score}");
-    let csv = std::fs::read_to_string(&report).unwrap();
     let rows: Vec<&str> = csv.split('\n').collect();
     assert_eq!(rows[0], "id,start,end,score,fragment,decoded,action");
     assert_eq!(rows[1], "k,0,6,,¹Ì±¹ÀÇ,미국의,repaired");
@@ -512,7 +522,7 @@ fn repairs_are_listed_in_the_spans_and_report_files() {
 }
 
 #[test]
-fn repair_mojibake_rewrites_a_jsonl_field_and_refuses_text() {
+fn repair_mojibake_rewrites_a_jsonl_field_and_a_text_document() {
     if !model_ready() {
         return;
     }
@@ -537,12 +547,46 @@ fn repair_mojibake_rewrites_a_jsonl_field_and_refuses_text() {
         input.as_bytes(),
     );
     assert_eq!(String::from_utf8(off.stdout).unwrap(), input);
-    let text = run(&["filter", "--repair-mojibake", "--quiet"], b"plain text\n");
-    assert!(!text.status.success());
-    assert!(
-        stderr(&text).contains("--repair-mojibake rewrites a JSONL field"),
-        "{}",
-        stderr(&text)
+    // Text input: the document repaired line by line, the same reading.
+    let doc = "¹Ì±¹ÀÇ ¼º¸ð¶õ ¸»ÀÌ´Ù\ncafé déjà vu\n";
+    let text = run(&["filter", "--repair-mojibake", "--quiet"], doc.as_bytes());
+    assert!(text.status.success(), "{}", stderr(&text));
+    assert_eq!(
+        String::from_utf8(text.stdout).unwrap(),
+        "미국의 성모란 말이다\ncafé déjà vu\n"
     );
-    assert!(text.stdout.is_empty());
+    let off = run(&["filter", "--quiet"], doc.as_bytes());
+    assert!(off.status.success(), "{}", stderr(&off));
+    assert_eq!(String::from_utf8(off.stdout).unwrap(), doc);
+    // Its spans and report name code points of the input file, as in JSONL.
+    let (out, attrs, csv, input) = repair_with_sinks(
+        "repair_text_sinks",
+        "in.txt",
+        "He said ¡°we will rebuild¡± at a foundation stone for restorin\n¹Ù´ÙÀ̾߱â°ÔÀÓÀå g Korea-China relations.\n",
+    );
+    assert_eq!(
+        out,
+        "He said “we will rebuild” at a foundation stone for restoring Korea-China relations.\n"
+    );
+    let line: serde_json::Value = serde_json::from_str(&attrs).unwrap();
+    assert_eq!(
+        line["attributes"]["spamsplice__mojibake_repair"],
+        serde_json::json!([[8, 12, "“we"], [18, 27, "rebuild”"]])
+    );
+    let removed = &line["attributes"]["spamsplice__gambling_injection"];
+    assert_eq!(removed.as_array().map(|a| a.len()), Some(1), "{removed}");
+    assert_eq!(
+        (removed[0][0].as_u64(), removed[0][1].as_u64()),
+        (Some(62), Some(78))
+    );
+    let (id, score) = (input.to_str().unwrap(), removed[0][2].to_string());
+    assert_eq!(
+        csv,
+        format!(
+            "id,start,end,score,fragment,decoded,action\n\
+             {id},62,78,{score},\"\n¹Ù´ÙÀ̾߱â°ÔÀÓÀå \",바다이야기게임장,removed\n\
+             {id},8,12,,¡°we,“we,repaired\n\
+             {id},18,27,,rebuild¡±,rebuild”,repaired\n"
+        )
+    );
 }

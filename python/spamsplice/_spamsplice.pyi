@@ -89,10 +89,18 @@ class Detector:
                 the first bad item's index and type).
         """
     def clean_batch_with_spans(
-        self, texts: Iterable[str], /, threads: Optional[int] = None, *, memory: Optional["Memory"] = None
+        self,
+        texts: Iterable[str],
+        /,
+        threads: Optional[int] = None,
+        *,
+        memory: Optional["Memory"] = None,
+        repair: bool = False,
     ) -> List[Tuple[str, List[Tuple[int, int, float]]]]:
         """Like :meth:`clean_batch`, but returns ``(cleaned, spans)`` for each
-        text, as :meth:`clean_with_spans` does."""
+        text, as :meth:`clean_with_spans` does. With ``repair`` the cleaned
+        text is also repaired (as :meth:`clean` does); the spans are still the
+        removed ones, in code points of the input text."""
     def __reduce__(self) -> Tuple[object, Tuple[Optional[str], Optional[float]]]: ...
 
 class Memory:

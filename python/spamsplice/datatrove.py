@@ -20,8 +20,10 @@ after any ftfy step (that is where the mojibake gets its shape)::
     ).run()
 
 The output text of each document is what ``spamsplice filter --format jsonl``
-writes for it. Stats (in datatrove's summary and ``stats.json``):
-``documents_changed``, ``spans_removed`` and ``chars_removed``.
+writes for it (``repair_mojibake=True``: ``filter --format jsonl
+--repair-mojibake``). Stats (in datatrove's summary and ``stats.json``):
+``documents_changed``, ``spans_removed`` and ``chars_removed``; with
+``repair_mojibake`` also ``documents_repaired``.
 
 **The corpus memory** (``spamsplice filter --campaign`` across tasks):
 :class:`SpamspliceRemember` writes each rank's memory of a round to a
@@ -163,6 +165,12 @@ class SpamspliceFilter(PipelineStep):
         memory: a folder of memories written by :class:`SpamspliceRemember`
             (the second round's, for ``filter --campaign``'s output), or a
             :class:`spamsplice.Memory`: each rank cleans with their sum.
+        repair_mojibake: after the splice, read Korean that is CP949 mojibake
+            behind Latin-1 (``¹Ì±¹ÀÇ ¼º¸ð``, quotes ``¡¯``) back to its Hangul
+            (``clean_batch(..., repair=True)``, the CLI's
+            ``--repair-mojibake``). Off by default: the text is then the input
+            minus the spam, nothing rewritten. The spans stay the removed
+            ones, in code points of the text before cleaning.
 
     The detector is loaded when the step first runs, in the worker process,
     so the step pickles cheaply for multi-process and Slurm executors.
@@ -179,6 +187,7 @@ class SpamspliceFilter(PipelineStep):
         batch_size: int = 256,
         threads: Optional[int] = None,
         memory: Union[DataFolderLike, Memory, None] = None,
+        repair_mojibake: bool = False,
     ):
         super().__init__()
         if batch_size < 1:
@@ -189,6 +198,7 @@ class SpamspliceFilter(PipelineStep):
         self.batch_size = batch_size
         self.threads = threads
         self.memory = memory
+        self.repair_mojibake = repair_mojibake
         self._detector: Optional[Detector] = None
         self._memory: Optional[Memory] = None
 
@@ -228,14 +238,25 @@ class SpamspliceFilter(PipelineStep):
 
     def _clean(self, detector: Detector, docs: list, memory: Optional[Memory] = None):
         with self.track_time(unit="batch"):
-            results = detector.clean_batch_with_spans([d.text for d in docs], threads=self.threads, memory=memory)
+            results = detector.clean_batch_with_spans(
+                [d.text for d in docs], threads=self.threads, memory=memory, repair=self.repair_mojibake
+            )
         for doc, (text, spans) in zip(docs, results):
             self.stat_update("total")
             if spans:
                 self.stat_update("documents_changed")
                 self.stat_update("spans_removed", value=len(spans))
-                self.stat_update("chars_removed", value=len(doc.text) - len(text))
-                doc.text = text
+                self.stat_update("chars_removed", value=sum(b - a for a, b, _ in spans))
+            if self.repair_mojibake and text is not doc.text:
+                # repaired when it differs from the input minus the spans
+                spliced, at = [], 0
+                for a, b, _ in spans:
+                    spliced.append(doc.text[at:a])
+                    at = b
+                spliced.append(doc.text[at:])
+                if text != "".join(spliced):
+                    self.stat_update("documents_repaired")
+            doc.text = text
             if self.spans_key is not None:
                 doc.metadata[self.spans_key] = [[a, b, s] for a, b, s in spans]
             yield doc

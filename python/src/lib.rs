@@ -304,25 +304,35 @@ impl PyDetector {
     }
 
     /// Like ``clean_batch``, but returns ``(cleaned, spans)`` per text, as
-    /// ``clean_with_spans`` does.
-    #[pyo3(signature = (texts, /, threads=None, *, memory=None))]
+    /// ``clean_with_spans`` does. ``repair``: the cleaned text is then
+    /// repaired as ``clean(..., repair=True)`` does; the spans are still the
+    /// removed ones, in code points of ``text`` (the datatrove step's
+    /// ``repair_mojibake``).
+    #[pyo3(signature = (texts, /, threads=None, *, memory=None, repair=false))]
     fn clean_batch_with_spans<'py>(
         &self,
         py: Python<'py>,
         texts: &Bound<'py, PyAny>,
         threads: Option<i64>,
         memory: Option<Bound<'py, PyMemory>>,
+        repair: bool,
     ) -> PyResult<Bound<'py, PyList>> {
         let (objs, strs, threads) = batch_args(texts, threads, "clean_batch_with_spans")?;
         let det = self.inner.get();
         let mem = self.memory_arg(&memory)?;
         let outs = par_map(py, threads, &strs, |s| {
             let c = clean_one(det, mem, s);
-            c.changed().then(|| {
+            let repaired = if repair {
+                let r = det.repair(&c.text);
+                r.changed().then_some(r.text)
+            } else {
+                None
+            };
+            (c.changed() || repaired.is_some()).then(|| {
                 let offs = spamsplice::char_offsets(s, &c.spans);
                 let spans: Vec<(usize, usize, f64)> =
                     offs.iter().zip(&c.spans).map(|(&(a, b), sp)| (a, b, sp.score as f64)).collect();
-                (c.text.into_owned(), spans)
+                (repaired.unwrap_or_else(|| c.text.into_owned()), spans)
             })
         })?;
         let mut items = Vec::with_capacity(objs.len());

@@ -4,6 +4,7 @@
 from __future__ import annotations
 
 import json
+import subprocess
 from pathlib import Path
 
 import pytest
@@ -114,6 +115,53 @@ def test_bad_model_fails_when_the_step_runs(tmp_path):
 
     with pytest.raises(ModelError, match="empty model file"):
         list(step.run(iter([Document(text="x", id="1")])))
+
+
+# --- repair_mojibake ----------------------------------------------------------
+
+# 미국의 성모란 말이다, served as CP949 and read as Latin-1
+MOJIBAKE = "\u00b9\u00cc\u00b1\u00b9\u00c0\u00c7 \u00bc\u00ba\u00b8\u00f0\u00b6\u00f5 \u00b8\u00bb\u00c0\u00cc\u00b4\u00d9"
+REPAIR_RECORDS = [
+    {"id": "k", "text": MOJIBAKE},
+    {
+        "id": "s",
+        "text": "He said ¡°we will rebuild¡± at a foundation stone for restorin\n¹Ù´ÙÀ̾߱â°ÔÀÓÀå g Korea-China relations.",
+    },
+    {"id": "e", "text": "café déjà vu"},
+]
+
+
+def test_repair_mojibake_is_opt_in_and_equals_the_cli(tmp_path, model_path, cli):
+    src = tmp_path / "in"
+    src.mkdir()
+    (src / "a.jsonl").write_text("".join(json.dumps(r) + "\n" for r in REPAIR_RECORDS), encoding="utf-8")
+    spliced = "He said ¡°we will rebuild¡± at a foundation stone for restoring Korea-China relations."
+    repaired = "He said “we will rebuild” at a foundation stone for restoring Korea-China relations."
+
+    # off (the default): the text is the input minus the spam, nothing rewritten
+    off = SpamspliceFilter(model_path=model_path, batch_size=2)
+    docs, stats = run_pipeline(tmp_path / "off", src, off, 1)
+    assert {k: d["text"] for k, d in docs.items()} == {"k": MOJIBAKE, "s": spliced, "e": "café déjà vu"}
+    assert "documents_repaired" not in step_stats(stats, str(off))
+
+    on = SpamspliceFilter(model_path=model_path, batch_size=2, repair_mojibake=True)
+    docs, stats = run_pipeline(tmp_path / "on", src, on, 1)
+    assert {k: d["text"] for k, d in docs.items()} == {"k": "미국의 성모란 말이다", "s": repaired, "e": "café déjà vu"}
+    # the spans are still the removed ones, in code points of the input
+    assert [(a, b) for a, b, _ in docs["s"]["metadata"]["spamsplice_spans"]] == [(62, 78)]
+    assert docs["k"]["metadata"]["spamsplice_spans"] == []
+    s = step_stats(stats, str(on))
+    assert total(s["documents_repaired"]) == 2
+    assert total(s["documents_changed"]) == 1
+    assert total(s["spans_removed"]) == 1
+    assert total(s["chars_removed"]) == 16
+
+    # and the text is what `filter --format jsonl --repair-mojibake` writes
+    out = subprocess.run(
+        [cli, "filter", "--format", "jsonl", "--repair-mojibake", "--quiet", "--model", model_path, str(src / "a.jsonl")],
+        check=True, capture_output=True, text=True,
+    ).stdout
+    assert {r["id"]: r["text"] for r in map(json.loads, out.splitlines())} == {k: d["text"] for k, d in docs.items()}
 
 
 # --- the corpus memory (filter --campaign) -----------------------------------

@@ -48,12 +48,6 @@ pub trait Cleaner: Sync {
     /// Cleans one document.
     fn clean<'a>(&self, text: &'a str) -> Cleaned<'a>;
 
-    /// The syllable prior `--repair-mojibake` weighs readings with; none by
-    /// default.
-    fn syllable_prior(&self) -> Option<&crate::encoding::SyllablePrior> {
-        self.clean_stats().and_then(crate::JoinStats::prior)
-    }
-
     /// The clean-text counts `--repair-mojibake` weighs readings with
     /// ([`crate::repair::repair_with`]); none by default.
     fn clean_stats(&self) -> Option<&crate::JoinStats> {
@@ -251,9 +245,11 @@ pub struct Options {
     /// JSONL: bytes of input lines per block (whole lines; a block is cleaned
     /// as one task on the pool, several blocks at once).
     pub batch_bytes: usize,
-    /// JSONL: after splicing, read CP949-behind-Latin-1 mojibake in the field
-    /// back to its Hangul ([`crate::repair`]). Off by default: the output is
-    /// then the input with the spam deleted, byte for byte.
+    /// After splicing, read CP949-behind-Latin-1 mojibake back to its Hangul
+    /// ([`crate::repair`]): in JSONL the field, in text mode the document,
+    /// line by line as its windows are written (see `text.rs` for how that
+    /// differs from repairing a whole document). Off by default: the output
+    /// is then the input with the spam deleted, byte for byte.
     pub repair_mojibake: bool,
 }
 
@@ -297,7 +293,8 @@ impl Counters {
 pub struct Summary {
     /// Documents read (text: inputs; JSONL: lines, refused ones included).
     pub documents: u64,
-    /// Documents with at least one span removed.
+    /// Documents with at least one span removed or (`--repair-mojibake`)
+    /// one run repaired.
     pub changed: u64,
     /// Spans removed, over all documents.
     pub spans: u64,

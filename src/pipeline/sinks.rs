@@ -99,17 +99,27 @@ pub(crate) fn spans_line(
         spans_item(w, i == 0, s)?;
     }
     if let Some(repairs) = repairs {
-        write!(w, "], \"{REPAIR_ATTRIBUTE}\": [")?;
+        repairs_open(w)?;
         for (i, r) in repairs.iter().enumerate() {
-            if i > 0 {
-                w.write_all(b", ")?;
-            }
-            write!(w, "[{}, {}, ", r.start, r.end)?;
-            w.write_all(&json_string(&r.text))?;
-            w.write_all(b"]")?;
+            repair_item(w, i == 0, r)?;
         }
     }
     spans_close(w)
+}
+
+/// Ends a spans line's removed spans and opens its repairs (close the line
+/// with [`spans_close`]).
+pub(crate) fn repairs_open(w: &mut dyn Write) -> io::Result<()> {
+    write!(w, "], \"{REPAIR_ATTRIBUTE}\": [")
+}
+
+pub(crate) fn repair_item(w: &mut dyn Write, first: bool, r: &RepairRecord) -> io::Result<()> {
+    if !first {
+        w.write_all(b", ")?;
+    }
+    write!(w, "[{}, {}, ", r.start, r.end)?;
+    w.write_all(&json_string(&r.text))?;
+    w.write_all(b"]")
 }
 
 /// The Hangul reading of a fragment (empty when it has none).

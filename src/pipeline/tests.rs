@@ -593,3 +593,123 @@ fn jsonl_repair_rewrites_the_field_and_keeps_every_other_byte() {
     assert_eq!(on.summary.changed, 2);
     assert_eq!(on.summary.repaired, 3);
 }
+
+#[test]
+fn text_repair_rewrites_the_document_across_windows() {
+    let moji =
+        crate::encoding::forward::cp949_ftfy("미국의 성모 said “hi”.").expect("CP949-encodable");
+    let at = moji.find(" said").unwrap();
+    let filler = format!("{}\n", "x".repeat(99));
+    // Windows end at the last newline of each 64 KiB read: the newline after
+    // `tail ¼º` is window 1's last, so the removed `\n<<x>> ` joins
+    // `¼º` (window 1) and `¸ð` (window 2) into one token, `성모`.
+    let mut doc0 = format!("{}<<x>>{}\n", &moji[..at], &moji[at..]);
+    doc0.push_str(&filler.repeat(654));
+    doc0.push_str(&format!("{}\n", "y".repeat(65520 - doc0.len() - 1)));
+    assert_eq!(doc0.len(), 65520);
+    doc0.push_str("tail ¼º\n<<x>> ¸ð here\n");
+    assert!(doc0.len() > 1 << 16);
+    // Window 3, the last: a lone quote, repaired on the strength of the
+    // lines before it.
+    doc0.push_str(&filler.repeat(700));
+    assert!(doc0.len() > 2 << 16);
+    doc0.push_str("Kelly¡¯s line\nend\n");
+    // The other way round the evidence does not reach back: this lone
+    // quote's window has no repaired line, the document's last window has.
+    let doc1 = format!("Kelly¡¯s\n{}¹Ì±¹ÀÇ ¼º¸ð\n", filler.repeat(700));
+    assert!(crate::repair::repair(&doc1).text.starts_with("Kelly’s\n"));
+    let inputs = [doc0.as_bytes(), doc1.as_bytes()];
+
+    let mut opts = text_opts(1, 2);
+    let off = ok(&MarkerCleaner, &inputs, &opts);
+    let spliced = format!(
+        "{}{}",
+        MarkerCleaner.clean(&doc0).text,
+        MarkerCleaner.clean(&doc1).text
+    );
+    assert_eq!(String::from_utf8(off.output).unwrap(), spliced);
+    assert_eq!(
+        off.spans,
+        format!(
+            "{}{}",
+            expected_spans("in0", &doc0),
+            expected_spans("in1", &doc1)
+        )
+    );
+    assert_eq!(
+        off.report,
+        "id,start,end,score,fragment,decoded\n\
+         in0,11,16,0.9,<<x>>,\n\
+         in0,65513,65520,0.9,\"\n<<x>> \",\n"
+    );
+    assert_eq!(off.summary.repaired, 0);
+
+    opts.repair_mojibake = true;
+    let on = ok(&MarkerCleaner, &inputs, &opts);
+    let want = format!(
+        "미국의 성모 said “hi”.\n{}{}\ntail 성모 here\n{}Kelly’s line\nend\n\
+         Kelly¡¯s\n{}미국의 성모\n",
+        filler.repeat(654),
+        "y".repeat(75),
+        filler.repeat(700),
+        filler.repeat(700),
+    );
+    assert_eq!(String::from_utf8(on.output).unwrap(), want);
+    // Code points of the input documents, removed spans and repairs alike.
+    assert_eq!(
+        on.spans,
+        "{\"id\": \"in0\", \"attributes\": {\"spamsplice__gambling_injection\": \
+         [[11, 16, 0.9], [65513, 65520, 0.9]], \"spamsplice__mojibake_repair\": \
+         [[0, 6, \"미국의\"], [7, 11, \"성모\"], [22, 29, \"“hi”.\"], [65511, 65522, \"성모\"], \
+         [135528, 135536, \"Kelly’s\"]]}}\n\
+         {\"id\": \"in1\", \"attributes\": {\"spamsplice__gambling_injection\": [], \
+         \"spamsplice__mojibake_repair\": [[70009, 70015, \"미국의\"], [70016, 70020, \"성모\"]]}}\n"
+    );
+    assert_eq!(
+        on.report,
+        "id,start,end,score,fragment,decoded,action\n\
+         in0,11,16,0.9,<<x>>,,removed\n\
+         in0,0,6,,¹Ì±¹ÀÇ,미국의,repaired\n\
+         in0,7,11,,¼º¸ð,성모,repaired\n\
+         in0,22,29,,¡°hi¡±.,“hi”.,repaired\n\
+         in0,65513,65520,0.9,\"\n<<x>> \",,removed\n\
+         in0,65511,65522,,¼º¸ð,성모,repaired\n\
+         in0,135528,135536,,Kelly¡¯s,Kelly’s,repaired\n\
+         in1,70009,70015,,¹Ì±¹ÀÇ,미국의,repaired\n\
+         in1,70016,70020,,¼º¸ð,성모,repaired\n"
+    );
+    assert_eq!(on.summary.documents, 2);
+    assert_eq!(on.summary.changed, 2);
+    assert_eq!(on.summary.spans, 2);
+    assert_eq!(on.summary.repaired, 7);
+    assert_eq!(on.summary.bytes_out, want.len() as u64);
+}
+
+#[test]
+fn text_repair_small_documents_and_no_spans_file() {
+    // One window each; the line a span joins, and a document without a
+    // final newline; without --spans/--report the repairs are still counted.
+    let input = "¹Ì±¹ÀÇ ¼º\n<<x>> ¸ð\nok";
+    let mut opts = text_opts(1 << 20, 1);
+    opts.repair_mojibake = true;
+    let mut o = Vec::new();
+    let sources = vec![
+        Source::new("a", std::io::Cursor::new(input.as_bytes().to_vec())),
+        Source::new("b", std::io::Cursor::new(b"plain".to_vec())),
+    ];
+    let summary = run_streams(
+        &MarkerCleaner,
+        sources,
+        Sinks {
+            output: &mut o,
+            spans: None,
+            report: None,
+        },
+        &opts,
+        &Counters::default(),
+    )
+    .unwrap();
+    assert_eq!(String::from_utf8(o).unwrap(), "미국의 성모\nokplain");
+    assert_eq!(summary.repaired, 2);
+    assert_eq!(summary.changed, 1);
+}

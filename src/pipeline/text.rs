@@ -1,16 +1,33 @@
 //! Text mode: each input is one document, decoded to UTF-8 and cleaned in
 //! windows of whole lines (see the module docs of [`super`]).
+//!
+//! `--repair-mojibake` ([`Repair`]) repairs the cleaned text line by line as
+//! the windows are written, in order, so a document is never held whole:
+//! the last line a window writes waits for the next window (a removed span
+//! may join it to the text after), and what the document's earlier lines
+//! showed ([`crate::repair::DocState`]) is carried forward. The one
+//! difference from repairing the whole cleaned file at once: evidence does
+//! not reach back. A weak token or a lone quote digraph (`Kelly¡¯s`) is
+//! repaired on the strength of a line repaired, or a second quote seen, in
+//! its own window or an earlier one, not a later one (windows hold about
+//! [`super::Options::window_bytes`] of text, 1 MiB by default, so this
+//! only touches long documents). The repair attribute of a document's spans
+//! line waits for its end (it follows the removed spans); its report rows
+//! go out window by window: a window's removed spans, then the repairs of
+//! the lines it completed.
 
-use std::io::Read;
+use std::collections::VecDeque;
+use std::io::{Read, Write};
 use std::panic::AssertUnwindSafe;
 use std::path::PathBuf;
 use std::sync::atomic::Ordering;
 use std::sync::mpsc::{sync_channel, SyncSender};
 use std::sync::Arc;
 
-use super::sinks::{self, SpanRecord};
+use super::sinks::{self, RepairRecord, SpanRecord};
 use super::{Cleaner, Counters, InputEncoding, LazySource, Options, Sinks, Summary};
 use crate::error::{Error, Result};
+use crate::repair::{DocState, Repaired};
 use crate::span::Span;
 
 /// A window of whole lines of one document.
@@ -71,12 +88,16 @@ pub(super) fn run<C: Cleaner + ?Sized>(
         })
         .map_err(|e| Error::Other(format!("cannot start the reader thread: {e}")))?;
 
-    let mut w = DocWriter::default();
+    let mut w = DocWriter {
+        repair: opts.repair_mojibake.then(Repair::default),
+        ..DocWriter::default()
+    };
+    let stats = cleaner.clean_stats();
     super::in_order(
         pool,
         rx_raw,
         |win| clean_window(cleaner, win),
-        |c| w.write(c, sinks, counters, summary),
+        |c| w.write(c, stats, sinks, counters, summary),
     )
 }
 
@@ -311,12 +332,34 @@ struct DocWriter {
     /// Code points before the current window's start.
     char_base: u64,
     doc_spans: u64,
+    /// `--repair-mojibake`: the current document's repair.
+    repair: Option<Repair>,
+}
+
+/// Writes cleaned text: straight to the output, or through the repair.
+fn emit(
+    repair: &mut Option<Repair>,
+    output: &mut dyn Write,
+    text: &str,
+    summary: &mut Summary,
+) -> Result<()> {
+    match repair {
+        Some(r) => r.pend.push_str(text),
+        None => {
+            output
+                .write_all(text.as_bytes())
+                .map_err(|e| Error::io("(output)", e))?;
+            summary.bytes_out += text.len() as u64;
+        }
+    }
+    Ok(())
 }
 
 impl DocWriter {
     fn write(
         &mut self,
         c: Cleaned,
+        stats: Option<&crate::JoinStats>,
         sinks: &mut Sinks<'_>,
         counters: &Counters,
         summary: &mut Summary,
@@ -328,12 +371,14 @@ impl DocWriter {
             reason,
         })?;
         let want_spans = sinks.spans.is_some() || sinks.report.is_some();
-        let out_err = |e| Error::io("(output)", e);
         let id_json = sinks::json_string(&w.name);
         if w.first {
             self.resume = 0;
             self.char_base = 0;
             self.doc_spans = 0;
+            if let Some(r) = self.repair.as_mut() {
+                *r = Repair::default();
+            }
             if let Some(s) = sinks.spans.as_deref_mut() {
                 sinks::spans_open(s, &id_json).map_err(|e| Error::io("(spans)", e))?;
             }
@@ -347,11 +392,7 @@ impl DocWriter {
             if start >= s.end {
                 continue;
             }
-            sinks
-                .output
-                .write_all(&text.as_bytes()[at..start])
-                .map_err(out_err)?;
-            summary.bytes_out += (start - at) as u64;
+            emit(&mut self.repair, sinks.output, &text[at..start], summary)?;
             at = s.end;
             if want_spans {
                 cc += text[cb..start].chars().count() as u64;
@@ -364,12 +405,15 @@ impl DocWriter {
                     score: s.score,
                     fragment: text[start..s.end].to_string(),
                 };
+                if let Some(r) = self.repair.as_mut() {
+                    r.removed_at(rec.start, rec.end);
+                }
                 if let Some(sw) = sinks.spans.as_deref_mut() {
                     sinks::spans_item(sw, self.doc_spans == 0, &rec)
                         .map_err(|e| Error::io("(spans)", e))?;
                 }
                 if let Some(rw) = sinks.report.as_deref_mut() {
-                    sinks::report_row(rw, &w.name, &rec, false)
+                    sinks::report_row(rw, &w.name, &rec, self.repair.is_some())
                         .map_err(|e| Error::io("(report)", e))?;
                 }
             }
@@ -377,12 +421,13 @@ impl DocWriter {
         }
         let stop = if w.last { text.len() } else { w.own_until };
         if at < stop {
-            sinks
-                .output
-                .write_all(&text.as_bytes()[at..stop])
-                .map_err(out_err)?;
-            summary.bytes_out += (stop - at) as u64;
+            emit(&mut self.repair, sinks.output, &text[at..stop], summary)?;
             at = stop;
+        }
+        let mut doc_repairs = 0;
+        if let Some(r) = self.repair.as_mut() {
+            r.flush(w.last, stats, &w.name, want_spans, sinks, summary)?;
+            doc_repairs = r.count;
         }
         if want_spans {
             let lls = w.last_line_start;
@@ -400,14 +445,163 @@ impl DocWriter {
         if w.last {
             summary.documents += 1;
             summary.spans += self.doc_spans;
-            if self.doc_spans > 0 {
+            if self.doc_spans > 0 || doc_repairs > 0 {
                 summary.changed += 1;
             }
             counters.documents.fetch_add(1, Ordering::Relaxed);
             if let Some(s) = sinks.spans.as_deref_mut() {
-                sinks::spans_close(s).map_err(|e| Error::io("(spans)", e))?;
+                let spans_err = |e| Error::io("(spans)", e);
+                if let Some(r) = &self.repair {
+                    sinks::repairs_open(s).map_err(spans_err)?;
+                    s.write_all(&r.items).map_err(spans_err)?;
+                }
+                sinks::spans_close(s).map_err(spans_err)?;
             }
         }
         Ok(())
+    }
+}
+
+/// One document's `--repair-mojibake` (see the module docs): the cleaned
+/// text is held until its line is whole, then repaired and written; the
+/// repairs' code points are moved back past the spans removed before them,
+/// so they name the input document's characters as the removed spans do.
+#[derive(Default)]
+struct Repair {
+    /// Cleaned text not yet repaired: the unfinished last line.
+    pend: String,
+    state: DocState,
+    /// Code points of cleaned text repaired before `pend` (with spans only).
+    out_chars: u64,
+    /// Removed spans not yet passed: where they were in the cleaned text and
+    /// how many code points, both in code points.
+    gaps: VecDeque<(u64, u64)>,
+    /// Code points removed before the first of `gaps`.
+    gone: u64,
+    /// Code points removed in the document so far.
+    removed: u64,
+    /// The repair attribute's items: they follow the removed spans on the
+    /// document's spans line, so they wait for its end.
+    items: Vec<u8>,
+    /// Runs repaired in the document so far.
+    count: u64,
+}
+
+impl Repair {
+    /// A span removed at input code points `start..end`.
+    fn removed_at(&mut self, start: u64, end: u64) {
+        self.gaps.push_back((start - self.removed, end - start));
+        self.removed += end - start;
+    }
+
+    /// Repairs and writes the pending whole lines: all of them at the end of
+    /// the document.
+    fn flush(
+        &mut self,
+        all: bool,
+        stats: Option<&crate::JoinStats>,
+        name: &str,
+        want_spans: bool,
+        sinks: &mut Sinks<'_>,
+        summary: &mut Summary,
+    ) -> Result<()> {
+        let cut = if all {
+            self.pend.len()
+        } else {
+            match memchr::memrchr(b'\n', self.pend.as_bytes()) {
+                Some(p) => p + 1,
+                None => return Ok(()),
+            }
+        };
+        if cut == 0 {
+            return Ok(());
+        }
+        let part = &self.pend[..cut];
+        let state = &mut self.state;
+        let repaired = std::panic::catch_unwind(AssertUnwindSafe(|| {
+            crate::repair::repair_part(part, stats, state)
+        }))
+        .map_err(|p| Error::Data {
+            path: PathBuf::from(name),
+            line: 0,
+            reason: format!("repair: {}", super::jsonl::panic_reason(&*p)),
+        })?;
+        sinks
+            .output
+            .write_all(repaired.text.as_bytes())
+            .map_err(|e| Error::io("(output)", e))?;
+        summary.bytes_out += repaired.text.len() as u64;
+        summary.repaired += repaired.replacements.len() as u64;
+        if want_spans {
+            let records = self.records(part, &repaired);
+            let part_chars = part.chars().count() as u64;
+            for rec in &records {
+                // Writing to a Vec cannot fail.
+                let _ = sinks::repair_item(&mut self.items, self.count == 0, rec);
+                self.count += 1;
+                if let Some(rw) = sinks.report.as_deref_mut() {
+                    sinks::repair_row(rw, name, rec).map_err(|e| Error::io("(report)", e))?;
+                }
+            }
+            self.out_chars += part_chars;
+            while let Some(&(at, len)) = self.gaps.front() {
+                if at >= self.out_chars {
+                    break;
+                }
+                self.gone += len;
+                self.gaps.pop_front();
+            }
+        } else {
+            self.count += repaired.replacements.len() as u64;
+        }
+        self.pend.drain(..cut);
+        Ok(())
+    }
+
+    /// The repairs of `part` (the pending text just repaired) in code points
+    /// of the input document: a start stays after a span removed at the same
+    /// point, an end before it, as in JSONL.
+    fn records(&self, part: &str, repaired: &Repaired) -> Vec<RepairRecord> {
+        let (mut gs, mut gone_s) = (0, self.gone);
+        let (mut ge, mut gone_e) = (0, self.gone);
+        // Char-to-byte cursor over `part`: the offsets only grow.
+        let (mut cc, mut cb) = (0usize, 0usize);
+        let mut byte_at = |c: usize| {
+            for ch in part[cb..].chars() {
+                if cc == c {
+                    break;
+                }
+                cc += 1;
+                cb += ch.len_utf8();
+            }
+            cb
+        };
+        let mut out = Vec::with_capacity(repaired.replacements.len());
+        for r in &repaired.replacements {
+            let start = self.out_chars + r.start as u64;
+            while let Some(&(at, len)) = self.gaps.get(gs) {
+                if at > start {
+                    break;
+                }
+                gone_s += len;
+                gs += 1;
+            }
+            let end = self.out_chars + r.end as u64;
+            while let Some(&(at, len)) = self.gaps.get(ge) {
+                if at >= end {
+                    break;
+                }
+                gone_e += len;
+                ge += 1;
+            }
+            let (a, b) = (byte_at(r.start), byte_at(r.end));
+            out.push(RepairRecord {
+                start: start + gone_s,
+                end: end + gone_e,
+                found: part[a..b].to_string(),
+                text: r.text.clone(),
+            });
+        }
+        out
     }
 }

@@ -33,6 +33,9 @@ id,start,end,score,fragment,decoded. With --repair-mojibake the attributes
 also hold \"spamsplice__mojibake_repair\": [[start, end, \"text\"], ...] (the
 runs read back to Hangul, the text now in their place), and the report an
 action column: removed, or repaired (no score; decoded is the new text).
+Text input is repaired line by line as it streams, evidence carried forward
+only: a lone quote (Kelly¡¯s) is repaired on the strength of the
+lines before it and its own window (about 1 MiB), not of later ones.
 
 Bad JSONL lines (not JSON, not an object, no such field, a non-string field,
 a lone surrogate escape such as \\ud800, invalid UTF-8): with --on-error fail
@@ -80,9 +83,10 @@ pub struct Args {
     /// corpus). Standard input is fine.
     #[arg(long, value_name = "PATH")]
     memory: Vec<PathBuf>,
-    /// JSONL: after the spam is spliced out, read Korean that is CP949 behind
+    /// After the spam is spliced out, read Korean that is CP949 behind
     /// Latin-1 (`¹Ì±¹ÀÇ ¼º¸ð`, its quotes `¡¯`) back to its Hangul, rewriting
-    /// the field. Off by default, so the output is the input minus the spam.
+    /// the JSONL field or the text document (line by line as it streams).
+    /// Off by default, so the output is the input minus the spam.
     #[arg(long)]
     repair_mojibake: bool,
     /// No progress bar, no summary.
@@ -207,9 +211,6 @@ fn looks_jsonl(p: &Path) -> bool {
 
 pub fn run(args: Args) -> anyhow::Result<i32> {
     let mut opts = args.reading.options(&args.inputs)?;
-    if args.repair_mojibake && opts.format != Format::Jsonl {
-        bail!("--repair-mojibake rewrites a JSONL field: give --format jsonl (text input is not repaired yet)");
-    }
     opts.repair_mojibake = args.repair_mojibake;
     if let Some(t) = args.threshold {
         if !t.is_finite() {
