@@ -4,7 +4,7 @@
 //! one line at a time, and the clean corpora (every language, raw Korean
 //! included) must stay unchanged (≥99.9%). The bar for restoration
 //! is ≥98% of documents; repair does not meet it yet (measured 2026-12-07:
-//! 88.49% whole, 95.15% by line, with each Korean corpus read through
+//! 89.49% whole, 95.33% by line, with each Korean corpus read through
 //! clean-text counts, syllables and words, from the *other* Korean corpora:
 //! the misses are words those corpora never wrote, whose readings only the
 //! syllables weigh, such as `커플` against `커행`), so the floors below guard
@@ -84,7 +84,7 @@ fn korean_mojibake_is_restored_and_clean_text_stays() {
     eprint!("{report}");
     let t = report.total();
     let pct = |x: Option<f64>| 100.0 * x.unwrap_or(0.0);
-    assert!(pct(t.whole_rate()) >= 88.0);
+    assert!(pct(t.whole_rate()) >= 89.0);
     assert!(pct(t.line_rate()) >= 95.0);
     assert!(100.0 - pct(t.changed_rate()) >= 99.9);
 }

@@ -22,7 +22,11 @@
 //!   UTF-8) or a windows-1252 byte (`92`) made: `필수` came out as `Ç'ö`.
 //! - **NFC.** ftfy normalizes, and canonical reordering sorts adjacent
 //!   combining marks that re-decoding produced (`주셨다` came out with
-//!   U+0334 before U+05BC): the marks' other orders are tried too.
+//!   U+0334 before U+05BC): the marks' other orders are tried too. NFC also
+//!   maps some chars a re-decoding made to others ([`nfc_preimages`]): `Í´`
+//!   read as UTF-8 is U+0374, which NFC writes `ʹ` (U+02B9), so `와는`
+//!   came out as `¿ʹÂ`; `Í¾` became `;`; and the Hebrew `בּ` (U+FB31) of
+//!   `학연` two chars, `ב` and a dagesh.
 //! - **windows-949's extension** syllables (`렜` `8E AE`), which the views
 //!   leave out, count, at a rare syllable's cost.
 //!
@@ -36,6 +40,7 @@ use std::collections::HashMap;
 use std::rc::Rc;
 
 use unicode_normalization::char::canonical_combining_class;
+use unicode_normalization::UnicodeNormalization;
 
 use super::forward::{code_page_char, CODE_PAGES};
 use super::{ftfy_bytes, is_ks_byte, prior, w1252_byte, Scratch, SyllablePrior};
@@ -83,9 +88,48 @@ fn uncurled(c: char) -> &'static [char] {
     }
 }
 
+/// The chars whose NFC is not themselves, by what NFC writes for them (one
+/// char, or two or three: a composition exclusion such as U+FB31), built on
+/// first use from the Unicode tables.
+fn nfc_images() -> &'static HashMap<Vec<char>, Vec<char>> {
+    static IMAGES: std::sync::OnceLock<HashMap<Vec<char>, Vec<char>>> = std::sync::OnceLock::new();
+    IMAGES.get_or_init(|| {
+        let mut m: HashMap<Vec<char>, Vec<char>> = HashMap::new();
+        // UTF-8 re-decoding of two or three bytes reaches U+0080..=U+FFFF.
+        for ch in (0x80u32..=0xFFFF).filter_map(char::from_u32) {
+            let image: Vec<char> = std::iter::once(ch).nfc().collect();
+            if image != [ch] && image.len() <= 3 {
+                m.entry(image).or_default().push(ch);
+            }
+        }
+        m
+    })
+}
+
+/// The chars NFC writes as `seen` (see [`nfc_images`]); empty for most.
+fn nfc_preimages(seen: &[char]) -> &'static [char] {
+    nfc_images().get(seen).map_or(&[], Vec::as_slice)
+}
+
 /// Every byte string `c` may stand for, `depth` re-decodings deep, into
 /// `out` (deduplicated, the fewest steps kept).
 fn unfix(c: char, depth: u8, out: &mut Vec<Unfixed>) {
+    if depth > 0 {
+        // NFC wrote `c` for another char a re-decoding made (one step more).
+        for &pre in nfc_preimages(&[c]) {
+            let mut sub = Vec::new();
+            unfix_made(pre, depth, &mut sub);
+            out.extend(sub.into_iter().map(|u| Unfixed {
+                steps: u.steps + 1,
+                ..u
+            }));
+        }
+    }
+    unfix_made(c, depth, out);
+}
+
+/// [`unfix`] for a char as the re-decoding made it, before NFC.
+fn unfix_made(c: char, depth: u8, out: &mut Vec<Unfixed>) {
     if let Some(b) = own_byte(c) {
         out.push(Unfixed {
             bytes: vec![b],
@@ -222,6 +266,24 @@ fn edges_at(chars: &[char], i: usize) -> Vec<Edge> {
         span: 1,
         readings: one,
     }];
+    for span in 2..=3 {
+        if let Some(seen) = chars.get(i..i + span) {
+            for &pre in nfc_preimages(seen) {
+                let mut v = Vec::new();
+                unfix_made(pre, DEPTH, &mut v);
+                edges.push(Edge {
+                    span,
+                    readings: v
+                        .into_iter()
+                        .map(|u| Unfixed {
+                            steps: u.steps + 1,
+                            ..u
+                        })
+                        .collect(),
+                });
+            }
+        }
+    }
     if let Some(&d) = chars.get(i + 1) {
         for &(pair, lig) in &super::LIGATURES {
             let mut p = pair.chars();
@@ -473,7 +535,8 @@ mod tests {
         let mut p = SyllablePrior::default();
         p.add(
             "미국의 시민들이 태국에서 징역 첫 회 공판을 보고 설렜다. 툴킷과 커플 화보, \
-             어머니가 주셨다고 말했다. 시키고 싶은 일이 많다.",
+             어머니가 주셨다고 말했다. 시키고 싶은 일이 많다. 이와는 다른 \
+             문학연구는 보잘것없는 일이 아니다.",
         );
         p
     }
@@ -489,13 +552,16 @@ mod tests {
         // as Latin-1 (checked against Python ftfy).
         for (seen, word) in [
             ("¹Ì±¹ÀÇ", "미국의"),
-            ("½Ã۰í", "시키고"),   // through windows-1250, two levels
-            ("ű¹", "태국"),       // a pair inside a pair
-            ("¡¿ª", "징역"),      // `Â¡` re-decoded to `¡`
-            ("ù", "첫"),          // one char, one pair
-            ("ȸ", "회"),          // beyond Latin-1
-            ("¼³Ž®´Ù", "설렜다"), // windows-1252 byte, extension syllable
-            ("ŸŶ", "툴킷"),       // through windows-1257
+            ("½Ã۰í", "시키고"),                 // through windows-1250, two levels
+            ("ű¹", "태국"),                     // a pair inside a pair
+            ("¡¿ª", "징역"),                    // `Â¡` re-decoded to `¡`
+            ("ù", "첫"),                        // one char, one pair
+            ("ȸ", "회"),                        // beyond Latin-1
+            ("¼³Ž®´Ù", "설렜다"),               // windows-1252 byte, extension syllable
+            ("ŸŶ", "툴킷"),                     // through windows-1257
+            ("À\u{33f}\u{2b9}Â", "이와는"),     // U+0374, which NFC writes U+02B9
+            ("¹®Ç\u{5d1}\u{5bc}¸", "문학연구"), // U+FB31, which NFC writes as two
+            ("º¸À\u{7f0};ø´Â", "보잘것없는"),   // U+037E, which NFC writes `;`
         ] {
             assert_eq!(read(seen).as_deref(), Some(word), "{seen}");
         }
