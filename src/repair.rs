@@ -78,6 +78,7 @@ impl Repaired {
 }
 
 /// A token's verdict.
+#[derive(Debug, Clone, Copy)]
 enum Kind {
     /// Reads as Hangul, with this many syllables.
     Hangul(usize),
@@ -281,6 +282,61 @@ fn read_loose(
     ))
 }
 
+/// Verdicts remembered per thread: a token's depends on it and the counts
+/// alone, and a corpus repeats its words (the lattice is the costly part).
+const MEMO_CAP: usize = 1 << 16;
+
+/// Which counts the memo's verdicts were made with: their address and
+/// sizes (an address alone may be another table's once the first is gone).
+type MemoKey = (usize, usize, usize);
+
+thread_local! {
+    static MEMO: std::cell::RefCell<(MemoKey, std::collections::HashMap<String, Option<(String, Kind)>>)> =
+        std::cell::RefCell::new(((0, 0, 0), std::collections::HashMap::new()));
+}
+
+/// A token's verdict and reading: the strict one ([`judge`]) with the
+/// deeper reading ([`read_loose`]) where both read it, else either.
+fn verdict(
+    token: &str,
+    stats: Option<&JoinStats>,
+    scratch: &mut Scratch,
+    readings: &mut Vec<(u32, String)>,
+) -> Option<(String, Kind)> {
+    if !token.chars().any(|c| !c.is_ascii()) {
+        return None;
+    }
+    let key: MemoKey = stats.map_or((0, 0, 0), |s| {
+        let (words, pairs) = s.sizes();
+        (s as *const JoinStats as usize, words, pairs)
+    });
+    let hit = MEMO.with(|m| {
+        let m = m.borrow();
+        (m.0 == key).then(|| m.1.get(token).cloned()).flatten()
+    });
+    if let Some(v) = hit {
+        return v;
+    }
+    let prior = stats.and_then(JoinStats::prior);
+    let strict = judge(token, scratch, prior);
+    let strict_reading = strict.as_ref().map(|(r, _)| r.as_str());
+    let loose = read_loose(token, prior, stats, strict_reading, readings);
+    let v = match (strict, loose) {
+        // The strict verdict, the deeper reading.
+        (Some((_, kind)), Some((reading, _))) => Some((reading, kind)),
+        (strict, loose) => strict.or(loose),
+    };
+    MEMO.with(|m| {
+        let mut m = m.borrow_mut();
+        if m.0 != key || m.1.len() >= MEMO_CAP {
+            m.1.clear();
+            m.0 = key;
+        }
+        m.1.insert(token.to_string(), v.clone());
+    });
+    v
+}
+
 /// Reads every CP949-behind-Latin-1 run of `text` back to its Hangul
 /// (see the module docs for the evidence asked); text without such runs
 /// comes back unchanged. Without the clean text's counts, where a token has
@@ -315,7 +371,6 @@ pub struct DocState {
 /// ended with it, so a weak token or a lone quote digraph that the whole
 /// document would repair on the strength of a *later* part stays.
 pub fn repair_part(text: &str, stats: Option<&JoinStats>, state: &mut DocState) -> Repaired {
-    let prior = stats.and_then(JoinStats::prior);
     let mut scratch = Scratch::default();
     let mut readings = Vec::new();
     let mut cands = Vec::new();
@@ -340,14 +395,7 @@ pub fn repair_part(text: &str, stats: Option<&JoinStats>, state: &mut DocState) 
             at += 1;
         }
         let token = &text[start..at];
-        let strict = judge(token, &mut scratch, prior);
-        let strict_reading = strict.as_ref().map(|(r, _)| r.as_str());
-        let loose = read_loose(token, prior, stats, strict_reading, &mut readings);
-        let judged = match (strict, loose) {
-            // The strict verdict, the deeper reading.
-            (Some((_, kind)), Some((reading, _))) => Some((reading, kind)),
-            (strict, loose) => strict.or(loose),
-        };
+        let judged = verdict(token, stats, &mut scratch, &mut readings);
         let european = matches!(judged, None | Some((_, Kind::Loose { bare: false })));
         if !token.is_ascii() && european {
             foreign[line] += 1;
