@@ -63,11 +63,15 @@ class Detector:
             TypeError: ``text`` is not a str.
             UnicodeEncodeError: ``text`` holds a lone surrogate.
         """
-    def clean_with_spans(self, text: str, /, memory: Optional["Memory"] = None) -> Tuple[str, List[Tuple[int, int, float]]]:
+    def clean_with_spans(
+        self, text: str, /, memory: Optional["Memory"] = None, *, repair: bool = False
+    ) -> Tuple[str, List[Tuple[int, int, float]]]:
         """Returns ``(cleaned, spans)``; each span is ``(start, end, score)`` in
         code-point offsets of ``text`` (``text[start:end]`` is what was removed),
         sorted and disjoint: the same offsets as dolma attributes written by
-        ``spamsplice filter --spans``."""
+        ``spamsplice filter --spans``; ``score`` lies in [0, 1], 0.5 at each
+        token group's cut. ``repair`` as for ``clean`` (the spans stay the
+        removed ones)."""
     def clean_batch(
         self,
         texts: Iterable[str],

@@ -250,29 +250,23 @@ impl PyDetector {
     /// Returns ``(cleaned, spans)``: the cleaned text and the removed spans
     /// as ``(start, end, score)`` in code-point offsets of ``text``, so
     /// ``text[start:end]`` is exactly what was removed.
-    /// ``memory`` as for ``clean``.
-    #[pyo3(signature = (text, /, memory=None))]
+    /// ``memory`` and ``repair`` as for ``clean`` (the spans stay the removed
+    /// ones).
+    #[pyo3(signature = (text, /, memory=None, *, repair=false))]
     fn clean_with_spans<'py>(
         &self,
         py: Python<'py>,
         text: &Bound<'py, PyAny>,
         memory: Option<Bound<'py, PyMemory>>,
+        repair: bool,
     ) -> PyResult<Bound<'py, PyTuple>> {
         let s = text_arg(text, "Detector.clean_with_spans() argument")?;
         let det = self.inner.get();
         let mem = self.memory_arg(&memory)?;
-        let (out, spans): (Option<String>, Vec<(usize, usize, f64)>) = py.detach(|| {
-            let c = clean_one(det, mem, &s);
-            if !c.changed() {
-                return (None, Vec::new());
-            }
-            let offs = spamsplice::char_offsets(&s, &c.spans);
-            let spans = offs.iter().zip(&c.spans).map(|(&(a, b), sp)| (a, b, sp.score as f64)).collect();
-            (Some(c.text.into_owned()), spans)
-        });
-        let cleaned = match out {
-            Some(t) => PyString::new(py, &t).into_any(),
-            None => text.clone(),
+        let out = py.detach(|| cleaned_with_spans(det, mem, &s, repair));
+        let (cleaned, spans) = match out {
+            Some((t, spans)) => (PyString::new(py, &t).into_any(), spans),
+            None => (text.clone(), Vec::new()),
         };
         let spans = PyList::new(py, spans)?;
         PyTuple::new(py, [cleaned, spans.into_any()])
@@ -320,21 +314,7 @@ impl PyDetector {
         let (objs, strs, threads) = batch_args(texts, threads, "clean_batch_with_spans")?;
         let det = self.inner.get();
         let mem = self.memory_arg(&memory)?;
-        let outs = par_map(py, threads, &strs, |s| {
-            let c = clean_one(det, mem, s);
-            let repaired = if repair {
-                let r = det.repair(&c.text);
-                r.changed().then_some(r.text)
-            } else {
-                None
-            };
-            (c.changed() || repaired.is_some()).then(|| {
-                let offs = spamsplice::char_offsets(s, &c.spans);
-                let spans: Vec<(usize, usize, f64)> =
-                    offs.iter().zip(&c.spans).map(|(&(a, b), sp)| (a, b, sp.score as f64)).collect();
-                (repaired.unwrap_or_else(|| c.text.into_owned()), spans)
-            })
-        })?;
+        let outs = par_map(py, threads, &strs, |s| cleaned_with_spans(det, mem, s, repair))?;
         let mut items = Vec::with_capacity(objs.len());
         for (o, out) in objs.into_iter().zip(outs) {
             let (text, spans) = match out {
@@ -426,6 +406,28 @@ impl PyDetector {
 
 /// Cleans one text, with the corpus memory when there is one (the CLI's
 /// `filter --campaign` / `--memory` cleaning pass).
+/// The cleaned (and, with `repair`, repaired) text with the removed spans as
+/// `(start, end, score)` in code points of `s`, or None when nothing changed.
+fn cleaned_with_spans(
+    det: &spamsplice::Detector,
+    mem: Option<&PyMemory>,
+    s: &str,
+    repair: bool,
+) -> Option<(String, Vec<(usize, usize, f64)>)> {
+    let c = clean_one(det, mem, s);
+    let repaired = if repair {
+        let r = det.repair(&c.text);
+        r.changed().then_some(r.text)
+    } else {
+        None
+    };
+    (c.changed() || repaired.is_some()).then(|| {
+        let offs = spamsplice::char_offsets(s, &c.spans);
+        let spans = offs.iter().zip(&c.spans).map(|(&(a, b), sp)| (a, b, sp.score as f64)).collect();
+        (repaired.unwrap_or_else(|| c.text.into_owned()), spans)
+    })
+}
+
 /// The cleaned (and, with `repair`, repaired) text, or None when neither
 /// changed anything.
 fn clean_text(det: &spamsplice::Detector, mem: Option<&PyMemory>, s: &str, repair: bool) -> Option<String> {

@@ -277,6 +277,10 @@ def test_repair_reads_mojibake_back_only_when_asked(det):
     assert det.clean(english, repair=True) is english
     assert det.clean_batch([MOJIBAKE, english], repair=True) == ["미국의 성모란 말이다", english]
     assert det.clean_batch([MOJIBAKE]) == [MOJIBAKE]
+    # With spans: the repaired text, and no span removed.
+    assert det.clean_with_spans(MOJIBAKE, repair=True) == ("미국의 성모란 말이다", [])
+    assert det.clean_with_spans(MOJIBAKE) == (MOJIBAKE, [])
+    assert det.clean_with_spans(english, repair=True)[0] is english
 
 
 def test_repair_equals_the_cli(det, tmp_path, cli):
