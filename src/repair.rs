@@ -179,6 +179,21 @@ fn judge(
     }
 }
 
+/// Whether `w` is Hangul, ASCII and quotes or brackets only: the word table
+/// trims a word's outer punctuation, so a reading that turned a syllable
+/// into a sign (`≤발` for `징발`) would be vouched for by the word that is
+/// left (`발`).
+fn plain_word(w: &str) -> bool {
+    w.chars().all(|c| {
+        is_hangul_syllable(c)
+            || c.is_ascii()
+            || matches!(
+                c,
+                '\u{2018}'..='\u{201F}' | '\u{3008}'..='\u{3011}' | '\u{2026}' | '\u{B7}'
+            )
+    })
+}
+
 /// How much the clean text's words vouch for `reading`, in nats: the word
 /// itself, then the word less its last one and two chars (a particle or
 /// ending: `상태였다` seen, or `상태` before `였다`), each less than the last.
@@ -195,6 +210,9 @@ fn word_evidence(stats: &JoinStats, reading: &str) -> f64 {
         .collect();
     let mut least = f64::INFINITY;
     for w in &parts {
+        if !plain_word(w) {
+            return 0.0;
+        }
         let [word, stem1, stem2] = stats.word_and_stem_counts(w);
         let n = w.chars().filter(|&c| is_hangul_syllable(c)).count();
         if parts.len() > 1 && (word == 0 || n < 2) {
@@ -240,7 +258,7 @@ fn read_loose(
     // The cheapest reading, where the clean text holds it as a word (most
     // tokens), is taken as it is; the others are weighed against a few more.
     if let Some(stats) = stats {
-        let known = |r: &str| stats.word_and_stem_counts(r)[0] > 0;
+        let known = |r: &str| plain_word(r) && stats.word_and_stem_counts(r)[0] > 0;
         if !readings.first().is_some_and(|(_, r)| known(r)) {
             read_cp949_repair_k(token, prior, READINGS, readings);
         }
@@ -547,6 +565,18 @@ mod tests {
         assert_eq!(repair_part("Kelly¡¯s", None, &mut st).text, "Kelly’s");
         // Whole, the first quote is repaired too.
         assert_eq!(repair("Kelly¡¯s\nBob¡¯s").text, "Kelly’s\nBob’s");
+    }
+
+    #[test]
+    fn a_sign_read_for_a_syllable_is_vouched_for_by_no_word() {
+        // `징발` comes out as `¡¹ß`; `≤발` reads it too, and the word table
+        // trims `≤`, so without the check `발` would vouch for it.
+        let mut stats = JoinStats::default();
+        stats.add("발 발 발 발 발 발 징 발표를 했다.");
+        stats.finish();
+        assert!(plain_word("‘덕혜옹주’는") && plain_word("(IBS)") && !plain_word("≤발"));
+        assert_eq!(word_evidence(&stats, "≤발"), 0.0);
+        assert!(word_evidence(&stats, "발표를") > 0.0);
     }
 
     #[test]
