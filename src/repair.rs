@@ -89,7 +89,7 @@ enum Kind {
     /// Reads as KS X 1001 punctuation only (the quotes).
     Quote,
     /// Rejected by the strict reading, read by the loose one
-    /// ([`read_cp949_repair`]): taken only where the line or the document
+    /// ([`read_cp949_repair_k`]): taken only where the line or the document
     /// is already shown to be mojibake. `bare` when the reading holds Hangul
     /// or Hanja and no ASCII letter.
     Loose { bare: bool },
@@ -243,17 +243,14 @@ fn word_evidence(stats: &JoinStats, reading: &str) -> f64 {
 /// punctuation.
 fn read_loose(
     token: &str,
-    prior: Option<&SyllablePrior>,
     stats: Option<&JoinStats>,
     strict: Option<&str>,
     readings: &mut Vec<(u32, String)>,
 ) -> Option<(String, Kind)> {
-    if token.is_ascii() {
-        return None;
-    }
     if !mostly_latin1(token) {
         return None;
     }
+    let prior = stats.and_then(JoinStats::prior);
     read_cp949_repair_k(token, prior, 1, readings);
     // The cheapest reading, where the clean text holds it as a word (most
     // tokens), is taken as it is; the others are weighed against a few more.
@@ -338,7 +335,7 @@ fn verdict(
     let prior = stats.and_then(JoinStats::prior);
     let strict = judge(token, scratch, prior);
     let strict_reading = strict.as_ref().map(|(r, _)| r.as_str());
-    let loose = read_loose(token, prior, stats, strict_reading, readings);
+    let loose = read_loose(token, stats, strict_reading, readings);
     let v = match (strict, loose) {
         // The strict verdict, the deeper reading.
         (Some((_, kind)), Some((reading, _))) => Some((reading, kind)),

@@ -217,21 +217,6 @@ impl JoinStats {
         [count(keys[0]), count(keys[1]), count(keys[2])]
     }
 
-    /// How often `left` stands right before `right` inside a word of the
-    /// clean text (the order-1 inside context; hashed, so an upper bound).
-    pub fn inside_pair(&self, left: char, right: char) -> u32 {
-        self.get(T_INSIDE, edge_key(1, &[left], &[right]))
-    }
-
-    /// Mean and share of zero buckets of an edge table (a `T_*` constant
-    /// from [`T_INSIDE`]), for judging how full the hashed tables are.
-    pub fn edge_table_load(&self, table: usize) -> (f64, f64) {
-        let t = &self.edges[table - 1];
-        let sum: f64 = t.iter().map(|&c| f64::from(c)).sum();
-        let zeros = t.iter().filter(|&&c| c == 0).count();
-        (sum / t.len() as f64, zeros as f64 / t.len() as f64)
-    }
-
     /// The count under `key` in table `table` (a `T_*` constant).
     #[inline]
     pub fn get(&self, table: usize, key: u64) -> u32 {

@@ -26,7 +26,7 @@ mod prior;
 mod unfix;
 
 pub use prior::{SyllablePrior, PAIR_COST, RARE_PER_MILLION};
-pub use unfix::{read_cp949_repair, read_cp949_repair_k};
+pub use unfix::read_cp949_repair_k;
 
 use encoding_rs::EUC_KR;
 

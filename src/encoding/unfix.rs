@@ -43,7 +43,7 @@ use unicode_normalization::char::canonical_combining_class;
 use unicode_normalization::UnicodeNormalization;
 
 use super::forward::{code_page_char, CODE_PAGES};
-use super::{ftfy_bytes, is_ks_byte, prior, w1252_byte, Scratch, SyllablePrior};
+use super::{ftfy_bytes, is_ks_byte, prior, w1252_byte, SyllablePrior};
 use encoding_rs::EUC_KR;
 
 /// How many re-decodings deep a char is unwound: two undo `½Ã۰í`, and a
@@ -527,28 +527,10 @@ fn decode_full(bytes: &[u8], out: &mut String) -> bool {
     matches!(res, encoding_rs::DecoderResult::InputEmpty)
 }
 
-/// The reading [`crate::repair`] gives a token on a line already shown to
-/// be CP949 mojibake (see the module docs), left in `scratch.reading`;
-/// false when no reading decodes whole. No byte is dropped.
-pub fn read_cp949_repair(
-    token: &str,
-    scratch: &mut Scratch,
-    prior: Option<&SyllablePrior>,
-) -> bool {
-    let mut readings = Vec::new();
-    read_cp949_repair_k(token, prior, 1, &mut readings);
-    scratch.reading.clear();
-    match readings.into_iter().next() {
-        Some((_, r)) => {
-            scratch.reading = r;
-            true
-        }
-        None => false,
-    }
-}
-
-/// Up to `k` distinct readings of `token` as [`read_cp949_repair`] ranks
-/// them, cheapest first, as (cost, text), into `out`: ftfy is not
+/// Up to `k` distinct readings [`crate::repair`] may give a token on a line
+/// already shown to be CP949 mojibake (see the module docs), cheapest
+/// first, as (cost, text), into `out`; empty when none decodes whole, and
+/// no byte is dropped. ftfy is not
 /// one-to-one (`상태였다` and `상탓는다` come out as the same `»óÅ¿´´Ù`),
 /// so where the syllables cannot choose, a caller that knows words can.
 pub fn read_cp949_repair_k(
@@ -593,8 +575,9 @@ mod tests {
     }
 
     fn read(token: &str) -> Option<String> {
-        let mut s = Scratch::default();
-        read_cp949_repair(token, &mut s, Some(&prior())).then(|| s.reading.clone())
+        let mut out = Vec::new();
+        read_cp949_repair_k(token, Some(&prior()), 1, &mut out);
+        out.into_iter().next().map(|(_, r)| r)
     }
 
     #[test]
