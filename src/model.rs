@@ -26,11 +26,13 @@ use crate::span::{LfView, Span};
 use crate::tokens::Token;
 
 pub const MAGIC: &[u8; 16] = b"SPAMSPLICE-MODEL";
-pub const FORMAT_VERSION: u32 = 14;
+/// 15: the payload is followed by the CP949 prior's character pairs, which
+/// repair weighs readings by.
+pub const FORMAT_VERSION: u32 = 15;
 
-/// The last format whose payload was one zstd frame; read still, since its
-/// payload is the same ([`crate::frames`] changed only how it is packed).
-const ONE_FRAME_VERSION: u32 = 13;
+/// The format before the character pairs: read still, with none (repair
+/// then weighs readings by the unigram prior alone).
+const BEFORE_PAIRS_VERSION: u32 = 14;
 
 /// The two token models of one regime.
 #[derive(Debug, Clone, Serialize, Deserialize)]
@@ -179,8 +181,12 @@ thread_local! {
 impl Model {
     /// Serializes to the model file format.
     pub fn to_bytes(&self) -> Result<Vec<u8>> {
-        let payload = postcard::to_stdvec(self)
+        let mut payload = postcard::to_stdvec(self)
             .map_err(|e| Error::Other(format!("serializing model: {e}")))?;
+        payload.extend(
+            postcard::to_stdvec(self.joiner.stats.char_pairs())
+                .map_err(|e| Error::Other(format!("serializing model: {e}")))?,
+        );
         let packed = crate::frames::pack(&payload, 9)
             .map_err(|e| Error::Other(format!("compressing model: {e}")))?;
         let mut out = Vec::with_capacity(packed.len() + 28);
@@ -205,7 +211,7 @@ impl Model {
             return Err(bad("not a spamsplice model (bad magic)".into()));
         }
         let version = u32::from_le_bytes(bytes[16..20].try_into().expect("4 bytes"));
-        if version != FORMAT_VERSION && version != ONE_FRAME_VERSION {
+        if version != FORMAT_VERSION && version != BEFORE_PAIRS_VERSION {
             return Err(bad(format!(
                 "format version {version}, this build reads version {FORMAT_VERSION}"
             )));
@@ -216,15 +222,19 @@ impl Model {
                 "declared size {len} is implausible (corrupt file)"
             )));
         }
-        let payload = if version == ONE_FRAME_VERSION {
-            zstd::bulk::decompress(&bytes[28..], len as usize).map_err(|e| e.to_string())
-        } else {
-            let threads = std::thread::available_parallelism().map_or(1, |n| n.get().min(4));
-            crate::frames::unpack(&bytes[28..], len as usize, threads)
-        }
-        .map_err(|e| bad(format!("corrupt or truncated ({e})")))?;
-        let model: Model = postcard::from_bytes(&payload)
+        let threads = std::thread::available_parallelism().map_or(1, |n| n.get().min(4));
+        let payload = crate::frames::unpack(&bytes[28..], len as usize, threads)
             .map_err(|e| bad(format!("corrupt or truncated ({e})")))?;
+        let (mut model, rest): (Model, _) = postcard::take_from_bytes(&payload)
+            .map_err(|e| bad(format!("corrupt or truncated ({e})")))?;
+        // Format 14 ends there; 15 adds the CP949 prior's character pairs.
+        if version == FORMAT_VERSION {
+            let pairs = postcard::from_bytes(rest)
+                .map_err(|e| bad(format!("corrupt or truncated ({e})")))?;
+            model.joiner.stats.set_char_pairs(pairs);
+        } else if !rest.is_empty() {
+            return Err(bad("corrupt (bytes past the model)".into()));
+        }
         model.check().map_err(bad)?;
         Ok(model)
     }
@@ -895,6 +905,34 @@ mod tests {
         v.extend_from_slice(&[1, 2, 3]);
         let e = Model::from_bytes(&v).unwrap_err().to_string();
         assert!(e.contains("corrupt or truncated"), "{e}");
+    }
+
+    #[test]
+    fn the_character_pairs_are_stored_after_the_model_and_format_14_still_reads() {
+        let bytes = std::fs::read(concat!(env!("CARGO_MANIFEST_DIR"), "/models/default.model"))
+            .expect("the default model");
+        let m = Model::from_bytes(&bytes).expect("loads");
+        let prior = m.joiner.stats.prior().expect("a prior");
+        let (with, without) = (prior.pair_surprise("휘둘러"), prior.pair_surprise("히둘러"));
+        assert!(with < without, "{with} {without}");
+        assert_eq!(
+            Model::from_bytes(&m.to_bytes().unwrap()).unwrap().joiner.stats.prior().unwrap()
+                .pair_surprise("휘둘러"),
+            with
+        );
+        // The same model as format 14 wrote it: no pairs after it.
+        let len = u64::from_le_bytes(bytes[20..28].try_into().unwrap()) as usize;
+        let mut payload = crate::frames::unpack(&bytes[28..], len, 1).unwrap();
+        let pairs = postcard::to_stdvec(m.joiner.stats.char_pairs()).unwrap();
+        assert!(payload.ends_with(&pairs));
+        payload.truncate(payload.len() - pairs.len());
+        let mut old = MAGIC.to_vec();
+        old.extend_from_slice(&BEFORE_PAIRS_VERSION.to_le_bytes());
+        old.extend_from_slice(&(payload.len() as u64).to_le_bytes());
+        old.extend_from_slice(&crate::frames::pack(&payload, 1).unwrap());
+        let m14 = Model::from_bytes(&old).expect("format 14 reads");
+        assert_eq!(m14.joiner.stats.prior().unwrap().pair_surprise("휘둘러"), 0.0);
+        assert_eq!(m14.thresholds, m.thresholds);
     }
 
     #[test]

@@ -41,6 +41,12 @@ const READINGS: usize = 4;
 /// 87.87% at 32, 88.49% at 48, 88.41% at 64).
 const WORD_WEIGHT: f64 = 48.0;
 
+/// What a nat of the pair model's surprise ([`SyllablePrior::pair_surprise`])
+/// costs, in the syllables' sixteenths of a nat: one nat, as the unigram's
+/// (whole documents 91.72% at 4, 92.73% at 16, 91.72% at 32 on the
+/// leave-one-corpus-out measure, 2026-12-08).
+const PAIR_WEIGHT: f64 = 16.0;
+
 /// The strict reading's cost where the loose ones do not hold it: it stands
 /// beside the loose reading at little more than its cost, so that words
 /// choose (`언체인징`, read by the views, against `언체인잠`).
@@ -202,7 +208,7 @@ fn plain_word(w: &str) -> bool {
 /// word, and not at all unless each is a word of two syllables or more seen
 /// whole: a sum, or stems, would favour readings cut into short common
 /// words (`집플 절차` for `집행절차`, `경제학 과` for `경제학과`).
-fn word_evidence(stats: &JoinStats, reading: &str) -> f64 {
+fn word_evidence(stats: &JoinStats, reading: &str, spaced: bool) -> f64 {
     let ln = |c: u32| f64::from(c).ln_1p();
     let parts: Vec<&str> = reading
         .split(|c: char| c.is_whitespace() || c == '\u{B7}')
@@ -215,7 +221,7 @@ fn word_evidence(stats: &JoinStats, reading: &str) -> f64 {
         }
         let [word, stem1, stem2] = stats.word_and_stem_counts(w);
         let n = w.chars().filter(|&c| is_hangul_syllable(c)).count();
-        if parts.len() > 1 && (word == 0 || n < 2) {
+        if parts.len() > 1 && (word == 0 || n < 2 || !spaced) {
             // A space the reading puts in must part known words, and not
             // a particle off its noun (`경제학 과`).
             return 0.0;
@@ -251,6 +257,7 @@ fn read_loose(
         return None;
     }
     let prior = stats.and_then(JoinStats::prior);
+    let spaced = token.chars().any(char::is_whitespace);
     read_cp949_repair_k(token, prior, 1, readings);
     // The cheapest reading, where the clean text holds it as a word (most
     // tokens), is taken as it is; the others are weighed against a few more.
@@ -267,8 +274,10 @@ fn read_loose(
     }
     let chosen = match stats {
         Some(stats) => {
+            let pairs = |r: &str| prior.map_or(0.0, |p| p.pair_surprise(r));
             let score = |(cost, r): &(u32, String)| {
-                f64::from(*cost) - WORD_WEIGHT * word_evidence(stats, r)
+                f64::from(*cost) + PAIR_WEIGHT * pairs(r)
+                    - WORD_WEIGHT * word_evidence(stats, r, spaced)
             };
             let mut best = 0;
             for i in 1..readings.len() {
@@ -392,6 +401,9 @@ pub fn repair_part(text: &str, stats: Option<&JoinStats>, state: &mut DocState) 
     // Per line, the tokens that hold a non-ASCII char and read as no Korean,
     // or as Korean among ASCII letters: the European words of a line.
     let mut foreign = vec![0usize];
+    // Per line, the tokens that are Korean as written (Hangul no reading
+    // claims): a line of them is not mojibake, whatever the lines beside it.
+    let mut native = vec![0usize];
     let mut line = 0;
     let mut at = 0;
     let bytes = text.as_bytes();
@@ -401,6 +413,7 @@ pub fn repair_part(text: &str, stats: Option<&JoinStats>, state: &mut DocState) 
             if b == b'\n' {
                 line += 1;
                 foreign.push(0);
+                native.push(0);
             }
             at += 1;
             continue;
@@ -414,6 +427,9 @@ pub fn repair_part(text: &str, stats: Option<&JoinStats>, state: &mut DocState) 
         let european = matches!(judged, None | Some((_, Kind::Loose { bare: false })));
         if !token.is_ascii() && european {
             foreign[line] += 1;
+        }
+        if judged.is_none() && token.chars().any(is_hangul_syllable) {
+            native[line] += 1;
         }
         if let Some((reading, kind)) = judged {
             cands.push(Cand {
@@ -462,8 +478,11 @@ pub fn repair_part(text: &str, stats: Option<&JoinStats>, state: &mut DocState) 
     for c in cands {
         let keep = match c.kind {
             Kind::Hangul(_) => good_line(c.line),
-            // A title of Hanja and short words beside mojibake lines.
-            Kind::Weak | Kind::Loose { bare: true } => good_line(c.line) || any_line,
+            // A title of Hanja and short words beside mojibake lines (not
+            // a line of Korean as written: its `6·25` and `△` stay).
+            Kind::Weak | Kind::Loose { bare: true } => {
+                good_line(c.line) || (any_line && native[c.line] == 0)
+            }
             Kind::Loose { bare: false } => good_line(c.line),
             Kind::Quote => quotes_ok,
         };
@@ -572,8 +591,68 @@ mod tests {
         stats.add("발 발 발 발 발 발 징 발표를 했다.");
         stats.finish();
         assert!(plain_word("‘덕혜옹주’는") && plain_word("(IBS)") && !plain_word("≤발"));
-        assert_eq!(word_evidence(&stats, "≤발"), 0.0);
-        assert!(word_evidence(&stats, "발표를") > 0.0);
+        assert_eq!(word_evidence(&stats, "≤발", false), 0.0);
+        assert!(word_evidence(&stats, "발표를", false) > 0.0);
+    }
+
+    /// Counts from a hand-written paragraph, for the tests that weigh
+    /// readings.
+    fn stats_of(text: &str) -> JoinStats {
+        let mut stats = JoinStats::default();
+        stats.add(text);
+        stats.finish();
+        stats
+    }
+
+    #[test]
+    fn a_line_of_korean_as_written_keeps_its_signs() {
+        // Beside a repaired line, `·` and `△` of a line in UTF-8 read as
+        // re-decoded runs (`6쨌25`), but that line is Korean as written.
+        let r = repair(
+            "6·25 전쟁 △ 기념식
+¹Ì±¹ÀÇ ¼º¸ð",
+        );
+        assert_eq!(
+            r.text,
+            "6·25 전쟁 △ 기념식
+미국의 성모"
+        );
+    }
+
+    #[test]
+    fn a_reading_puts_no_space_where_the_token_had_none() {
+        // `과학기술의` comes out as `°úÇбâ¼úÀÇ` (`Ð±` read as UTF-8), and one
+        // of its readings is `과학 기술의`, two common words; the token held
+        // no space for that reading's to come from, so they vouch nothing.
+        let seen = crate::encoding::forward::cp949_ftfy("과학기술의").expect("CP949-encodable");
+        assert_eq!(seen, "°úÇбâ¼úÀÇ");
+        let stats = stats_of("과학 좋다. 과학 과학. 기술의 힘. 기술의 발달.");
+        let mut readings = Vec::new();
+        read_cp949_repair_k(&seen, stats.prior(), 4, &mut readings);
+        assert!(
+            readings.iter().any(|(_, r)| r == "과학 기술의"),
+            "{readings:?}"
+        );
+        assert!(word_evidence(&stats, "과학 기술의", true) > 0.0);
+        assert_eq!(word_evidence(&stats, "과학 기술의", false), 0.0);
+    }
+
+    #[test]
+    fn pairs_choose_between_readings_the_syllables_cost_alike() {
+        // `휘둘러` comes out as `ÈÖµÑ·¯`, which also reads `히둘러`; the
+        // clean text writes `히` more often than `휘`, but `휘둘` and never
+        // `히둘`.
+        let seen = crate::encoding::forward::cp949_ftfy("휘둘러").expect("CP949-encodable");
+        let stats = stats_of(
+            "칼을 휘두르며 나섰다. 그는 휘둘렀다. 휘둘리다. 히말라야 히터 둘이 둘러 \
+             보였다. 칼을 보였다. 히히 웃었다. 히 히 히 둘 둘 러 러",
+        );
+        let prior = stats.prior().expect("counted");
+        let mut readings = Vec::new();
+        read_cp949_repair_k(&seen, Some(prior), 4, &mut readings);
+        assert_eq!(readings[0].1, "히둘러", "the syllables alone");
+        assert!(prior.pair_surprise("휘둘러") < prior.pair_surprise("히둘러"));
+        assert_eq!(repair_with(&seen, Some(&stats)).text, "휘둘러");
     }
 
     #[test]

@@ -158,6 +158,7 @@ impl JoinStats {
     /// count of 0 already says they go on); call once counting is done.
     pub fn finish(&mut self) {
         self.bigrams.retain_at_least(BIGRAM_MIN_COUNT);
+        self.syllables.finish();
         let words = &self.words;
         self.continues.retain(|k, _| words.get(k) > 0);
     }
@@ -171,6 +172,17 @@ impl JoinStats {
     /// The CP949 view's prior over characters, None before any counting.
     pub fn prior(&self) -> Option<&crate::encoding::SyllablePrior> {
         Some(&self.syllables).filter(|p| !p.is_empty())
+    }
+
+    /// The prior's character pairs, which the model file stores after the
+    /// rest of the model ([`crate::model::Model::to_bytes`]).
+    pub fn char_pairs(&self) -> &crate::encoding::CharPairs {
+        self.syllables.pairs()
+    }
+
+    /// Puts stored character pairs in place.
+    pub fn set_char_pairs(&mut self, pairs: crate::encoding::CharPairs) {
+        self.syllables.set_pairs(pairs);
     }
 
     /// Distinct words and word pairs held.

@@ -25,7 +25,7 @@ pub mod forward;
 mod prior;
 mod unfix;
 
-pub use prior::{SyllablePrior, PAIR_COST, RARE_PER_MILLION};
+pub use prior::{CharPairs, SyllablePrior, PAIR_COST, RARE_PER_MILLION};
 pub use unfix::read_cp949_repair_k;
 
 use encoding_rs::EUC_KR;

@@ -10,6 +10,13 @@
 //! against `쏜` and `챠` does. The prior is a unigram model over the plane's
 //! 8,836 cells, counted from the clean side of the training data, and the
 //! view keeps the reading it finds likelier ([`super::read_cp949`]).
+//!
+//! Where the unigram still leaves several readings (ftfy is not one-to-one),
+//! repair weighs them by which characters stand side by side in clean text
+//! as well ([`SyllablePrior::pair_surprise`]): `휘둘러` and `히둘러` cost about
+//! the same syllable by syllable, but Korean writes `휘둘` and never `히둘`;
+//! and a Hanja read inside a Hangul word (`弼이` for `첫째이`) is a pair clean
+//! Korean does not write.
 
 use std::collections::HashMap;
 use std::sync::OnceLock;
@@ -18,6 +25,7 @@ use encoding_rs::EUC_KR;
 use serde::{Deserialize, Serialize};
 
 use super::is_ks_byte;
+use crate::counts::{self, KeyCounts};
 
 /// Rows and cells per row of the KS X 1001 plane (bytes A1..=FE).
 const SIDE: usize = 94;
@@ -44,15 +52,64 @@ pub const PAIR_COST: u32 = 40;
 /// (`examples/reading_accuracy.rs`: 99.540% and 99.545%).
 pub const RARE_PER_MILLION: f64 = 3.7;
 
+/// The pair model's symbol for a word's edge (whitespace, or the text's
+/// start and end), after the plane's cells.
+const EDGE: usize = CELLS;
+/// The pair model's symbols for chars off the plane: an ASCII digit, an
+/// ASCII letter (`dz` left where ftfy spelled out the ligature `ǳ` for `풍`
+/// is a pair Korean rarely writes: `삼dz백화점`), other ASCII, and the rest
+/// (Latin-1 left unread among them).
+const DIGIT: usize = CELLS + 1;
+const LETTER: usize = CELLS + 2;
+const ASCII: usize = CELLS + 3;
+const OFF: usize = CELLS + 4;
+/// Symbols of the pair model.
+const SYMBOLS: usize = CELLS + 5;
+
+/// Pairs seen fewer times than this are left out of the model
+/// ([`SyllablePrior::finish`]): most distinct pairs are seen once.
+pub const PAIR_MIN_COUNT: u32 = 2;
+
+/// The unigram's share in the pair model's prediction (Jelinek-Mercer
+/// interpolation): a pair unseen in clean text costs at most `ln(1/0.7)`
+/// nats more than its character alone, since the counts are of a few
+/// thousand documents and miss most rare pairs (a name's). Chosen on the
+/// leave-one-corpus-out measure (`tests/repair_corpora.rs`, 2026-12-08,
+/// whole documents: 91.72% at 0.1, 92.30% at 0.3, 92.73% at 0.5 and 0.7
+/// with the pair weight at 16 or 24; a Dirichlet prior instead, 86.25%).
+const UNIGRAM_SHARE: f64 = 0.7;
+
 /// Counts of the KS X 1001 characters in clean text, and the cost
-/// (`-ln p`, in sixteenths of a nat) of each, computed on first use.
+/// (`-ln p`, in sixteenths of a nat) of each, computed on first use; and
+/// counts of the pairs they form with each other, with a word's edge and
+/// with chars off the plane.
 #[derive(Debug, Clone, Default, Serialize, Deserialize)]
 pub struct SyllablePrior {
     /// Per cell (`(lead - A1) * 94 + (trail - A1)`); empty until counted.
     counts: Vec<u32>,
+    /// The pairs, stored apart in the model file (after the rest of the
+    /// model, so that a file from before them still reads).
+    #[serde(skip)]
+    pairs: CharPairs,
     /// Per cell, its cost; and the cost at [`RARE_PER_MILLION`].
     #[serde(skip)]
     costs: OnceLock<(Vec<u16>, u32)>,
+}
+
+/// Counts of adjacent symbol pairs of clean Korean text (symbols: the
+/// plane's cells, a word's edge, and four classes of chars off the plane).
+#[derive(Debug, Clone, Default, Serialize, Deserialize)]
+pub struct CharPairs {
+    /// Pairs (at least one of them a cell), keyed by [`pair_key`], from
+    /// [`PAIR_MIN_COUNT`] on once finished.
+    pairs: KeyCounts,
+    /// Per symbol, how often it stood first (`left`) and second (`right`)
+    /// of a counted pair, before pairs were dropped: the model's totals.
+    left: Vec<u32>,
+    right: Vec<u32>,
+    /// The sum of `right`, made on first use.
+    #[serde(skip)]
+    total: OnceLock<f64>,
 }
 
 /// The cell of each character of the plane that is not Latin-1.
@@ -78,6 +135,44 @@ fn cells() -> &'static HashMap<char, u16> {
         }
         m
     })
+}
+
+/// The key of the symbol pair `a`, `b` (exact: the ids are small).
+#[inline]
+fn pair_key(a: usize, b: usize) -> u64 {
+    counts::key((a * SYMBOLS + b) as u64)
+}
+
+/// The pair model's symbol of `c`, from the plane's map.
+#[inline]
+fn symbol(map: &HashMap<char, u16>, c: char) -> usize {
+    if c.is_whitespace() {
+        EDGE
+    } else if c.is_ascii_digit() {
+        DIGIT
+    } else if c.is_ascii_alphabetic() {
+        LETTER
+    } else if c.is_ascii() {
+        ASCII
+    } else if (c as u32) <= 0xFF {
+        OFF
+    } else {
+        map.get(&c).map_or(OFF, |&k| usize::from(k))
+    }
+}
+
+/// Calls `f` with each pair of adjacent symbols of `text`, one at least a
+/// cell, its edges included (whitespace runs are one edge).
+fn each_pair(text: &str, mut f: impl FnMut(usize, usize)) {
+    let map = cells();
+    let mut prev = EDGE;
+    for c in text.chars().chain(std::iter::once(' ')) {
+        let s = symbol(map, c);
+        if !(s == EDGE && prev == EDGE) && (s < CELLS || prev < CELLS) {
+            f(prev, s);
+        }
+        prev = s;
+    }
 }
 
 #[inline]
@@ -120,6 +215,36 @@ impl SyllablePrior {
         for (_, k) in planed() {
             self.counts[k as usize] = self.counts[k as usize].saturating_add(1);
         }
+        let p = &mut self.pairs;
+        if p.left.is_empty() {
+            p.left = vec![0; SYMBOLS];
+            p.right = vec![0; SYMBOLS];
+        }
+        p.total = OnceLock::new();
+        let (pairs, left, right) = (&mut p.pairs, &mut p.left, &mut p.right);
+        each_pair(text, |a, b| {
+            pairs.add(pair_key(a, b), 1);
+            left[a] = left[a].saturating_add(1);
+            right[b] = right[b].saturating_add(1);
+        });
+    }
+
+    /// Drops the pairs seen fewer than [`PAIR_MIN_COUNT`] times; call once
+    /// counting is done (the totals keep them).
+    pub fn finish(&mut self) {
+        self.pairs.pairs.retain_at_least(PAIR_MIN_COUNT);
+    }
+
+    /// The pair counts, to store ([`SyllablePrior::set_pairs`] puts them
+    /// back).
+    pub fn pairs(&self) -> &CharPairs {
+        &self.pairs
+    }
+
+    /// Puts stored pair counts in place (empty ones: a model from before
+    /// them, whose readings are weighed by the unigram alone).
+    pub fn set_pairs(&mut self, pairs: CharPairs) {
+        self.pairs = pairs;
     }
 
     /// Adds another prior's counts to this one.
@@ -127,11 +252,58 @@ impl SyllablePrior {
         if self.counts.is_empty() {
             return other;
         }
-        for (a, b) in self.counts.iter_mut().zip(&other.counts) {
-            *a = a.saturating_add(*b);
+        if other.counts.is_empty() {
+            return self;
+        }
+        let add = |a: &mut Vec<u32>, b: &[u32]| {
+            for (x, y) in a.iter_mut().zip(b) {
+                *x = x.saturating_add(*y);
+            }
+        };
+        add(&mut self.counts, &other.counts);
+        let (mine, theirs) = (&mut self.pairs, other.pairs);
+        if mine.left.is_empty() {
+            *mine = theirs;
+        } else if !theirs.left.is_empty() {
+            add(&mut mine.left, &theirs.left);
+            add(&mut mine.right, &theirs.right);
+            mine.pairs = std::mem::take(&mut mine.pairs).merge(theirs.pairs);
+            mine.total = OnceLock::new();
         }
         self.costs = OnceLock::new();
         self
+    }
+
+    /// How much less likely `reading` is under the pair model than under
+    /// the unigram over the same symbols, in nats (negative where its pairs
+    /// are commoner than their characters alone predict): the correction
+    /// repair adds to a reading's syllable cost to weigh it by its pairs.
+    /// Zero before any pair was counted.
+    pub fn pair_surprise(&self, reading: &str) -> f64 {
+        let p = &self.pairs;
+        if p.left.len() != SYMBOLS || p.right.len() != SYMBOLS {
+            return 0.0;
+        }
+        let total = *p
+            .total
+            .get_or_init(|| p.right.iter().map(|&c| f64::from(c)).sum());
+        if total == 0.0 {
+            return 0.0;
+        }
+        let norm = total + 0.5 * SYMBOLS as f64;
+        let mut surprise = 0.0;
+        each_pair(reading, |a, b| {
+            let uni = (f64::from(p.right[b]) + 0.5) / norm;
+            let n = f64::from(p.pairs.get(pair_key(a, b)));
+            let l = f64::from(p.left[a]);
+            let cond = if l > 0.0 {
+                (1.0 - UNIGRAM_SHARE) * n / l + UNIGRAM_SHARE * uni
+            } else {
+                uni
+            };
+            surprise += (uni / cond).ln();
+        });
+        surprise
     }
 
     /// Whether nothing was counted (a prior that cannot choose).
@@ -231,5 +403,43 @@ mod tests {
         assert_eq!(p.counts, before.counts);
         let merged = p.clone().merge(p);
         assert_eq!(merged.count(si.0, si.1), 4);
+    }
+
+    #[test]
+    fn pairs_are_counted_with_word_edges_and_merged() {
+        let map = cells();
+        let mut seen = Vec::new();
+        each_pair("휘둘러 a1", |a, b| seen.push((a, b)));
+        let s = |c: char| symbol(map, c);
+        // Off-plane pairs (`a1`) are not counted; the edges of words are.
+        assert_eq!(
+            seen,
+            [
+                (EDGE, s('휘')),
+                (s('휘'), s('둘')),
+                (s('둘'), s('러')),
+                (s('러'), EDGE)
+            ]
+        );
+        assert_eq!(
+            (s('a'), s('1'), s('.'), s('é')),
+            (LETTER, DIGIT, ASCII, OFF)
+        );
+        let mut p = SyllablePrior::default();
+        p.add("휘둘러 휘둘렀다");
+        p.finish();
+        // `휘둘` twice is kept; `둘러` once is dropped, its totals stay.
+        assert_eq!(p.pairs.pairs.get(pair_key(s('휘'), s('둘'))), 2);
+        assert_eq!(p.pairs.pairs.get(pair_key(s('둘'), s('러'))), 0);
+        assert_eq!(p.pairs.left[s('둘')], 2);
+        let before = p.pair_surprise("휘둘");
+        assert!(before < 0.0 && before < p.pair_surprise("히둘"));
+        let merged = p.clone().merge(p);
+        assert_eq!(merged.pairs.pairs.get(pair_key(s('휘'), s('둘'))), 4);
+        assert!(merged.pair_surprise("휘둘") < merged.pair_surprise("히둘"));
+        // A prior without pairs (a format 14 model) weighs nothing.
+        let mut bare = merged.clone();
+        bare.set_pairs(CharPairs::default());
+        assert_eq!(bare.pair_surprise("휘둘"), 0.0);
     }
 }
