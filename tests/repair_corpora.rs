@@ -4,7 +4,7 @@
 //! one line at a time, and the clean corpora (every language, raw Korean
 //! included) must stay unchanged (≥99.9%). The bar for restoration
 //! is ≥98% of documents; repair does not meet it yet (measured 2026-12-08:
-//! 93.13% whole, 99.04% by line, with each Korean corpus read through
+//! 93.67% whole, 99.04% by line, with each Korean corpus read through
 //! clean-text counts, syllables, their pairs and words, from the *other*
 //! Korean corpora: the misses are mostly words those corpora never wrote,
 //! such as the programme `웃찾사` read `올담사`), so the floors below guard
@@ -84,7 +84,7 @@ fn korean_mojibake_is_restored_and_clean_text_stays() {
     eprint!("{report}");
     let t = report.total();
     let pct = |x: Option<f64>| 100.0 * x.unwrap_or(0.0);
-    assert!(pct(t.whole_rate()) >= 92.5);
+    assert!(pct(t.whole_rate()) >= 93.0);
     assert!(pct(t.line_rate()) >= 98.5);
     assert!(100.0 - pct(t.changed_rate()) >= 99.9);
 }
