@@ -9,7 +9,7 @@
 //!
 //! * `refit pairs MODEL TRAIN_CSV OUT`: the CP949 prior's character pairs
 //!   (format 15) counted from TRAIN's clean texts, all else kept: how a
-//!   format 14 model gains them without a full training, 1 min.
+//!   format 14 model gains them without a full training, in seconds.
 //!
 //! `spamsplice train` ends with the same steps, and the token stages read
 //! neither the joiner's regressions nor its spacing model, so a refit on
@@ -18,32 +18,17 @@
 //! a change to how those are made needs a full training.
 fn main() -> Result<(), Box<dyn std::error::Error>> {
     let a: Vec<String> = std::env::args().collect();
-    if a.get(1).map(String::as_str) == Some("pairs") && a.len() == 5 {
-        let mut model = spamsplice::model::Model::from_bytes(&std::fs::read(&a[2])?)?;
-        let train = spamsplice::labeled::read_csv(std::path::Path::new(&a[3]))?;
-        let stats = spamsplice::train::join_stats(&spamsplice::train::distinct_clean(&train));
-        model
-            .joiner
-            .stats
-            .set_char_pairs(stats.char_pairs().clone());
-        let bytes = model.to_bytes()?;
-        spamsplice::model::Model::from_bytes(&bytes)?;
-        std::fs::write(&a[4], bytes)?;
-        return Ok(());
-    }
     let usage =
-        "usage: refit campaign MODEL DEV_CSV OUT | refit joiner MODEL TRAIN_CSV DEV_CSV OUT | refit pairs MODEL TRAIN_CSV OUT";
-    let (train, dev, out) = match (a.get(1).map(String::as_str), a.len()) {
-        (Some("campaign"), 5) => (None, &a[3], &a[4]),
-        (Some("joiner"), 6) => (Some(&a[3]), &a[4], &a[5]),
+        "usage: refit campaign MODEL DEV_CSV OUT | refit joiner MODEL TRAIN_CSV DEV_CSV OUT \
+                 | refit pairs MODEL TRAIN_CSV OUT";
+    let mode = a.get(1).map(String::as_str);
+    let (train, dev, out) = match (mode, a.len()) {
+        (Some("campaign"), 5) => (None, Some(&a[3]), &a[4]),
+        (Some("joiner"), 6) => (Some(&a[3]), Some(&a[4]), &a[5]),
+        (Some("pairs"), 5) => (Some(&a[3]), None, &a[4]),
         _ => return Err(usage.into()),
     };
-    // Decoded past `Model::from_bytes`'s check: the parts refitted may have
-    // another shape in the model read than in this build.
-    let bytes = std::fs::read(&a[2])?;
-    let len = u64::from_le_bytes(bytes.get(20..28).ok_or("not a model")?.try_into()?) as usize;
-    let payload = zstd::bulk::decompress(&bytes[28..], len)?;
-    let mut model: spamsplice::model::Model = postcard::from_bytes(&payload)?;
+    let mut model = spamsplice::model::Model::from_bytes(&std::fs::read(&a[2])?)?;
     let read = |p: &String| spamsplice::labeled::read_csv(std::path::Path::new(p));
     let cfg = spamsplice::train::ValidConfig::default();
     let mut report = spamsplice::train::Report::default();
@@ -51,18 +36,27 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
         let train = read(train)?;
         let texts = spamsplice::train::distinct_clean(&train);
         let stats = spamsplice::train::join_stats(&texts);
-        model.set_joiner(spamsplice::train::fit_joiner(
-            &train,
-            &texts,
-            stats,
-            &cfg,
-            &mut report,
-        )?);
+        if mode == Some("pairs") {
+            model
+                .joiner
+                .stats
+                .set_char_pairs(stats.char_pairs().clone());
+        } else {
+            model.set_joiner(spamsplice::train::fit_joiner(
+                &train,
+                &texts,
+                stats,
+                &cfg,
+                &mut report,
+            )?);
+        }
     }
-    model.campaign.iter_mut().for_each(|c| *c = None);
-    let dev = read(dev)?;
-    spamsplice::train::calibrate(&mut model, &dev, &cfg, &|s| eprintln!("{s}"), &mut report)?;
-    eprintln!("campaign rows per regime: {:?}", report.campaign_rows);
+    if let Some(dev) = dev {
+        model.campaign.iter_mut().for_each(|c| *c = None);
+        let dev = read(dev)?;
+        spamsplice::train::calibrate(&mut model, &dev, &cfg, &|s| eprintln!("{s}"), &mut report)?;
+        eprintln!("campaign rows per regime: {:?}", report.campaign_rows);
+    }
     let bytes = model.to_bytes()?;
     spamsplice::model::Model::from_bytes(&bytes)?;
     std::fs::write(out, bytes)?;

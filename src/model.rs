@@ -183,10 +183,8 @@ impl Model {
     pub fn to_bytes(&self) -> Result<Vec<u8>> {
         let mut payload = postcard::to_stdvec(self)
             .map_err(|e| Error::Other(format!("serializing model: {e}")))?;
-        payload.extend(
-            postcard::to_stdvec(self.joiner.stats.char_pairs())
-                .map_err(|e| Error::Other(format!("serializing model: {e}")))?,
-        );
+        payload = postcard::to_extend(self.joiner.stats.char_pairs(), payload)
+            .map_err(|e| Error::Other(format!("serializing model: {e}")))?;
         let packed = crate::frames::pack(&payload, 9)
             .map_err(|e| Error::Other(format!("compressing model: {e}")))?;
         let mut out = Vec::with_capacity(packed.len() + 28);

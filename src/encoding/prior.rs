@@ -68,15 +68,19 @@ const SYMBOLS: usize = CELLS + 5;
 
 /// Pairs seen fewer times than this are left out of the model
 /// ([`SyllablePrior::finish`]): most distinct pairs are seen once.
-pub const PAIR_MIN_COUNT: u32 = 2;
+const PAIR_MIN_COUNT: u32 = 2;
 
 /// The unigram's share in the pair model's prediction (Jelinek-Mercer
 /// interpolation): a pair unseen in clean text costs at most `ln(1/0.7)`
 /// nats more than its character alone, since the counts are of a few
 /// thousand documents and miss most rare pairs (a name's). Chosen on the
 /// leave-one-corpus-out measure (`tests/repair_corpora.rs`, 2026-12-08,
-/// whole documents: 91.72% at 0.1, 92.30% at 0.3, 92.73% at 0.5 and 0.7
-/// with the pair weight at 16 or 24; a Dirichlet prior instead, 86.25%).
+/// whole documents, before the later rules of repair): with these symbols,
+/// share and pair weight 0.5 and 16 gave 92.52%, 0.5 and 24 92.08%, 0.7
+/// and 16 92.66%, 0.7 and 24 92.52%; with one symbol for every char off
+/// the plane, 91.72% to 92.73% over shares 0.1 to 0.7; a Dirichlet prior
+/// instead of the interpolation, 86.25% (at 20 pseudo-counts; 91.15% at
+/// 1,000, measured at the end).
 const UNIGRAM_SHARE: f64 = 0.7;
 
 /// Counts of the KS X 1001 characters in clean text, and the cost
@@ -143,6 +147,17 @@ fn pair_key(a: usize, b: usize) -> u64 {
     counts::key((a * SYMBOLS + b) as u64)
 }
 
+/// The plane's cell of `c`; Latin-1 chars have none (in mojibake and in
+/// the clean side of its hosts they are bytes, not the plane's `°` `±`).
+#[inline]
+fn cell_of(map: &HashMap<char, u16>, c: char) -> Option<u16> {
+    if c as u32 > 0xFF {
+        map.get(&c).copied()
+    } else {
+        None
+    }
+}
+
 /// The pair model's symbol of `c`, from the plane's map.
 #[inline]
 fn symbol(map: &HashMap<char, u16>, c: char) -> usize {
@@ -154,10 +169,8 @@ fn symbol(map: &HashMap<char, u16>, c: char) -> usize {
         LETTER
     } else if c.is_ascii() {
         ASCII
-    } else if (c as u32) <= 0xFF {
-        OFF
     } else {
-        map.get(&c).map_or(OFF, |&k| usize::from(k))
+        cell_of(map, c).map_or(OFF, usize::from)
     }
 }
 
@@ -196,11 +209,7 @@ impl SyllablePrior {
     /// not the plane's symbols (`°`, `±`) that share their code points.
     pub fn add(&mut self, text: &str) {
         let map = cells();
-        let planed = || {
-            text.chars()
-                .filter(|&c| c as u32 > 0xFF)
-                .filter_map(|c| map.get(&c).map(|&k| (c, k)))
-        };
+        let planed = || text.chars().filter_map(|c| cell_of(map, c).map(|k| (c, k)));
         let (mut all, mut hangul) = (0usize, 0usize);
         for (c, _) in planed() {
             all += 1;
